@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything the worker needs to build and run, idempotently: a second run installs
+# nothing. Only crates.io and the npm registry are reachable here, so worker-build's own
+# downloads (wasm-bindgen, wasm-opt) are replaced by registry installs (DESIGN §7).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! [ -x "$cargo_bin/worker-build" ]; then
+  log "installing worker-build"
+  cargo install --locked worker-build --version '^0.8'
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen the lockfile resolved, to the patch version.
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+have=$("$cargo_bin/wasm-bindgen" --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$want" != "$have" ]; then
+  log "installing wasm-bindgen-cli $want (takes 10-15 minutes on 2 cores, once)"
+  # Not --locked: its lockfile names a crate version the registry lacks.
+  cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+if ! [ -x node_modules/.bin/wrangler ] || ! [ -x node_modules/.bin/wasm-opt ] \
+   || ! [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  log "installing npm packages (wrangler, binaryen, parse, ws)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
