@@ -1,1 +1,9 @@
-pub fn hello() {}
+//! A Parse-compatible backend for artisan marketplaces, built as a Cloudflare Worker.
+//!
+//! Everything but `edge` is plain Rust, compiled and tested natively; `edge` is the thin wasm32
+//! glue to the `worker` crate (fetch handler, D1 adapter, Durable Objects).
+
+pub mod error;
+pub mod engine;
+pub mod platform;
+pub mod store;

@@ -1,0 +1,69 @@
+# Helpers shared by dev.sh and test.sh; sourced, not run. Expects the repo root as the cwd.
+# shellcheck shell=bash
+
+# The value of KEY in wrangler.toml's [vars] table.
+toml_var() {
+  awk -F'"' -v key="$1" '
+    /^[[:space:]]*\[/ { in_vars = ($0 ~ /^[[:space:]]*\[vars\][[:space:]]*$/) }
+    in_vars && $0 ~ "^[[:space:]]*" key "[[:space:]]*=" { print $2; exit }
+  ' wrangler.toml
+}
+
+# N hex characters of kernel randomness (N/2 bytes).
+random_hex() {
+  od -An -vtx1 -N "$(( $1 / 2 ))" /dev/urandom | tr -d ' \n'
+}
+
+# A TCP port nobody listens on at 127.0.0.1 right now (the kernel picks it).
+free_port() {
+  node -e '
+    const s = require("net").createServer();
+    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
+  '
+}
+
+# wait_health URL APP_ID PID SECONDS: polls URL until it answers 200; fails early when PID
+# (the wrangler process) has exited, or after SECONDS.
+wait_health() {
+  local url=$1 app_id=$2 pid=$3 deadline=$(( SECONDS + $4 )) code
+  while (( SECONDS < deadline )); do
+    if ! proc_alive "$pid"; then
+      echo "wrangler exited before $url answered" >&2
+      return 1
+    fi
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+      -H "X-Parse-Application-Id: $app_id" "$url" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.5
+  done
+  echo "no 200 from $url within $4 s (last status: ${code:-none})" >&2
+  return 1
+}
+
+# True while process PID runs (a zombie waiting to be reaped doesn't count).
+proc_alive() {
+  local stat
+  stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $stat != Z* ]]
+}
+
+# True while a process of group PGID is alive (zombies waiting to be reaped don't count).
+group_alive() {
+  local pids
+  pids=$(pgrep -d, -g "$1") || return 1
+  ps -o stat= -p "$pids" | grep -qv '^Z'
+}
+
+# stop_group PID: stops the process group that PID leads (wrangler with its workerd and esbuild
+# children; start it with setsid): TERM, then KILL whatever is left after 10 s. PID must be a
+# child of this shell; it is reaped.
+stop_group() {
+  local pgid=$1 i
+  kill -TERM -- "-$pgid" 2>/dev/null || return 0
+  for (( i = 0; i < 100; i++ )); do
+    group_alive "$pgid" || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  wait "$pgid" 2>/dev/null || true
+}

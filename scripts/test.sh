@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `make test`: the crate's native tests (cargo test), then the black-box tests (node --test over
+# tests/**/*.test.mjs) against a `wrangler dev` with a fresh, throw-away D1 state and random
+# secrets. Exits with the first failing stage's status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+wrangler=node_modules/.bin/wrangler
+export WRANGLER_SEND_METRICS=false
+
+bash scripts/toolchain.sh
+
+echo "[test] cargo test"
+cargo test
+
+echo "[test] building the worker"
+bash scripts/build.sh
+
+mapfile -t test_files < <(find tests -name '*.test.mjs' 2>/dev/null | sort)
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-test.XXXXXX")
+log="$state/wrangler.log"
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then stop_group "$pid"; fi
+  rm -rf "$state"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+app_id=$(toml_var APP_ID)
+mount=$(toml_var MOUNT_PATH)
+mount=${mount:-/parse}
+master_key=$(random_hex 64)
+session_secret=$(random_hex 64)
+port=$(free_port)
+inspector_port=$(free_port)
+while [ "$inspector_port" = "$port" ]; do inspector_port=$(free_port); done
+
+if compgen -G 'migrations/*.sql' > /dev/null; then
+  echo "[test] applying migrations into $state"
+  # Non-interactive (CI=true, no stdin): wrangler skips its confirmation prompt.
+  CI=true "$wrangler" d1 migrations apply DB --local --persist-to "$state" < /dev/null
+fi
+
+echo "[test] starting wrangler dev on 127.0.0.1:$port (log: $log)"
+# In its own process group (setsid), so stopping the group stops workerd and esbuild with it.
+# Secrets come as --var: .dev.vars, if there is one, is the developer's, not the tests'.
+setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
+  --persist-to "$state" \
+  --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$session_secret" \
+  --var PBKDF2_ITERATIONS:10000 \
+  < /dev/null > "$log" 2>&1 &
+pid=$!
+
+base="http://127.0.0.1:$port$mount"
+if ! wait_health "$base/health" "$app_id" "$pid" 120; then
+  echo "[test] wrangler log:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+echo "[test] worker is up at $base"
+
+if [ "${#test_files[@]}" -eq 0 ]; then
+  echo "[test] no tests/**/*.test.mjs files: the worker started and answered /health, no black-box test ran"
+  exit 0
+fi
+
+export PARSE_URL=$base APP_ID=$app_id MASTER_KEY=$master_key WRANGLER_LOG=$log PARSE_STATE_DIR=$state
+echo "[test] node --test ${test_files[*]}"
+set +e
+node --test "${test_files[@]}"
+status=$?
+set -e
+if [ "$status" -ne 0 ]; then
+  echo "[test] node --test failed ($status); last lines of the wrangler log:" >&2
+  tail -n 60 "$log" >&2
+fi
+exit "$status"

@@ -1,0 +1,128 @@
+//! Parse-style errors: `{code, error}` with the HTTP status Parse Server gives them.
+//!
+//! Every failure a client can cause is one of these; internal failures are code 1 and answer 500.
+//! Nothing on a request path panics: the SDK retries 5xx, which would duplicate writes, so a client
+//! mistake must never look like a server fault.
+
+use serde_json::{json, Value};
+use std::fmt;
+
+/// Parse's numeric error codes used by this backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Internal = 1,
+    ConnectionFailed = 100,
+    ObjectNotFound = 101,
+    InvalidQuery = 102,
+    InvalidClassName = 103,
+    MissingObjectId = 104,
+    InvalidKeyName = 105,
+    InvalidPointer = 106,
+    InvalidJson = 107,
+    CommandUnavailable = 108,
+    IncorrectType = 111,
+    InvalidChannelName = 112,
+    OperationForbidden = 119,
+    ObjectTooLarge = 116,
+    InvalidNestedKey = 121,
+    DuplicateValue = 137,
+    InvalidRoleName = 139,
+    ScriptFailed = 141,
+    ValidationError = 142,
+    RequestLimitExceeded = 155,
+    DuplicateRequest = 159,
+    UsernameMissing = 200,
+    PasswordMissing = 201,
+    UsernameTaken = 202,
+    EmailTaken = 203,
+    EmailMissing = 204,
+    EmailNotFound = 205,
+    SessionMissing = 206,
+    MustCreateUserThroughSignup = 207,
+    InvalidSessionToken = 209,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub code: Code,
+    pub message: String,
+}
+
+pub type Result<T, E = ParseError> = std::result::Result<T, E>;
+
+impl ParseError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        ParseError { code, message: message.into() }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(Code::ObjectNotFound, "Object not found.")
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Code::Internal, message)
+    }
+
+    pub fn invalid_query(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidQuery, message)
+    }
+
+    pub fn invalid_json() -> Self {
+        Self::new(Code::InvalidJson, "Invalid JSON")
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(Code::OperationForbidden, message)
+    }
+
+    pub fn invalid_key(name: &str) -> Self {
+        Self::new(Code::InvalidKeyName, format!("Invalid field name: {name}."))
+    }
+
+    pub fn incorrect_type(message: impl Into<String>) -> Self {
+        Self::new(Code::IncorrectType, message)
+    }
+
+    /// The HTTP status Parse Server answers with: 404 for "not found", 500 for internal faults,
+    /// 429 when a limit is hit, 400 for every other client error.
+    pub fn status(&self) -> u16 {
+        match self.code {
+            Code::ObjectNotFound => 404,
+            Code::Internal => 500,
+            Code::RequestLimitExceeded => 429,
+            _ => 400,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({ "code": self.code as i32, "error": self.message })
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code as i32)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_answers_404_and_client_errors_400() {
+        assert_eq!(ParseError::not_found().status(), 404);
+        assert_eq!(ParseError::invalid_json().status(), 400);
+        assert_eq!(ParseError::internal("x").status(), 500);
+    }
+
+    #[test]
+    fn the_wire_form_is_code_and_error() {
+        assert_eq!(
+            ParseError::invalid_key("a b").to_json(),
+            json!({"code": 105, "error": "Invalid field name: a b."})
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! The storage port: the whole engine reaches SQL through this trait, implemented by D1 at the edge
+//! and by SQLite in native tests, so Parse semantics are tested natively against a real database.
+
+use crate::error::{Code, ParseError};
+use serde_json::{Map, Value};
+
+/// A bound parameter. Numbers cross the JS boundary as doubles, so integers beyond 2^53 are never
+/// produced by the codec (Parse numbers are doubles anyway).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl From<&str> for SqlValue {
+    fn from(s: &str) -> Self {
+        SqlValue::Text(s.to_string())
+    }
+}
+
+impl From<String> for SqlValue {
+    fn from(s: String) -> Self {
+        SqlValue::Text(s)
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(n: i64) -> Self {
+        SqlValue::Integer(n)
+    }
+}
+
+impl From<bool> for SqlValue {
+    fn from(b: bool) -> Self {
+        SqlValue::Integer(b as i64)
+    }
+}
+
+/// One SQL statement with its parameters. SQL text is built only from registry identifiers and
+/// fixed fragments; every value travels as a parameter.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<SqlValue>,
+}
+
+impl Statement {
+    pub fn new(sql: impl Into<String>, params: Vec<SqlValue>) -> Self {
+        Statement { sql: sql.into(), params }
+    }
+}
+
+/// A result row, keyed by column name, with values as JSON scalars (what D1 gives back).
+pub type Row = Map<String, Value>;
+
+/// Why the database refused a statement, as far as the engine needs to tell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// A UNIQUE constraint or primary key was violated; the text names the column when known.
+    Unique(String),
+    /// A CHECK constraint failed; the text is the constraint's name or expression.
+    Check(String),
+    /// Anything else: a bug or an outage, never the client's fault.
+    Other(String),
+}
+
+impl StoreError {
+    /// Classifies a database error message; SQLite and D1 word them the same way.
+    pub fn from_message(message: &str) -> Self {
+        if let Some(rest) = message.split("UNIQUE constraint failed: ").nth(1) {
+            return StoreError::Unique(rest.trim().to_string());
+        }
+        if let Some(rest) = message.split("CHECK constraint failed: ").nth(1) {
+            return StoreError::Check(rest.trim().to_string());
+        }
+        StoreError::Other(message.to_string())
+    }
+}
+
+impl From<StoreError> for ParseError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unique(_) => ParseError::new(
+                Code::DuplicateValue,
+                "A duplicate value for a field with unique values was provided",
+            ),
+            StoreError::Check(what) => {
+                ParseError::new(Code::ValidationError, format!("Validation failed: {what}"))
+            }
+            StoreError::Other(message) => ParseError::internal(format!("Storage error: {message}")),
+        }
+    }
+}
+
+/// SQL storage. `batch` runs its statements as one transaction: all of them or none.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    async fn query(&self, statement: &Statement) -> Result<Vec<Row>, StoreError>;
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError>;
+}
+
+/// Quotes a registry identifier for SQL. Identifiers are validated names (letters, digits, `_`)
+/// before they reach here; the quoting makes reserved words like `Order` safe as table names.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_and_check_failures_are_told_apart() {
+        assert_eq!(
+            StoreError::from_message("D1_ERROR: UNIQUE constraint failed: Product.sku: SQLITE_CONSTRAINT"),
+            StoreError::Unique("Product.sku: SQLITE_CONSTRAINT".into())
+        );
+        assert!(matches!(
+            StoreError::from_message("CHECK constraint failed: stock_not_negative"),
+            StoreError::Check(_)
+        ));
+        assert!(matches!(StoreError::from_message("disk I/O error"), StoreError::Other(_)));
+    }
+
+    #[test]
+    fn a_duplicate_is_parse_code_137() {
+        let e: ParseError = StoreError::Unique("x".into()).into();
+        assert_eq!(e.code, Code::DuplicateValue);
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(ident("Order"), "\"Order\"");
+    }
+}
