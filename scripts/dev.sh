@@ -47,6 +47,7 @@ fi
 # In its own process group (setsid), so stopping the group stops workerd and esbuild with it.
 setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" < /dev/null &
 pid=$!
+# shellcheck disable=SC2317  # called by the trap below
 on_signal() {
   trap - INT TERM
   echo
@@ -57,7 +58,7 @@ on_signal() {
 trap on_signal INT TERM
 trap 'stop_group "$pid"' EXIT
 
-if ! wait_health "$base/health" "$app_id" "$pid" 120; then
+if ! wait_health "$base/health" "$app_id" "$pid" "${HEALTH_TIMEOUT:-120}"; then
   exit 1
 fi
 

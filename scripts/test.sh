@@ -23,6 +23,7 @@ mapfile -t test_files < <(find tests -name '*.test.mjs' 2>/dev/null | sort)
 state=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-test.XXXXXX")
 log="$state/wrangler.log"
 pid=
+# shellcheck disable=SC2317  # called by the trap below
 cleanup() {
   if [ -n "$pid" ]; then stop_group "$pid"; fi
   rm -rf "$state"
@@ -57,7 +58,7 @@ setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspecto
 pid=$!
 
 base="http://127.0.0.1:$port$mount"
-if ! wait_health "$base/health" "$app_id" "$pid" 120; then
+if ! wait_health "$base/health" "$app_id" "$pid" "${HEALTH_TIMEOUT:-120}"; then
   echo "[test] wrangler log:" >&2
   cat "$log" >&2
   exit 1

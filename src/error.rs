@@ -40,6 +40,7 @@ pub enum Code {
     SessionMissing = 206,
     MustCreateUserThroughSignup = 207,
     InvalidSessionToken = 209,
+    ClassNotEmpty = 255,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +91,7 @@ impl ParseError {
             Code::ObjectNotFound => 404,
             Code::Internal => 500,
             Code::RequestLimitExceeded => 429,
+            Code::ObjectTooLarge => 413,
             _ => 400,
         }
     }

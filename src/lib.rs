@@ -3,7 +3,12 @@
 //! Everything but `edge` is plain Rust, compiled and tested natively; `edge` is the thin wasm32
 //! glue to the `worker` crate (fetch handler, D1 adapter, Durable Objects).
 
-pub mod error;
+pub mod api;
+pub mod auth;
 pub mod engine;
+pub mod error;
 pub mod platform;
 pub mod store;
+
+#[cfg(test)]
+pub mod testing;

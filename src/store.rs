@@ -72,8 +72,11 @@ impl StoreError {
         if let Some(rest) = message.split("UNIQUE constraint failed: ").nth(1) {
             return StoreError::Unique(rest.trim().to_string());
         }
-        if let Some(rest) = message.split("CHECK constraint failed: ").nth(1) {
-            return StoreError::Check(rest.trim().to_string());
+        for prefix in ["CHECK constraint failed: ", "NOT NULL constraint failed: "] {
+            if let Some(rest) = message.split(prefix).nth(1) {
+                let what = rest.split(':').next().unwrap_or(rest);
+                return StoreError::Check(what.trim().to_string());
+            }
         }
         StoreError::Other(message.to_string())
     }

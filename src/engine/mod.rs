@@ -1,5 +1,11 @@
-//! Parse semantics over any SQL store.
+//! Parse semantics over any SQL store: the schema registry, the value codec, `where` → SQL,
+//! field operations, ACLs, and the object lifecycle.
 pub mod access;
 pub mod codec;
-// pub mod regex_plan;
+pub mod ddl;
+pub mod find;
+pub mod objects;
+pub mod query;
+pub mod regex_plan;
 pub mod schema;
+pub mod write;

@@ -1,0 +1,21 @@
+# The two commands: `make dev` (run it locally with demo data) and `make test` (everything CI runs).
+# Each target is a script in scripts/, so it also runs without make. `FORCE_BUILD=1 make build`
+# rebuilds even when build/ looks fresh.
+
+.PHONY: dev test build fmt clean
+
+dev:
+	bash scripts/dev.sh
+
+test:
+	bash scripts/test.sh
+
+build:
+	bash scripts/toolchain.sh
+	bash scripts/build.sh
+
+fmt:
+	bash scripts/fmt.sh
+
+clean:
+	bash scripts/clean.sh

@@ -1,0 +1,123 @@
+//! Plain HTTP request and response values: what the edge glue converts to and from the `worker`
+//! crate's types, so routing and handlers run (and are tested) natively.
+
+use crate::error::ParseError;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    /// The URL's path, still percent-encoded.
+    pub path: String,
+    /// The URL's query string without `?`.
+    pub query: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn json(status: u16, value: &Value) -> Self {
+        HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    pub fn ok(value: &Value) -> Self {
+        Self::json(200, value)
+    }
+
+    pub fn error(e: &ParseError) -> Self {
+        Self::json(e.status(), &e.to_json())
+    }
+
+    /// Parse Server's answer to a missing or wrong application id (or master key where required).
+    pub fn unauthorized(message: &str) -> Self {
+        Self::json(403, &json!({ "error": message }))
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// The headers Parse Server sends so browser apps on any origin can call it.
+pub fn add_cors(response: &mut HttpResponse) {
+    const ALLOW_HEADERS: &str = "X-Parse-Master-Key, X-Parse-REST-API-Key, X-Parse-Javascript-Key, \
+        X-Parse-Application-Id, X-Parse-Client-Version, X-Parse-Session-Token, X-Requested-With, \
+        X-Parse-Revocable-Session, X-Parse-Request-Id, X-Parse-Installation-Id, Idempotency-Key, \
+        Content-Type, Pragma, Cache-Control";
+    for (name, value) in [
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-methods", "GET, PUT, POST, DELETE, OPTIONS"),
+        ("access-control-allow-headers", ALLOW_HEADERS),
+        ("access-control-expose-headers", "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id, X-Request-Id"),
+        ("access-control-max-age", "86400"),
+    ] {
+        response.headers.push((name.into(), value.into()));
+    }
+}
+
+/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`), leaving bad escapes as they are.
+pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_escapes_are_decoded_and_bad_ones_kept() {
+        assert_eq!(percent_decode("a%20b+c", true), "a b c");
+        assert_eq!(percent_decode("a+b", false), "a+b");
+        assert_eq!(percent_decode("100%", true), "100%");
+        assert_eq!(percent_decode("%zz%4", true), "%zz%4");
+        assert_eq!(percent_decode("%7B%22a%22%3A1%7D", true), "{\"a\":1}");
+    }
+}

@@ -1,0 +1,211 @@
+//! A Parse request decoded from HTTP: the effective method, the route under the mount path, the
+//! credentials, and the parameters, wherever the client put them.
+//!
+//! The JS SDK POSTs every call as `text/plain` JSON with `_method`, `_ApplicationId`,
+//! `_SessionToken`… in the body and query parameters (`where` as an object) beside them, so the
+//! body is parsed as JSON whatever the content type, and query parameters come from the URL and
+//! the body alike.
+
+use super::http::{percent_decode, HttpRequest};
+use crate::error::{Code, ParseError, Result};
+use serde_json::{Map, Value};
+
+/// Deepest JSON nesting accepted in a body: a bound on work for every handler.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParseRequest {
+    /// GET, POST, PUT or DELETE, after `_method`.
+    pub method: String,
+    /// Path segments under the mount path, percent-decoded (`["classes", "Product", "id"]`).
+    pub route: Vec<String>,
+    pub app_id: Option<String>,
+    pub master_key: Option<String>,
+    pub session_token: Option<String>,
+    pub installation_id: Option<String>,
+    pub request_id: Option<String>,
+    /// Query parameters: the URL's, overlaid with the body's for a GET.
+    pub params: Map<String, Value>,
+    /// The body's fields, without the SDK's `_`-prefixed envelope fields.
+    pub body: Map<String, Value>,
+}
+
+/// Envelope fields the SDK puts in the body; never object fields.
+const ENVELOPE: [&str; 10] = [
+    "_method",
+    "_ApplicationId",
+    "_JavaScriptKey",
+    "_ClientKey",
+    "_MasterKey",
+    "_SessionToken",
+    "_ClientVersion",
+    "_InstallationId",
+    "_context",
+    "_RevocableSession",
+];
+
+/// Decodes `http` if its path is under `mount`; `None` when it is not ours.
+pub fn decode(http: &HttpRequest, mount: &str, max_body_bytes: usize) -> Option<Result<ParseRequest>> {
+    let rest = http.path.strip_prefix(mount.trim_end_matches('/'))?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let route = rest.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode(s, false)).collect();
+    Some(decode_under_mount(http, route, max_body_bytes))
+}
+
+fn decode_under_mount(http: &HttpRequest, route: Vec<String>, max_body_bytes: usize) -> Result<ParseRequest> {
+    if http.body.len() > max_body_bytes {
+        return Err(ParseError::new(
+            Code::ObjectTooLarge,
+            format!("Request body is larger than the limit of {max_body_bytes} bytes"),
+        ));
+    }
+    let mut body = parse_body(&http.body)?;
+    let envelope = |body: &mut Map<String, Value>, key: &str| match body.remove(key) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let override_method = envelope(&mut body, "_method");
+    let header = |name: &str| http.header(name).map(str::to_string);
+    let mut request = ParseRequest {
+        method: http.method.to_ascii_uppercase(),
+        route,
+        app_id: envelope(&mut body, "_ApplicationId").or_else(|| header("x-parse-application-id")),
+        master_key: envelope(&mut body, "_MasterKey").or_else(|| header("x-parse-master-key")),
+        session_token: envelope(&mut body, "_SessionToken").or_else(|| header("x-parse-session-token")),
+        installation_id: envelope(&mut body, "_InstallationId").or_else(|| header("x-parse-installation-id")),
+        request_id: header("x-parse-request-id").or_else(|| header("idempotency-key")),
+        params: query_params(&http.query),
+        body: Map::new(),
+    };
+    for key in ENVELOPE {
+        body.remove(key);
+    }
+    if request.method == "POST" {
+        if let Some(method) = override_method {
+            request.method = method.to_ascii_uppercase();
+        }
+    }
+    if request.method == "GET" {
+        request.params.extend(body);
+    } else {
+        request.body = body;
+    }
+    Ok(request)
+}
+
+/// The body as a JSON object; empty bodies are `{}`. Anything else is "Invalid JSON" (107).
+fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    if nesting_depth(bytes) > MAX_JSON_DEPTH {
+        return Err(ParseError::new(Code::InvalidJson, format!("JSON nested deeper than {MAX_JSON_DEPTH} levels")));
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(ParseError::invalid_json()),
+    }
+}
+
+/// The deepest `{`/`[` nesting outside strings, found before parsing so a hostile body cannot make
+/// the parser recurse deeply.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+fn query_params(query: &str) -> Map<String, Value> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k, true), Value::String(percent_decode(v, true)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(method: &str, path: &str, query: &str, body: &str) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            query: query.into(),
+            headers: vec![("x-parse-application-id".into(), "app".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_sdk_envelope_turns_a_post_into_a_query() {
+        let req = decode(
+            &http("POST", "/parse/classes/Product", "", r#"{"_method":"GET","_ApplicationId":"app2","_SessionToken":"t","where":{"a":1},"limit":5}"#),
+            "/parse",
+            1024,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.route, vec!["classes", "Product"]);
+        assert_eq!(req.app_id.as_deref(), Some("app2"));
+        assert_eq!(req.session_token.as_deref(), Some("t"));
+        assert_eq!(req.params["where"], serde_json::json!({"a": 1}));
+        assert!(req.body.is_empty());
+    }
+
+    #[test]
+    fn url_parameters_are_strings_and_headers_carry_credentials() {
+        let req = decode(&http("GET", "/parse/classes/A%20B", "where=%7B%7D&limit=3", ""), "/parse", 1024)
+            .unwrap()
+            .unwrap();
+        assert_eq!(req.route, vec!["classes", "A B"]);
+        assert_eq!(req.params["limit"], "3");
+        assert_eq!(req.app_id.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn paths_outside_the_mount_are_not_ours() {
+        assert!(decode(&http("GET", "/parsely", "", ""), "/parse", 1024).is_none());
+        assert!(decode(&http("GET", "/other", "", ""), "/parse", 1024).is_none());
+        assert!(decode(&http("GET", "/parse", "", ""), "/parse", 1024).is_some());
+    }
+
+    #[test]
+    fn bad_bodies_are_107_and_big_ones_413() {
+        let err = |body: &str, max| decode(&http("POST", "/parse/x", "", body), "/parse", max).unwrap().unwrap_err();
+        assert_eq!(err("{", 1024).code, Code::InvalidJson);
+        assert_eq!(err("[1]", 1024).code, Code::InvalidJson);
+        assert_eq!(err(&"[".repeat(100), 1024).code, Code::InvalidJson);
+        assert_eq!(err("{\"a\":\"xxxxxxxx\"}", 4).status(), 413);
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count_as_nesting() {
+        assert_eq!(nesting_depth(br#"{"a":"[[[[\"[[["}"#), 1);
+    }
+}

@@ -1,0 +1,3 @@
+//! Passwords and session tokens.
+pub mod password;
+pub mod token;

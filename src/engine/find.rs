@@ -1,0 +1,378 @@
+//! A Parse query (`where`, `order`, `limit`, `skip`, `keys`, `excludeKeys`, `include`, `count`)
+//! as one SQL round trip: the rows and their count in one batch, included pointers resolved by
+//! `LEFT JOIN`s (ACL-filtered in the join condition), never a query per row.
+
+use super::access::{Access, Acl};
+use super::codec;
+use super::query::{RegexProbe, WhereCompiler};
+use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
+use crate::error::{ParseError, Result};
+use crate::store::{ident, Row, SqlValue, Statement};
+use serde_json::{Map, Value};
+
+pub const DEFAULT_LIMIT: i64 = 100;
+/// Rows one query may return; larger `limit`s are clamped, as Parse Server's `maxLimit` does.
+pub const MAX_LIMIT: i64 = 1000;
+/// Levels of `include` (`a.b.c` is three): each level is one more join.
+pub const MAX_INCLUDE_DEPTH: usize = 3;
+
+/// The query parameters, decoded from either a query string (all strings) or an SDK body (typed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindOptions {
+    pub where_: Value,
+    pub order: Vec<(String, bool)>,
+    pub limit: i64,
+    pub skip: i64,
+    pub keys: Option<Vec<String>>,
+    pub exclude_keys: Vec<String>,
+    pub include: Vec<String>,
+    pub count: bool,
+}
+
+impl FindOptions {
+    pub fn from_params(params: &Map<String, Value>) -> Result<Self> {
+        let where_ = match params.get("where") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(Value::String(text)) if text.trim().is_empty() => Value::Object(Map::new()),
+            Some(Value::String(text)) => serde_json::from_str(text)
+                .map_err(|_| ParseError::invalid_query("where is not valid JSON"))?,
+            Some(other) => other.clone(),
+        };
+        if !where_.is_object() {
+            return Err(ParseError::invalid_query("where must be a JSON object"));
+        }
+        let limit = integer(params.get("limit"), "limit")?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+        let skip = integer(params.get("skip"), "skip")?.unwrap_or(0);
+        let count = match params.get("count") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) => n.as_f64() == Some(1.0),
+            Some(Value::String(s)) => s == "1" || s == "true",
+            Some(_) => return Err(ParseError::invalid_query("count must be 1 or true")),
+        };
+        let order = list(params.get("order"), "order")?
+            .into_iter()
+            .map(|k| match k.strip_prefix('-') {
+                Some(field) => (field.to_string(), true),
+                None => (k, false),
+            })
+            .collect();
+        Ok(FindOptions {
+            where_,
+            order,
+            limit,
+            skip,
+            keys: params.get("keys").map(|k| list(Some(k), "keys")).transpose()?,
+            exclude_keys: list(params.get("excludeKeys"), "excludeKeys")?,
+            include: list(params.get("include"), "include")?,
+            count,
+        })
+    }
+}
+
+fn integer(value: Option<&Value>, name: &str) -> Result<Option<i64>> {
+    let n = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(_) => None,
+    };
+    match n {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= i64::MAX as f64 => Ok(Some(n as i64)),
+        _ => Err(ParseError::invalid_query(format!("{name} must be a non-negative integer"))),
+    }
+}
+
+/// `"a,b"` or `["a","b"]` as a list of trimmed, non-empty names.
+fn list(value: Option<&Value>, name: &str) -> Result<Vec<String>> {
+    let items: Vec<String> = match value {
+        None | Some(Value::Null) => vec![],
+        Some(Value::String(s)) => s.split(',').map(|p| p.trim().to_string()).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(|s| s.trim().to_string()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| ParseError::invalid_query(format!("{name} must be a list of names")))?,
+        Some(_) => return Err(ParseError::invalid_query(format!("{name} must be a comma-separated string"))),
+    };
+    Ok(items.into_iter().filter(|s| !s.is_empty()).collect())
+}
+
+/// One object in a result row: the queried class (node 0) or an included pointer target.
+struct Node {
+    class: String,
+    alias: String,
+    /// For an included node: its parent node and the pointer field it replaces there.
+    parent: Option<(usize, String)>,
+}
+
+/// A selected column: which node and field it belongs to.
+struct Selected {
+    node: usize,
+    field: String,
+    ty: Option<FieldType>,
+}
+
+/// A compiled query, waiting for its regex probes (if any) before it can run.
+pub struct FindPlan {
+    nodes: Vec<Node>,
+    columns: Vec<Selected>,
+    select_from: String,
+    join_params: Vec<SqlValue>,
+    predicate: String,
+    pub where_params: Vec<SqlValue>,
+    pub probes: Vec<RegexProbe>,
+    order_by: String,
+    limit: i64,
+    skip: i64,
+    count: bool,
+}
+
+/// The base columns every object carries, apart from its fields.
+const BASE_COLUMNS: [&str; 5] = ["objectId", "createdAt", "updatedAt", "_rperm", "_wperm"];
+
+impl FindPlan {
+    pub fn compile(registry: &Registry, access: &Access, schema: &ClassSchema, options: &FindOptions) -> Result<Self> {
+        let mut compiler = WhereCompiler::new(registry, access);
+        let where_predicate = compiler.compile(schema, "t", &options.where_)?;
+        let acl = access.read_predicate("t", &mut compiler.params);
+        let predicate = format!("{where_predicate} AND {acl}");
+
+        let mut nodes = vec![Node { class: schema.name.clone(), alias: "t".into(), parent: None }];
+        let mut join_params = Vec::new();
+        let mut joins = String::new();
+        for path in include_paths(&options.include, options.keys.as_deref())? {
+            let (parent, field) = match path.rsplit_once('.') {
+                Some((parent_path, field)) => match node_index(&nodes, parent_path) {
+                    Some(i) => (i, field.to_string()),
+                    None => continue,
+                },
+                None => (0, path.clone()),
+            };
+            let parent_schema = registry.get(&nodes[parent].class);
+            let Some(FieldType::Pointer(target)) = parent_schema.and_then(|s| s.field_type(&field)) else {
+                continue; // Parse ignores includes of fields that are not pointers.
+            };
+            if registry.get(&target).is_none() {
+                continue;
+            }
+            let alias = format!("j{}", nodes.len());
+            let acl = access.read_predicate(&alias, &mut join_params);
+            joins.push_str(&format!(
+                " LEFT JOIN {} AS {alias} ON {alias}.\"objectId\" = {}.{} AND {acl}",
+                ident(&target),
+                nodes[parent].alias,
+                ident(&field)
+            ));
+            nodes.push(Node { class: target, alias, parent: Some((parent, field)) });
+        }
+
+        let mut columns = Vec::new();
+        for (index, node) in nodes.iter().enumerate() {
+            let Some(node_schema) = registry.get(&node.class) else { continue };
+            let path = node_path(&nodes, index);
+            for base in BASE_COLUMNS {
+                columns.push(Selected { node: index, field: base.into(), ty: None });
+            }
+            for (field, ty) in &node_schema.fields {
+                if wanted(field, &path, options) {
+                    columns.push(Selected { node: index, field: field.clone(), ty: Some(ty.clone()) });
+                }
+            }
+        }
+        let select_list = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{}.{} AS c{i}", nodes[c.node].alias, ident(&c.field)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let select_from = format!("SELECT {select_list} FROM {} AS t{joins}", ident(&schema.name));
+
+        let mut order = Vec::new();
+        for (field, descending) in &options.order {
+            if field == "$score" {
+                continue;
+            }
+            if !matches!(field.as_str(), "objectId" | "createdAt" | "updatedAt") {
+                validate_field_name(field)?;
+                if schema.field_type(field).is_none() {
+                    continue;
+                }
+            }
+            order.push(format!("t.{}{}", ident(field), if *descending { " DESC" } else { "" }));
+        }
+        // Insertion order breaks ties, so paging through equal keys is stable.
+        order.push("t.rowid".into());
+
+        Ok(FindPlan {
+            nodes,
+            columns,
+            select_from,
+            join_params,
+            predicate,
+            where_params: compiler.params,
+            probes: compiler.probes,
+            order_by: order.join(", "),
+            limit: options.limit,
+            skip: options.skip,
+            count: options.count,
+        })
+    }
+
+    /// The statements to run once probes are resolved: the rows (unless `limit` is 0), then the count.
+    pub fn statements(&self) -> Vec<Statement> {
+        let mut out = Vec::new();
+        if self.limit > 0 {
+            let mut params = self.join_params.clone();
+            params.extend(self.where_params.iter().cloned());
+            params.push(SqlValue::Integer(self.limit));
+            params.push(SqlValue::Integer(self.skip));
+            out.push(Statement::new(
+                format!(
+                    "{} WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+                    self.select_from, self.predicate, self.order_by
+                ),
+                params,
+            ));
+        }
+        if self.count {
+            out.push(Statement::new(
+                format!("SELECT COUNT(*) AS count FROM {} AS t WHERE {}", ident(&self.nodes[0].class), self.predicate),
+                self.where_params.clone(),
+            ));
+        }
+        out
+    }
+
+    /// The Parse response `{results, count?}` from the statements' rows.
+    pub fn respond(&self, mut results: Vec<Vec<Row>>) -> Value {
+        let count = if self.count { results.pop() } else { None };
+        let rows = if self.limit > 0 { results.pop().unwrap_or_default() } else { vec![] };
+        let objects: Vec<Value> = rows.iter().filter_map(|row| self.decode(row)).collect();
+        let mut out = Map::new();
+        out.insert("results".into(), Value::Array(objects));
+        if let Some(rows) = count {
+            let n = rows.first().and_then(|r| r.get("count")).and_then(Value::as_f64).unwrap_or(0.0);
+            out.insert("count".into(), Value::from(n as i64));
+        }
+        Value::Object(out)
+    }
+
+    fn decode(&self, row: &Row) -> Option<Value> {
+        let mut objects: Vec<Option<Map<String, Value>>> = vec![None; self.nodes.len()];
+        let mut stored: Vec<Map<String, Value>> = vec![Map::new(); self.nodes.len()];
+        for (i, column) in self.columns.iter().enumerate() {
+            let value = row.get(&format!("c{i}")).cloned().unwrap_or(Value::Null);
+            stored[column.node].insert(column.field.clone(), value);
+        }
+        for (index, node) in self.nodes.iter().enumerate() {
+            let types: Vec<(&str, Option<&FieldType>)> = self
+                .columns
+                .iter()
+                .filter(|c| c.node == index)
+                .map(|c| (c.field.as_str(), c.ty.as_ref()))
+                .collect();
+            objects[index] = decode_object(&stored[index], &types).map(|mut object| {
+                if index > 0 {
+                    object.insert("__type".into(), Value::from("Object"));
+                    object.insert("className".into(), Value::from(node.class.as_str()));
+                }
+                object
+            });
+        }
+        // Children have higher indexes than their parents: fold included objects in bottom-up.
+        for index in (1..self.nodes.len()).rev() {
+            let Some((parent, field)) = &self.nodes[index].parent else { continue };
+            if let Some(child) = objects[index].take() {
+                if let Some(parent_object) = objects[*parent].as_mut() {
+                    parent_object.insert(field.clone(), Value::Object(child));
+                }
+            }
+        }
+        objects.swap_remove(0).map(Value::Object)
+    }
+}
+
+/// Builds a Parse object from its stored columns; `None` when the row is absent (a LEFT JOIN miss).
+pub fn decode_object(stored: &Map<String, Value>, columns: &[(&str, Option<&FieldType>)]) -> Option<Map<String, Value>> {
+    let object_id = stored.get("objectId")?.as_str()?;
+    let mut object = Map::new();
+    object.insert("objectId".into(), Value::from(object_id));
+    for (field, ty) in columns {
+        let value = stored.get(*field).unwrap_or(&Value::Null);
+        match (*field, ty) {
+            ("createdAt" | "updatedAt", _) => {
+                object.insert(field.to_string(), value.clone());
+            }
+            (_, Some(ty)) if !value.is_null() => {
+                object.insert(field.to_string(), codec::decode(ty, value));
+            }
+            _ => {}
+        }
+    }
+    let empty = Value::Null;
+    if let Some(acl) = Acl::from_columns(stored.get("_rperm").unwrap_or(&empty), stored.get("_wperm").unwrap_or(&empty)) {
+        object.insert("ACL".into(), acl.to_json());
+    }
+    Some(object)
+}
+
+/// Expands `include` into join paths, parents first; `*` means every pointer of the class.
+fn include_paths(include: &[String], keys: Option<&[String]>) -> Result<Vec<String>> {
+    let mut paths: Vec<String> = Vec::new();
+    for path in include {
+        let segments: Vec<&str> = path.split('.').collect();
+        if segments.len() > MAX_INCLUDE_DEPTH {
+            return Err(ParseError::invalid_query(format!("include is limited to {MAX_INCLUDE_DEPTH} levels")));
+        }
+        for depth in 1..=segments.len() {
+            let prefix = segments[..depth].join(".");
+            if segments[depth - 1] != "*" {
+                validate_field_name(segments[depth - 1])?;
+            }
+            if !paths.contains(&prefix) {
+                paths.push(prefix);
+            }
+        }
+    }
+    // `keys=owner.name` implies `include=owner` only when asked to include; nothing to add here,
+    // but a restricted key list that omits a pointer makes its include a no-op.
+    if let Some(keys) = keys {
+        paths.retain(|p| {
+            let top = p.split('.').next().unwrap_or(p);
+            keys.iter().any(|k| k == top || k.starts_with(&format!("{top}.")))
+        });
+    }
+    Ok(paths)
+}
+
+fn node_index(nodes: &[Node], path: &str) -> Option<usize> {
+    (0..nodes.len()).find(|&i| node_path(nodes, i) == path)
+}
+
+/// The include path of a node: "" for the queried class, "owner.user" for a nested include.
+fn node_path(nodes: &[Node], index: usize) -> String {
+    match &nodes[index].parent {
+        None => String::new(),
+        Some((parent, field)) => match node_path(nodes, *parent) {
+            p if p.is_empty() => field.clone(),
+            p => format!("{p}.{field}"),
+        },
+    }
+}
+
+/// Whether `field` of the node at `path` is selected under `keys`/`excludeKeys`.
+fn wanted(field: &str, path: &str, options: &FindOptions) -> bool {
+    let full = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+    if path.is_empty() && options.exclude_keys.iter().any(|k| k == field) {
+        return false;
+    }
+    let Some(keys) = &options.keys else { return true };
+    let prefix = if path.is_empty() { String::new() } else { format!("{path}.") };
+    // Keys that name something inside this node; none means the whole node was asked for.
+    let inside: Vec<&String> = keys.iter().filter(|k| prefix.is_empty() || k.starts_with(&prefix)).collect();
+    if !prefix.is_empty() && inside.is_empty() {
+        return true;
+    }
+    inside.iter().any(|k| **k == full || k.starts_with(&format!("{full}.")))
+}

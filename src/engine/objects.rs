@@ -1,0 +1,85 @@
+//! The object controller: runs query and write plans against a store, one round trip each
+//! (two when a regex needs a probe).
+
+use super::access::Access;
+use super::find::{FindOptions, FindPlan};
+use super::schema::Registry;
+use super::write::{plan_create, plan_delete, plan_update, Outcome, WriteContext, WritePlan};
+use crate::error::{ParseError, Result};
+use crate::store::Store;
+use serde_json::{Map, Value};
+
+pub struct Objects<'a, S: Store> {
+    pub store: &'a S,
+    pub registry: &'a Registry,
+    pub access: &'a Access,
+    pub allow_client_class_creation: bool,
+    pub now_ms: i64,
+}
+
+impl<S: Store> Objects<'_, S> {
+    pub fn write_context(&self) -> WriteContext<'_> {
+        WriteContext {
+            registry: self.registry,
+            access: self.access,
+            may_change_schema: self.access.is_master() || self.allow_client_class_creation,
+            now_ms: self.now_ms,
+        }
+    }
+
+    /// `GET /classes/:class`: `{results, count?}`. A class that does not exist has no rows.
+    pub async fn find(&self, class: &str, options: &FindOptions) -> Result<Value> {
+        let Some(schema) = self.registry.get(class) else {
+            let mut empty = Map::new();
+            empty.insert("results".into(), Value::Array(vec![]));
+            if options.count {
+                empty.insert("count".into(), Value::from(0));
+            }
+            return Ok(Value::Object(empty));
+        };
+        let mut plan = FindPlan::compile(self.registry, self.access, schema, options)?;
+        if !plan.probes.is_empty() {
+            let probes: Vec<_> = plan.probes.iter().map(|p| p.statement()).collect();
+            let rows = self.store.batch(&probes).await?;
+            for (probe, rows) in plan.probes.iter().zip(&rows) {
+                probe.resolve(rows, &mut plan.where_params)?;
+            }
+        }
+        let results = self.store.batch(&plan.statements()).await?;
+        Ok(plan.respond(results))
+    }
+
+    /// `GET /classes/:class/:id`: the object, or 101 when it is absent or hidden by its ACL.
+    pub async fn get(&self, class: &str, object_id: &str, options: &FindOptions) -> Result<Value> {
+        let mut options = options.clone();
+        options.where_ = serde_json::json!({ "objectId": object_id });
+        options.limit = 1;
+        options.skip = 0;
+        options.count = false;
+        let found = self.find(class, &options).await?;
+        found
+            .get("results")
+            .and_then(Value::as_array)
+            .and_then(|r| r.first())
+            .cloned()
+            .ok_or_else(ParseError::not_found)
+    }
+
+    pub fn plan_create(&self, class: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+        plan_create(&self.write_context(), class, body)
+    }
+
+    pub fn plan_update(&self, class: &str, object_id: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+        plan_update(&self.write_context(), class, object_id, body)
+    }
+
+    pub fn plan_delete(&self, class: &str, object_id: &str) -> Result<WritePlan> {
+        plan_delete(&self.write_context(), class, object_id)
+    }
+
+    /// Runs one write plan as one transaction.
+    pub async fn execute(&self, plan: &WritePlan) -> Result<Outcome> {
+        let results = self.store.batch(&plan.statements).await?;
+        plan.outcome(&results)
+    }
+}

@@ -1,0 +1,433 @@
+//! `where` → a parameterised SQL predicate.
+//!
+//! Identifiers come only from the schema registry; every value is a bound parameter. A field the
+//! class does not have compiles to the constant `NULL`: no row has it, so equality is false and
+//! `$exists: false` is true, exactly as for an unset field, and no unknown name ever reaches SQL.
+//! Regexes SQL cannot answer exactly become *probes*: a pre-query whose matching ids are bound
+//! into the predicate, so `limit`, `skip` and `count` stay exact.
+
+use super::access::Access;
+use super::codec;
+use super::regex_plan::{self, RegexPlan, SqlMatch};
+use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
+use crate::error::{ParseError, Result};
+use crate::store::{ident, SqlValue, Statement};
+use serde_json::{Map, Value};
+
+/// How deep `$or`/`$and`/`$inQuery` may nest: a bound on compile work and SQL size.
+pub const MAX_QUERY_DEPTH: usize = 8;
+/// Most values an `$in`, `$nin` or `$all` list may hold.
+pub const MAX_IN_LIST: usize = 1000;
+/// Most rows a regex probe reads before asking the client for a narrower query.
+pub const MAX_PROBE_ROWS: usize = 50_000;
+
+/// A regex the SQL engine cannot evaluate, to be run over one column before the main query.
+pub struct RegexProbe {
+    /// Index of the parameter that receives the JSON array of matching objectIds.
+    pub param_index: usize,
+    pub class: String,
+    pub column_sql: String,
+    pub regex: regex::Regex,
+}
+
+impl RegexProbe {
+    pub fn statement(&self) -> Statement {
+        Statement::new(
+            format!(
+                "SELECT \"objectId\" AS id, {col} AS v FROM {table} AS p WHERE {col} IS NOT NULL LIMIT {limit}",
+                col = self.column_sql,
+                table = ident(&self.class),
+                limit = MAX_PROBE_ROWS + 1
+            ),
+            vec![],
+        )
+    }
+
+    /// Turns the probe's rows into the id list bound in place of its parameter.
+    pub fn resolve(&self, rows: &[crate::store::Row], params: &mut [SqlValue]) -> Result<()> {
+        if rows.len() > MAX_PROBE_ROWS {
+            return Err(ParseError::invalid_query(
+                "This regex cannot use an index and the class is too large to scan; use a prefix (^) or add another constraint.",
+            ));
+        }
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.get("v").and_then(Value::as_str).is_some_and(|v| self.regex.is_match(v)))
+            .filter_map(|r| r.get("id").and_then(Value::as_str))
+            .collect();
+        if let Some(slot) = params.get_mut(self.param_index) {
+            *slot = SqlValue::Text(Value::from(ids).to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Compiles predicates; one compiler serves a whole statement so parameters and aliases are shared.
+pub struct WhereCompiler<'a> {
+    pub registry: &'a Registry,
+    pub access: &'a Access,
+    pub params: Vec<SqlValue>,
+    pub probes: Vec<RegexProbe>,
+    next_alias: usize,
+}
+
+impl<'a> WhereCompiler<'a> {
+    pub fn new(registry: &'a Registry, access: &'a Access) -> Self {
+        WhereCompiler { registry, access, params: Vec::new(), probes: Vec::new(), next_alias: 0 }
+    }
+
+    /// A fresh table alias for a subquery or join.
+    pub fn alias(&mut self, prefix: &str) -> String {
+        self.next_alias += 1;
+        format!("{prefix}{}", self.next_alias)
+    }
+
+    fn bind(&mut self, value: SqlValue) -> &'static str {
+        self.params.push(value);
+        "?"
+    }
+
+    /// The predicate for `where` on `schema`'s rows under `alias`.
+    pub fn compile(&mut self, schema: &ClassSchema, alias: &str, where_: &Value) -> Result<String> {
+        self.compile_at(schema, alias, where_, 0)
+    }
+
+    fn compile_at(&mut self, schema: &ClassSchema, alias: &str, where_: &Value, depth: usize) -> Result<String> {
+        if depth > MAX_QUERY_DEPTH {
+            return Err(ParseError::invalid_query("query is nested too deeply"));
+        }
+        let object = match where_ {
+            Value::Object(o) => o,
+            Value::Null => return Ok("1".into()),
+            _ => return Err(ParseError::invalid_query("where must be a JSON object")),
+        };
+        let mut parts = Vec::new();
+        for (key, value) in object {
+            parts.push(match key.as_str() {
+                "$or" | "$and" | "$nor" => self.logical(schema, alias, key, value, depth)?,
+                "$relatedTo" | "$text" => {
+                    return Err(ParseError::invalid_query(format!("{key} is not supported")))
+                }
+                _ if key.starts_with('$') => {
+                    return Err(ParseError::invalid_query(format!("Invalid key {key} for find")))
+                }
+                _ => self.field(schema, alias, key, value, depth)?,
+            });
+        }
+        Ok(join_all(parts, " AND ", "1"))
+    }
+
+    fn logical(&mut self, schema: &ClassSchema, alias: &str, op: &str, value: &Value, depth: usize) -> Result<String> {
+        let branches = value
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| ParseError::invalid_query(format!("Bad {op} format - use an array of at least 1 value.")))?;
+        let mut parts = Vec::with_capacity(branches.len());
+        for branch in branches {
+            parts.push(self.compile_at(schema, alias, branch, depth + 1)?);
+        }
+        Ok(match op {
+            "$or" => join_all(parts, " OR ", "0"),
+            "$and" => join_all(parts, " AND ", "1"),
+            _ => format!("NOT ({})", join_all(parts, " OR ", "0")),
+        })
+    }
+
+    fn field(&mut self, schema: &ClassSchema, alias: &str, key: &str, value: &Value, depth: usize) -> Result<String> {
+        let column = self.column(schema, alias, key)?;
+        match value.as_object() {
+            Some(ops) if ops.keys().any(|k| k.starts_with('$')) => {
+                if let Some(plain) = ops.keys().find(|k| !k.starts_with('$')) {
+                    return Err(ParseError::invalid_query(format!("cannot mix {plain} with operators on {key}")));
+                }
+                let mut parts = Vec::with_capacity(ops.len());
+                for (op, operand) in ops {
+                    if op == "$options" {
+                        if !ops.contains_key("$regex") {
+                            return Err(ParseError::invalid_query("$options needs a $regex"));
+                        }
+                        continue;
+                    }
+                    parts.push(self.constraint(&column, op, operand, ops, depth)?);
+                }
+                Ok(join_all(parts, " AND ", "1"))
+            }
+            _ => self.equals(&column, value),
+        }
+    }
+
+    /// Resolves a key (`field`, or `objectField.path` into an Object) to its SQL expression.
+    fn column(&mut self, schema: &ClassSchema, alias: &str, key: &str) -> Result<Column> {
+        let (base, path) = match key.split_once('.') {
+            Some((base, path)) => (base, Some(path)),
+            None => (key, None),
+        };
+        if !matches!(base, "objectId" | "createdAt" | "updatedAt") {
+            validate_field_name(base)?;
+        }
+        let Some(ty) = schema.field_type(base) else {
+            return Ok(Column { sql: "NULL".into(), ty: None, class: schema.name.clone() });
+        };
+        let sql = format!("{alias}.{}", ident(base));
+        match path {
+            None => Ok(Column { sql, ty: Some(ty), class: schema.name.clone() }),
+            Some(path) => {
+                if ty != FieldType::Object {
+                    return Err(ParseError::invalid_query(format!("{base} is not an Object; dotted keys need one")));
+                }
+                for segment in path.split('.') {
+                    validate_field_name(segment)?;
+                }
+                let mark = self.bind(SqlValue::Text(format!("$.{path}")));
+                Ok(Column { sql: format!("json_extract({sql}, {mark})"), ty: None, class: schema.name.clone() })
+            }
+        }
+    }
+
+    fn equals(&mut self, column: &Column, value: &Value) -> Result<String> {
+        if value.is_null() {
+            return Ok(format!("{} IS NULL", column.sql));
+        }
+        if column.ty == Some(FieldType::Array) && !value.is_array() {
+            let mark = self.bind(element_param(value));
+            return Ok(format!("EXISTS (SELECT 1 FROM json_each({}) WHERE value = {mark})", column.sql));
+        }
+        let param = self.param(column, value)?;
+        let mark = self.bind(param);
+        Ok(format!("{} = {mark}", column.sql))
+    }
+
+    fn constraint(&mut self, column: &Column, op: &str, operand: &Value, ops: &Map<String, Value>, depth: usize) -> Result<String> {
+        let col = &column.sql;
+        let is_array = column.ty == Some(FieldType::Array);
+        Ok(match op {
+            "$eq" => self.equals(column, operand)?,
+            "$ne" if operand.is_null() => format!("{col} IS NOT NULL"),
+            "$ne" if is_array && !operand.is_array() => {
+                format!("NOT {}", self.equals(column, operand)?)
+            }
+            "$ne" => {
+                let mark = self.param(column, operand).map(|p| self.bind(p))?;
+                format!("({col} IS NULL OR {col} <> {mark})")
+            }
+            "$lt" | "$lte" | "$gt" | "$gte" => {
+                if operand.is_null() {
+                    return Err(ParseError::invalid_query(format!("{op} needs a value")));
+                }
+                let sql_op = match op {
+                    "$lt" => "<",
+                    "$lte" => "<=",
+                    "$gt" => ">",
+                    _ => ">=",
+                };
+                let mark = self.param(column, operand).map(|p| self.bind(p))?;
+                format!("{col} {sql_op} {mark}")
+            }
+            "$in" | "$nin" => {
+                let list = self.list(column, op, operand)?;
+                let inside = if is_array {
+                    format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({list}))")
+                } else {
+                    format!("{col} IN ({list})")
+                };
+                let has_null = operand.as_array().is_some_and(|a| a.iter().any(Value::is_null));
+                match (op, is_array, has_null) {
+                    ("$in", false, true) => format!("({col} IS NULL OR {inside})"),
+                    ("$in", _, _) => inside,
+                    (_, false, true) => format!("({col} IS NOT NULL AND NOT {inside})"),
+                    (_, _, _) => format!("({col} IS NULL OR NOT {inside})"),
+                }
+            }
+            "$all" => {
+                let items = operand.as_array().ok_or_else(|| ParseError::invalid_query("bad $all: expected an array"))?;
+                if items.is_empty() || items.len() > MAX_IN_LIST {
+                    return Err(ParseError::invalid_query(format!("bad $all: between 1 and {MAX_IN_LIST} values")));
+                }
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    let mark = self.bind(element_param(item));
+                    parts.push(format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE value = {mark})"));
+                }
+                format!("({col} IS NOT NULL AND {})", parts.join(" AND "))
+            }
+            "$containedBy" => {
+                let list = self.list(column, op, operand)?;
+                format!("NOT EXISTS (SELECT 1 FROM json_each({col}) WHERE value NOT IN ({list}))")
+            }
+            "$exists" => match operand {
+                Value::Bool(true) => format!("{col} IS NOT NULL"),
+                Value::Bool(false) => format!("{col} IS NULL"),
+                _ => return Err(ParseError::invalid_query("bad $exists: expected true or false")),
+            },
+            "$regex" => self.regex(column, operand, ops.get("$options"))?,
+            "$inQuery" | "$notInQuery" => {
+                let sub = self.subquery(operand, "objectId", depth)?;
+                self.membership(column, op == "$inQuery", &sub)
+            }
+            "$select" | "$dontSelect" => {
+                let key = operand
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| ParseError::invalid_query(format!("improper usage of {op}")))?;
+                let query = operand
+                    .get("query")
+                    .ok_or_else(|| ParseError::invalid_query(format!("improper usage of {op}")))?;
+                let sub = self.subquery(query, key, depth)?;
+                self.membership(column, op == "$select", &sub)
+            }
+            "$nearSphere" | "$within" | "$geoWithin" | "$geoIntersects" | "$maxDistance"
+            | "$maxDistanceInRadians" | "$maxDistanceInMiles" | "$maxDistanceInKilometers" => {
+                return Err(ParseError::invalid_query(format!("{op} is not supported")))
+            }
+            _ => return Err(ParseError::invalid_query(format!("bad constraint: {op}"))),
+        })
+    }
+
+    fn list(&mut self, column: &Column, op: &str, operand: &Value) -> Result<String> {
+        let items = operand
+            .as_array()
+            .ok_or_else(|| ParseError::invalid_query(format!("bad {op}: expected an array")))?;
+        if items.len() > MAX_IN_LIST {
+            return Err(ParseError::invalid_query(format!("bad {op}: at most {MAX_IN_LIST} values")));
+        }
+        let mut marks = Vec::with_capacity(items.len());
+        for item in items.iter().filter(|v| !v.is_null()) {
+            let param = if column.ty == Some(FieldType::Array) { element_param(item) } else { self.param(column, item)? };
+            marks.push(self.bind(param));
+        }
+        // `IN ()` is not SQL; NULL never equals anything, so it keeps an empty list matching nothing.
+        Ok(if marks.is_empty() { "NULL".into() } else { marks.join(", ") })
+    }
+
+    /// `col IN (sub)` / its negation; for an array of pointers, membership of any element.
+    fn membership(&self, column: &Column, inside: bool, sub: &str) -> String {
+        let col = &column.sql;
+        let test = if column.ty == Some(FieldType::Array) {
+            format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE json_extract(value, '$.objectId') IN ({sub}))")
+        } else {
+            format!("{col} IN ({sub})")
+        };
+        if inside {
+            test
+        } else {
+            format!("({col} IS NULL OR NOT {test})")
+        }
+    }
+
+    /// `SELECT s.<key> FROM <class> s WHERE <where> AND <read ACL>` for `$inQuery`/`$select`.
+    fn subquery(&mut self, spec: &Value, key: &str, depth: usize) -> Result<String> {
+        let class = spec
+            .get("className")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ParseError::invalid_query("a subquery needs a className"))?;
+        let Some(schema) = self.registry.get(class) else {
+            return Ok("SELECT NULL WHERE 0".into());
+        };
+        let schema = schema.clone();
+        let alias = self.alias("s");
+        let column = match schema.field_type(key) {
+            Some(_) => format!("{alias}.{}", ident(key)),
+            None => {
+                validate_field_name(key)?;
+                "NULL".into()
+            }
+        };
+        let predicate = self.compile_at(&schema, &alias, spec.get("where").unwrap_or(&Value::Null), depth + 1)?;
+        let acl = self.access.read_predicate(&alias, &mut self.params);
+        Ok(format!("SELECT {column} FROM {} AS {alias} WHERE ({predicate}) AND {acl}", ident(class)))
+    }
+
+    fn regex(&mut self, column: &Column, pattern: &Value, options: Option<&Value>) -> Result<String> {
+        let pattern = pattern.as_str().ok_or_else(|| ParseError::invalid_query("$regex must be a string"))?;
+        let options = match options {
+            None => "",
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => return Err(ParseError::invalid_query("$options must be a string")),
+        };
+        let plan = regex_plan::plan(pattern, options)?;
+        let col = column.sql.clone();
+        let target = if column.ty == Some(FieldType::Array) { "value".to_string() } else { col.clone() };
+        let test = match plan {
+            RegexPlan::Sql(SqlMatch::Equals(text)) => format!("{target} = {}", self.bind(SqlValue::Text(text))),
+            RegexPlan::Sql(SqlMatch::Glob(glob)) => format!("{target} GLOB {}", self.bind(SqlValue::Text(glob))),
+            RegexPlan::Sql(SqlMatch::Like(like)) => {
+                format!("{target} LIKE {} ESCAPE '\\'", self.bind(SqlValue::Text(like)))
+            }
+            RegexPlan::Engine(regex) => {
+                if column.ty != Some(FieldType::String) && column.ty.is_some() {
+                    return Err(ParseError::invalid_query("this $regex is only supported on String fields"));
+                }
+                if column.sql == "NULL" {
+                    return Ok("0".into());
+                }
+                if column.ty.is_none() {
+                    return Err(ParseError::invalid_query(
+                        "on nested keys $regex supports exact, prefix, suffix and contains forms only",
+                    ));
+                }
+                let bare = col.rsplit('.').next().unwrap_or(&col).to_string();
+                self.params.push(SqlValue::Text("[]".into()));
+                self.probes.push(RegexProbe {
+                    param_index: self.params.len() - 1,
+                    class: column.class.clone(),
+                    column_sql: format!("p.{bare}"),
+                    regex,
+                });
+                let alias = col.split('.').next().unwrap_or("t");
+                return Ok(format!("{alias}.\"objectId\" IN (SELECT value FROM json_each(?))"));
+            }
+        };
+        Ok(if column.ty == Some(FieldType::Array) {
+            format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE {test})")
+        } else {
+            test
+        })
+    }
+
+    /// The parameter a constraint value becomes, checked against the field's type.
+    fn param(&self, column: &Column, value: &Value) -> Result<SqlValue> {
+        let bad = || ParseError::invalid_query(format!("bad value for a constraint on {}: {value}", column.sql));
+        match &column.ty {
+            None => Ok(element_param(value)),
+            Some(FieldType::Date) => match value {
+                Value::String(s) => crate::platform::canonical_iso(s).map(SqlValue::Text).ok_or_else(bad),
+                _ => codec::date_iso(value).map(SqlValue::Text).ok_or_else(bad),
+            },
+            Some(FieldType::Pointer(target)) => codec::pointer_id(value, target)
+                .map(SqlValue::Text)
+                .or_else(|| value.as_str().map(|s| SqlValue::Text(s.to_string())))
+                .ok_or_else(bad),
+            Some(FieldType::Array | FieldType::Object) if value.is_array() || value.is_object() => {
+                Ok(SqlValue::Text(value.to_string()))
+            }
+            Some(ty) => codec::encode("constraint", ty, value).map_err(|_| bad()),
+        }
+    }
+}
+
+/// A resolved key: its SQL expression and type (`None` when the class lacks it or it is a path).
+struct Column {
+    sql: String,
+    ty: Option<FieldType>,
+    class: String,
+}
+
+/// An array element or untyped value as `json_each` yields it: scalars as themselves, booleans as
+/// 0/1, objects and arrays as their (key-sorted, minified) JSON text, which is how they are stored.
+fn element_param(value: &Value) -> SqlValue {
+    match value {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::from(*b),
+        Value::Number(_) => codec::number(value).unwrap_or(SqlValue::Null),
+        Value::String(s) => SqlValue::Text(s.clone()),
+        _ => SqlValue::Text(value.to_string()),
+    }
+}
+
+fn join_all(parts: Vec<String>, separator: &str, empty: &str) -> String {
+    match parts.len() {
+        0 => empty.to_string(),
+        1 => parts.into_iter().next().unwrap_or_default(),
+        _ => format!("({})", parts.join(separator)),
+    }
+}

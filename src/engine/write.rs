@@ -1,0 +1,359 @@
+//! Create, update and delete as *plans*: statements plus how to read the answer from their rows.
+//!
+//! A plan reads nothing while it is built, so a single write is one round trip and a transactional
+//! `/batch` is the concatenation of its plans in one D1 batch. Field operations run inside the
+//! UPDATE (`count = COALESCE(count, 0) + ?`, array ops in SQL) and their results come back through
+//! `RETURNING`, so concurrent increments and adds never lose a write.
+
+use super::access::{Access, Acl};
+use super::codec::{self, infer_type};
+use super::ddl;
+use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType, Registry};
+use crate::error::{Code, ParseError, Result};
+use crate::platform::{iso_from_ms, new_object_id};
+use crate::store::{ident, Row, SqlValue, Statement};
+use serde_json::{json, Map, Value};
+
+/// What a write may do beyond its own row.
+pub struct WriteContext<'a> {
+    pub registry: &'a Registry,
+    pub access: &'a Access,
+    /// Create classes and add fields on write (master key, or `ALLOW_CLIENT_CLASS_CREATION`).
+    pub may_change_schema: bool,
+    pub now_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `201` with `{objectId, createdAt}`.
+    Created { object_id: String, created_at: String },
+    /// `{updatedAt, ...results of field operations}`.
+    Updated(Map<String, Value>),
+    Deleted,
+}
+
+/// Statements to run in one batch, and which of their results carries the answer.
+#[derive(Debug, Clone)]
+pub struct WritePlan {
+    pub class: String,
+    pub statements: Vec<Statement>,
+    /// Index of the statement whose `RETURNING` rows prove the row existed (update, delete).
+    pub returning: Option<usize>,
+    pub schema_changed: bool,
+    outcome: Outcome,
+    /// Field operations whose resulting values the update answer includes, with their types.
+    op_fields: Vec<(String, FieldType)>,
+}
+
+impl WritePlan {
+    /// Reads the answer from the batch results; an update or delete that matched no row (absent,
+    /// or hidden by its ACL) is "Object not found", as Parse answers.
+    pub fn outcome(&self, results: &[Vec<Row>]) -> Result<Outcome> {
+        let Some(index) = self.returning else { return Ok(self.outcome.clone()) };
+        let row = results.get(index).and_then(|rows| rows.first()).ok_or_else(ParseError::not_found)?;
+        Ok(match &self.outcome {
+            Outcome::Updated(base) => {
+                let mut answer = base.clone();
+                for (field, ty) in &self.op_fields {
+                    let stored = row.get(field).unwrap_or(&Value::Null);
+                    answer.insert(field.clone(), codec::decode(ty, stored));
+                }
+                Outcome::Updated(answer)
+            }
+            other => other.clone(),
+        })
+    }
+
+    /// Appends a guard that aborts the whole batch when this write touched no row, for
+    /// transactional batches where a later statement must not commit after an earlier miss.
+    pub fn guard_row_exists(&mut self) {
+        if self.returning.is_some() {
+            self.statements.push(Statement::new(
+                "INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0",
+                vec![],
+            ));
+        }
+    }
+}
+
+/// `POST /classes/:class`.
+pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+    validate_class_name(class)?;
+    let mut statements = Vec::new();
+    let mut schema = match ctx.registry.get(class) {
+        Some(schema) => schema.clone(),
+        None if ctx.may_change_schema => {
+            let schema = ClassSchema::new(class);
+            statements.extend(ddl::create_class(&schema));
+            schema
+        }
+        None => {
+            return Err(ParseError::forbidden(format!(
+                "This user is not allowed to access non-existent class: {class}"
+            )))
+        }
+    };
+    let object_id = new_object_id()?;
+    let now = iso_from_ms(ctx.now_ms);
+    let mut columns = vec!["objectId".to_string(), "createdAt".into(), "updatedAt".into()];
+    let mut params = vec![SqlValue::from(object_id.as_str()), SqlValue::from(now.as_str()), SqlValue::from(now.as_str())];
+
+    for (key, value) in body {
+        match key.as_str() {
+            "objectId" => return Err(ParseError::invalid_key("objectId")),
+            "createdAt" | "updatedAt" => continue,
+            "ACL" => {
+                let acl = Acl::from_json(value)?;
+                columns.extend(["_rperm".to_string(), "_wperm".to_string()]);
+                params.extend([Acl::list_param(&acl.read), Acl::list_param(&acl.write)]);
+                continue;
+            }
+            _ => {}
+        }
+        validate_field_name(key)?;
+        let value = initial_value(key, value)?;
+        if value.is_null() {
+            continue;
+        }
+        let ty = field_type_for_write(ctx, &mut schema, &mut statements, key, &value)?;
+        columns.push(key.clone());
+        params.push(codec::encode(key, &ty, &value)?);
+    }
+    let schema_changed = !statements.is_empty();
+    let marks = vec!["?"; columns.len()].join(", ");
+    let column_list = columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    statements.push(Statement::new(
+        format!("INSERT INTO {} ({column_list}) VALUES ({marks})", ident(class)),
+        params,
+    ));
+    Ok(WritePlan {
+        class: class.to_string(),
+        statements,
+        returning: None,
+        schema_changed,
+        outcome: Outcome::Created { object_id, created_at: now },
+        op_fields: vec![],
+    })
+}
+
+/// `PUT /classes/:class/:objectId`.
+pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+    let mut schema = ctx.registry.get(class).cloned().ok_or_else(ParseError::not_found)?;
+    let mut statements = Vec::new();
+    let now = iso_from_ms(ctx.now_ms);
+    let mut sets = vec!["\"updatedAt\" = ?".to_string()];
+    let mut params = vec![SqlValue::from(now.as_str())];
+    let mut op_fields = Vec::new();
+
+    for (key, value) in body {
+        match key.as_str() {
+            "objectId" | "createdAt" | "updatedAt" => continue,
+            "ACL" => {
+                let acl = Acl::from_json(value)?;
+                sets.push("\"_rperm\" = ?, \"_wperm\" = ?".into());
+                params.extend([Acl::list_param(&acl.read), Acl::list_param(&acl.write)]);
+                continue;
+            }
+            _ => {}
+        }
+        validate_field_name(key)?;
+        let column = ident(key);
+        let op = value.get("__op").and_then(Value::as_str);
+        if op == Some("Delete") {
+            if schema.field_type(key).is_some() {
+                sets.push(format!("{column} = NULL"));
+            }
+            continue;
+        }
+        let ty = field_type_for_write(ctx, &mut schema, &mut statements, key, value)?;
+        match op {
+            None => {
+                sets.push(format!("{column} = ?"));
+                params.push(codec::encode(key, &ty, value)?);
+            }
+            Some("Increment") => {
+                if ty != FieldType::Number {
+                    return Err(ParseError::incorrect_type(format!("Increment needs a Number field; {key} is {}", ty.name())));
+                }
+                let amount = value
+                    .get("amount")
+                    .and_then(codec::number)
+                    .ok_or_else(|| ParseError::invalid_json_field("Increment amount must be a number"))?;
+                sets.push(format!("{column} = COALESCE({column}, 0) + ?"));
+                params.push(amount);
+                op_fields.push((key.clone(), ty));
+            }
+            Some(array_op @ ("Add" | "AddUnique" | "Remove")) => {
+                if ty != FieldType::Array {
+                    return Err(ParseError::incorrect_type(format!("{array_op} needs an Array field; {key} is {}", ty.name())));
+                }
+                let objects = value
+                    .get("objects")
+                    .filter(|o| o.is_array())
+                    .ok_or_else(|| ParseError::invalid_json_field("objects to add must be an array"))?
+                    .to_string();
+                let (sql, binds) = array_op_sql(array_op, &column, objects);
+                sets.push(format!("{column} = {sql}"));
+                params.extend(binds);
+                op_fields.push((key.clone(), ty));
+            }
+            Some(other) => {
+                return Err(ParseError::invalid_json_field(&format!("unknown operation {other}")))
+            }
+        }
+    }
+    let mut predicate_params = vec![SqlValue::from(object_id)];
+    let write_acl = ctx.access.write_predicate(class_alias(class).as_str(), &mut predicate_params);
+    params.extend(predicate_params);
+    let returning = std::iter::once(ident("objectId"))
+        .chain(op_fields.iter().map(|(f, _)| ident(f)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let schema_changed = !statements.is_empty();
+    statements.push(Statement::new(
+        format!(
+            "UPDATE {} SET {} WHERE \"objectId\" = ? AND {write_acl} RETURNING {returning}",
+            ident(class),
+            sets.join(", ")
+        ),
+        params,
+    ));
+    let mut answer = Map::new();
+    answer.insert("updatedAt".into(), Value::from(now));
+    Ok(WritePlan {
+        class: class.to_string(),
+        returning: Some(statements.len() - 1),
+        statements,
+        schema_changed,
+        outcome: Outcome::Updated(answer),
+        op_fields,
+    })
+}
+
+/// `DELETE /classes/:class/:objectId`.
+pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<WritePlan> {
+    ctx.registry.get(class).ok_or_else(ParseError::not_found)?;
+    let mut params = vec![SqlValue::from(object_id)];
+    let write_acl = ctx.access.write_predicate(class_alias(class).as_str(), &mut params);
+    Ok(WritePlan {
+        class: class.to_string(),
+        statements: vec![Statement::new(
+            format!(
+                "DELETE FROM {} WHERE \"objectId\" = ? AND {write_acl} RETURNING \"objectId\"",
+                ident(class)
+            ),
+            params,
+        )],
+        returning: Some(0),
+        schema_changed: false,
+        outcome: Outcome::Deleted,
+        op_fields: vec![],
+    })
+}
+
+/// The table itself, as the ACL predicate's alias (UPDATE and DELETE have no alias of their own).
+fn class_alias(class: &str) -> String {
+    ident(class)
+}
+
+/// A field operation on a new object becomes its plain result, as Parse applies it.
+fn initial_value(key: &str, value: &Value) -> Result<Value> {
+    let Some(op) = value.get("__op").and_then(Value::as_str) else { return Ok(value.clone()) };
+    Ok(match op {
+        "Delete" => Value::Null,
+        "Increment" => value
+            .get("amount")
+            .filter(|a| a.is_number())
+            .cloned()
+            .ok_or_else(|| ParseError::invalid_json_field("Increment amount must be a number"))?,
+        "Add" | "AddUnique" | "Remove" => {
+            let objects = value
+                .get("objects")
+                .and_then(Value::as_array)
+                .ok_or_else(|| ParseError::invalid_json_field("objects must be an array"))?;
+            match op {
+                "Add" => Value::Array(objects.clone()),
+                "AddUnique" => {
+                    let mut unique: Vec<Value> = Vec::new();
+                    for o in objects {
+                        if !unique.contains(o) {
+                            unique.push(o.clone());
+                        }
+                    }
+                    Value::Array(unique)
+                }
+                _ => json!([]),
+            }
+        }
+        other => return Err(ParseError::invalid_json_field(&format!("unknown operation {other} on {key}"))),
+    })
+}
+
+/// The type of `key`, adding the field (ALTER TABLE) when it is new and schema changes are allowed.
+fn field_type_for_write(
+    ctx: &WriteContext,
+    schema: &mut ClassSchema,
+    statements: &mut Vec<Statement>,
+    key: &str,
+    value: &Value,
+) -> Result<FieldType> {
+    if let Some(ty) = schema.field_type(key) {
+        return Ok(ty);
+    }
+    if !ctx.may_change_schema {
+        return Err(ParseError::forbidden(format!(
+            "Permission denied for action addField on class {}.",
+            schema.name
+        )));
+    }
+    let ty = infer_type(value).ok_or_else(|| ParseError::incorrect_type(format!("cannot infer a type for {key}")))?;
+    if let FieldType::Pointer(target) = &ty {
+        validate_class_name(target)?;
+    }
+    statements.extend(ddl::add_field(&schema.name, key, &ty));
+    schema.fields.insert(key.to_string(), ty.clone());
+    Ok(ty)
+}
+
+/// SQL for an array operation on `column`, with its parameters. Elements are compared as
+/// `json_each` presents them (value and JSON type), and the result keeps the array's order.
+fn array_op_sql(op: &str, column: &str, objects: String) -> (String, Vec<SqlValue>) {
+    // json_each gives objects, arrays and booleans as SQL text/integers; turn them back into JSON.
+    const ELEMENT: &str = "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') \
+        WHEN 'object' THEN json(value) WHEN 'array' THEN json(value) ELSE value END";
+    let current = format!("json_each(COALESCE({column}, '[]'))");
+    let same = "x.value IS y.value AND x.type = y.type";
+    let (rows, binds) = match op {
+        "Add" => (
+            format!("SELECT 0 AS part, key, value, type FROM {current} UNION ALL SELECT 1, key, value, type FROM json_each(?)"),
+            vec![SqlValue::Text(objects)],
+        ),
+        "AddUnique" => (
+            format!(
+                "SELECT 0 AS part, key, value, type FROM {current} UNION ALL \
+                 SELECT 1, y.key, y.value, y.type FROM json_each(?) AS y \
+                 WHERE NOT EXISTS (SELECT 1 FROM {current} AS x WHERE {same}) \
+                 AND NOT EXISTS (SELECT 1 FROM json_each(?) AS x WHERE x.key < y.key AND {same})"
+            ),
+            vec![SqlValue::Text(objects.clone()), SqlValue::Text(objects)],
+        ),
+        _ => (
+            format!(
+                "SELECT 0 AS part, y.key, y.value, y.type FROM {current} AS y \
+                 WHERE NOT EXISTS (SELECT 1 FROM json_each(?) AS x WHERE {same})"
+            ),
+            vec![SqlValue::Text(objects)],
+        ),
+    };
+    (
+        format!("(SELECT COALESCE(json_group_array({ELEMENT} ORDER BY part, key), '[]') FROM ({rows}))"),
+        binds,
+    )
+}
+
+impl ParseError {
+    /// A malformed field operation: Parse answers these with "invalid JSON" (107).
+    pub fn invalid_json_field(message: &str) -> Self {
+        ParseError::new(Code::InvalidJson, message)
+    }
+}
