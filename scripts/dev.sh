@@ -62,7 +62,8 @@ if ! wait_health "$base/health" "$app_id" "$pid" "${HEALTH_TIMEOUT:-120}"; then
   exit 1
 fi
 
-if ! PARSE_URL=$base APP_ID=$app_id node scripts/seed.mjs; then
+# The seed reads MASTER_KEY from .dev.vars, as wrangler does, not from this shell.
+if ! env -u MASTER_KEY PARSE_URL="$base" APP_ID="$app_id" node scripts/seed.mjs; then
   echo "[dev] loading the demo data failed (see above); the server keeps running" >&2
 fi
 

@@ -9,3 +9,5 @@ pub mod query;
 pub mod regex_plan;
 pub mod schema;
 pub mod write;
+#[cfg(test)]
+mod objects_tests;

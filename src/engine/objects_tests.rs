@@ -1,0 +1,218 @@
+//! The object lifecycle against a real SQLite with the product's migrations.
+
+use super::access::{Access, Principal};
+use super::find::FindOptions;
+use super::objects::Objects;
+use super::schema::Registry;
+use super::write::Outcome;
+use crate::error::Code;
+use crate::store::{Statement, Store};
+use crate::testing::SqliteStore;
+use futures::executor::block_on;
+use serde_json::{json, Map, Value};
+
+struct World {
+    store: SqliteStore,
+}
+
+impl World {
+    fn new() -> Self {
+        World { store: SqliteStore::migrated() }
+    }
+
+    fn registry(&self) -> Registry {
+        let rows = block_on(self.store.query(&Statement::new(Registry::LOAD_SQL, vec![]))).unwrap();
+        Registry::from_rows(&rows).unwrap()
+    }
+
+    fn run<T>(&self, access: &Access, f: impl FnOnce(&Objects<SqliteStore>) -> T) -> T {
+        let registry = self.registry();
+        let objects = Objects { store: &self.store, registry: &registry, access, allow_client_class_creation: false, now_ms: 1_700_000_000_000 };
+        f(&objects)
+    }
+
+    fn create(&self, access: &Access, class: &str, body: Value) -> Result<String, crate::error::ParseError> {
+        self.run(access, |o| {
+            let plan = o.plan_create(class, body.as_object().unwrap())?;
+            match block_on(o.execute(&plan))? {
+                Outcome::Created { object_id, .. } => Ok(object_id),
+                other => panic!("{other:?}"),
+            }
+        })
+    }
+
+    fn update(&self, access: &Access, class: &str, id: &str, body: Value) -> Result<Map<String, Value>, crate::error::ParseError> {
+        self.run(access, |o| {
+            let plan = o.plan_update(class, id, body.as_object().unwrap())?;
+            match block_on(o.execute(&plan))? {
+                Outcome::Updated(answer) => Ok(answer),
+                other => panic!("{other:?}"),
+            }
+        })
+    }
+
+    fn find(&self, access: &Access, class: &str, params: Value) -> Result<Value, crate::error::ParseError> {
+        self.run(access, |o| {
+            let options = FindOptions::from_params(params.as_object().unwrap())?;
+            block_on(o.find(class, &options))
+        })
+    }
+
+    fn titles(&self, params: Value) -> Vec<String> {
+        let found = self.find(&Access::Master, "Product", params).unwrap();
+        found["results"].as_array().unwrap().iter().map(|o| o["title"].as_str().unwrap_or("").to_string()).collect()
+    }
+
+    fn seed_products(&self) -> String {
+        let artisan = self.create(&Access::Master, "Artisan", json!({"name": "Ana", "description": "clay"})).unwrap();
+        let owner = json!({"__type":"Pointer","className":"Artisan","objectId": artisan});
+        for (i, (title, price, tags)) in [
+            ("Blue bowl", json!(25.5), json!(["ceramic", "blue"])),
+            ("Oak spoon", json!(12), json!(["wood"])),
+            ("Silk scarf", json!(80), json!(["textile", "blue"])),
+            ("Clay mug", json!(18), json!(["ceramic"])),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            self.create(&Access::Master, "Product", json!({"title": title, "price": price, "tags": tags, "sku": format!("SKU-{i}"), "owner": owner, "stock": 1})).unwrap();
+        }
+        artisan
+    }
+}
+
+#[test]
+fn created_objects_read_back_with_their_types() {
+    let w = World::new();
+    let artisan = w.seed_products();
+    let found = w.find(&Access::Master, "Product", json!({"where": {"title": "Blue bowl"}, "include": "owner"})).unwrap();
+    let bowl = &found["results"][0];
+    assert_eq!(bowl["price"], json!(25.5));
+    assert_eq!(bowl["stock"], json!(1));
+    assert_eq!(bowl["tags"], json!(["ceramic", "blue"]));
+    assert_eq!(bowl["owner"]["__type"], "Object");
+    assert_eq!(bowl["owner"]["objectId"], artisan.as_str());
+    assert_eq!(bowl["owner"]["name"], "Ana");
+    assert_eq!(bowl["objectId"].as_str().unwrap().len(), 10);
+}
+
+#[test]
+fn comparison_membership_and_logical_operators_filter_in_sql() {
+    let w = World::new();
+    w.seed_products();
+    assert_eq!(w.titles(json!({"where": {"price": {"$gte": 18, "$lt": 80}}, "order": "price"})), ["Clay mug", "Blue bowl"]);
+    assert_eq!(w.titles(json!({"where": {"tags": "blue"}, "order": "title"})), ["Blue bowl", "Silk scarf"]);
+    assert_eq!(w.titles(json!({"where": {"tags": {"$all": ["ceramic", "blue"]}}})), ["Blue bowl"]);
+    assert_eq!(w.titles(json!({"where": {"title": {"$in": ["Oak spoon", "Nope"]}}})), ["Oak spoon"]);
+    assert_eq!(w.titles(json!({"where": {"$or": [{"price": 12}, {"price": 80}]}, "order": "-price"})), ["Silk scarf", "Oak spoon"]);
+    assert_eq!(w.titles(json!({"where": {"$nor": [{"tags": "ceramic"}]}, "order": "title"})), ["Oak spoon", "Silk scarf"]);
+    assert_eq!(w.titles(json!({"where": {"description": {"$exists": true}}})), Vec::<String>::new());
+    assert_eq!(w.titles(json!({"where": {"nosuchfield": {"$exists": false}}})).len(), 4);
+}
+
+#[test]
+fn regexes_keep_counts_exact_whether_sql_or_the_engine_answers() {
+    let w = World::new();
+    w.seed_products();
+    assert_eq!(w.titles(json!({"where": {"title": {"$regex": "^\\QBlue\\E"}}})), ["Blue bowl"]);
+    assert_eq!(w.titles(json!({"where": {"title": {"$regex": "MUG", "$options": "i"}}})), ["Clay mug"]);
+    let found = w.find(&Access::Master, "Product", json!({"where": {"title": {"$regex": "^[A-Z][a-z]+ [a-z]{3,4}$"}}, "limit": 1, "count": 1, "order": "title"})).unwrap();
+    assert_eq!(found["count"], 2, "{found}");
+    assert_eq!(found["results"][0]["title"], "Blue bowl");
+}
+
+#[test]
+fn subqueries_follow_pointers() {
+    let w = World::new();
+    let artisan = w.seed_products();
+    let other = w.create(&Access::Master, "Artisan", json!({"name": "Bo"})).unwrap();
+    w.create(&Access::Master, "Product", json!({"title": "Bo's basket", "sku": "B1", "owner": {"__type":"Pointer","className":"Artisan","objectId": other}})).unwrap();
+    let in_query = json!({"owner": {"$inQuery": {"className": "Artisan", "where": {"name": "Bo"}}}});
+    assert_eq!(w.titles(json!({"where": in_query})), ["Bo's basket"]);
+    let select = json!({"owner": {"$select": {"query": {"className": "Artisan", "where": {"name": "Ana"}}, "key": "objectId"}}});
+    assert_eq!(w.titles(json!({"where": select})).len(), 4);
+    let pointer = json!({"owner": {"__type":"Pointer","className":"Artisan","objectId": artisan}});
+    assert_eq!(w.titles(json!({"where": pointer})).len(), 4);
+}
+
+#[test]
+fn paging_counting_and_key_selection() {
+    let w = World::new();
+    w.seed_products();
+    let page = w.find(&Access::Master, "Product", json!({"order": "title", "limit": "2", "skip": "1", "count": "1", "keys": "title"})).unwrap();
+    assert_eq!(page["count"], 4);
+    let results = page["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["title"], "Clay mug");
+    assert!(results[0].get("price").is_none());
+    let only_count = w.find(&Access::Master, "Product", json!({"limit": 0, "count": 1})).unwrap();
+    assert_eq!(only_count, json!({"results": [], "count": 4}));
+}
+
+#[test]
+fn field_operations_happen_in_the_update_and_return_their_results() {
+    let w = World::new();
+    let id = w.create(&Access::Master, "Product", json!({"title": "Vase", "sku": "V1", "tags": ["a"], "price": 10})).unwrap();
+    let answer = w
+        .update(&Access::Master, "Product", &id, json!({
+            "stock": {"__op": "Increment", "amount": 4},
+            "tags": {"__op": "AddUnique", "objects": ["a", "b", {"k": true}, "b"]},
+            "description": {"__op": "Delete"},
+        }))
+        .unwrap();
+    assert_eq!(answer["stock"], 5);
+    assert_eq!(answer["tags"], json!(["a", "b", {"k": true}]));
+    let answer = w.update(&Access::Master, "Product", &id, json!({"tags": {"__op": "Remove", "objects": ["a", {"k": true}]}})).unwrap();
+    assert_eq!(answer["tags"], json!(["b"]));
+    let answer = w.update(&Access::Master, "Product", &id, json!({"tags": {"__op": "Add", "objects": [false, 2]}})).unwrap();
+    assert_eq!(answer["tags"], json!(["b", false, 2]));
+}
+
+#[test]
+fn the_database_refuses_negative_stock_and_duplicate_skus() {
+    let w = World::new();
+    let id = w.create(&Access::Master, "Product", json!({"title": "Cup", "sku": "C1", "stock": 1})).unwrap();
+    let err = w.update(&Access::Master, "Product", &id, json!({"stock": {"__op": "Increment", "amount": -2}})).unwrap_err();
+    assert_eq!(err.code, Code::ValidationError);
+    let err = w.create(&Access::Master, "Product", json!({"title": "Cup 2", "sku": "C1"})).unwrap_err();
+    assert_eq!(err.code, Code::DuplicateValue);
+    assert_eq!(w.titles(json!({})), ["Cup"]);
+}
+
+#[test]
+fn acls_hide_objects_from_reads_and_writes() {
+    let w = World::new();
+    let alice = Access::Client(Principal { user_id: Some("alice".into()), ..Default::default() });
+    let bob = Access::Client(Principal { user_id: Some("bob".into()), ..Default::default() });
+    let id = w.create(&Access::Master, "Artisan", json!({"name": "Private", "ACL": {"alice": {"read": true, "write": true}}})).unwrap();
+    assert_eq!(w.find(&alice, "Artisan", json!({})).unwrap()["results"].as_array().unwrap().len(), 1);
+    assert_eq!(w.find(&bob, "Artisan", json!({})).unwrap()["results"].as_array().unwrap().len(), 0);
+    assert_eq!(w.update(&bob, "Artisan", &id, json!({"name": "Mine"})).unwrap_err().code, Code::ObjectNotFound);
+    assert!(w.update(&alice, "Artisan", &id, json!({"name": "Ours"})).is_ok());
+    let found = w.find(&alice, "Artisan", json!({})).unwrap();
+    assert_eq!(found["results"][0]["ACL"], json!({"alice": {"read": true, "write": true}}));
+}
+
+#[test]
+fn clients_cannot_add_fields_or_classes_unless_allowed() {
+    let w = World::new();
+    let err = w.create(&Access::public(), "Product", json!({"title": "x", "color": "red"})).unwrap_err();
+    assert_eq!(err.code, Code::OperationForbidden);
+    let err = w.create(&Access::public(), "Nope", json!({"a": 1})).unwrap_err();
+    assert_eq!(err.code, Code::OperationForbidden);
+    let id = w.create(&Access::Master, "Scratch", json!({"a": 1, "when": {"__type": "Date", "iso": "2024-01-01T00:00:00Z"}})).unwrap();
+    let found = w.find(&Access::Master, "Scratch", json!({"where": {"when": {"$lt": {"__type": "Date", "iso": "2025-01-01T00:00:00Z"}}}})).unwrap();
+    assert_eq!(found["results"][0]["objectId"], id.as_str());
+    assert_eq!(found["results"][0]["when"], json!({"__type": "Date", "iso": "2024-01-01T00:00:00.000Z"}));
+}
+
+#[test]
+fn wrong_types_and_bad_operators_are_rejected_before_any_write() {
+    let w = World::new();
+    assert_eq!(w.create(&Access::Master, "Product", json!({"title": 5})).unwrap_err().code, Code::IncorrectType);
+    assert_eq!(w.create(&Access::Master, "Product", json!({"a b": 5})).unwrap_err().code, Code::InvalidKeyName);
+    assert_eq!(w.find(&Access::Master, "Product", json!({"where": {"price": {"$foo": 1}}})).unwrap_err().code, Code::InvalidQuery);
+    assert_eq!(w.find(&Access::Master, "Product", json!({"where": "{"})).unwrap_err().code, Code::InvalidQuery);
+    assert_eq!(w.find(&Access::Master, "Product", json!({"limit": -1})).unwrap_err().code, Code::InvalidQuery);
+    assert!(w.titles(json!({})).is_empty());
+}
