@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod auth;
+#[cfg(target_arch = "wasm32")]
+mod edge;
 pub mod engine;
 pub mod error;
 pub mod platform;

@@ -14,6 +14,8 @@ pub struct HttpRequest {
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// `scheme://host[:port]` of the URL.
+    pub origin: String,
 }
 
 impl HttpRequest {

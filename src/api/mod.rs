@@ -1,3 +1,8 @@
 //! The HTTP surface: request decoding, routing, handlers and responses.
+pub mod app;
+pub mod batch;
+pub mod classes;
 pub mod http;
 pub mod request;
+pub mod router;
+pub mod schemas;

@@ -28,6 +28,8 @@ pub struct ParseRequest {
     pub params: Map<String, Value>,
     /// The body's fields, without the SDK's `_`-prefixed envelope fields.
     pub body: Map<String, Value>,
+    /// `scheme://host[:port]` the client called, for `Location` headers.
+    pub origin: String,
 }
 
 /// Envelope fields the SDK puts in the body; never object fields.
@@ -78,6 +80,7 @@ fn decode_under_mount(http: &HttpRequest, route: Vec<String>, max_body_bytes: us
         request_id: header("x-parse-request-id").or_else(|| header("idempotency-key")),
         params: query_params(&http.query),
         body: Map::new(),
+        origin: http.origin.clone(),
     };
     for key in ENVELOPE {
         body.remove(key);

@@ -16,6 +16,13 @@ pub const MAX_LIMIT: i64 = 1000;
 /// Levels of `include` (`a.b.c` is three): each level is one more join.
 pub const MAX_INCLUDE_DEPTH: usize = 3;
 
+/// Parameters a query may carry; anything else is a client mistake (102), as in Parse Server.
+/// The read-preference and hint parameters are accepted and have no effect on SQLite.
+const QUERY_PARAMETERS: [&str; 13] = [
+    "where", "order", "limit", "skip", "keys", "excludeKeys", "include", "count", "readPreference",
+    "includeReadPreference", "subqueryReadPreference", "hint", "explain",
+];
+
 /// The query parameters, decoded from either a query string (all strings) or an SDK body (typed).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindOptions {
@@ -31,11 +38,14 @@ pub struct FindOptions {
 
 impl FindOptions {
     pub fn from_params(params: &Map<String, Value>) -> Result<Self> {
+        if let Some(unknown) = params.keys().find(|k| !QUERY_PARAMETERS.contains(&k.as_str())) {
+            return Err(ParseError::invalid_query(format!("Invalid parameter for query: {unknown}")));
+        }
         let where_ = match params.get("where") {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(Value::String(text)) if text.trim().is_empty() => Value::Object(Map::new()),
             Some(Value::String(text)) => serde_json::from_str(text)
-                .map_err(|_| ParseError::invalid_query("where is not valid JSON"))?,
+                .map_err(|_| ParseError::new(crate::error::Code::InvalidJson, "where is not valid JSON"))?,
             Some(other) => other.clone(),
         };
         if !where_.is_object() {
@@ -283,10 +293,13 @@ impl FindPlan {
         // Children have higher indexes than their parents: fold included objects in bottom-up.
         for index in (1..self.nodes.len()).rev() {
             let Some((parent, field)) = &self.nodes[index].parent else { continue };
-            if let Some(child) = objects[index].take() {
-                if let Some(parent_object) = objects[*parent].as_mut() {
-                    parent_object.insert(field.clone(), Value::Object(child));
-                }
+            let child = objects[index].take();
+            if let Some(parent_object) = objects[*parent].as_mut() {
+                // A pointer whose target is gone or unreadable is dropped, as Parse Server does.
+                match child {
+                    Some(child) => parent_object.insert(field.clone(), Value::Object(child)),
+                    None => parent_object.remove(field),
+                };
             }
         }
         objects.swap_remove(0).map(Value::Object)

@@ -30,6 +30,7 @@ impl<S: Store> Objects<'_, S> {
     /// `GET /classes/:class`: `{results, count?}`. A class that does not exist has no rows.
     pub async fn find(&self, class: &str, options: &FindOptions) -> Result<Value> {
         let Some(schema) = self.registry.get(class) else {
+            self.missing_class(class)?;
             let mut empty = Map::new();
             empty.insert("results".into(), Value::Array(vec![]));
             if options.count {
@@ -63,6 +64,16 @@ impl<S: Store> Objects<'_, S> {
             .and_then(|r| r.first())
             .cloned()
             .ok_or_else(ParseError::not_found)
+    }
+
+    /// A class that does not exist is invisible to clients that may not create classes (119),
+    /// as Parse Server answers; to the others it is simply empty.
+    fn missing_class(&self, class: &str) -> Result<()> {
+        if self.write_context().may_change_schema {
+            Ok(())
+        } else {
+            Err(ParseError::forbidden(format!("This user is not allowed to access non-existent class: {class}")))
+        }
     }
 
     pub fn plan_create(&self, class: &str, body: &Map<String, Value>) -> Result<WritePlan> {

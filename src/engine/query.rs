@@ -105,6 +105,7 @@ impl<'a> WhereCompiler<'a> {
         for (key, value) in object {
             parts.push(match key.as_str() {
                 "$or" | "$and" | "$nor" => self.logical(schema, alias, key, value, depth)?,
+                "ACL" => return Err(ParseError::invalid_query("Cannot query on ACL.")),
                 "$relatedTo" | "$text" => {
                     return Err(ParseError::invalid_query(format!("{key} is not supported")))
                 }

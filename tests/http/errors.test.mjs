@@ -51,8 +51,10 @@ test('a body larger than 1 MiB is refused with a 4xx Parse error and writes noth
 test('creating in a class that does not exist without the master key answers 119 and creates no class', async () => {
   const name = uniqueClass('noclass');
   const res = await post(`/classes/${name}`, { name: 'x' });
-  // Parse RestWrite.validateClientClassCreation, allowClientClassCreation: false.
-  expectError(res, 400, 119, `This user is not allowed to access non-existent class: ${name}`);
+  // Parse RestWrite.validateClientClassCreation, allowClientClassCreation: false. The message is
+  // "This user is not allowed to access non-existent class: X" up to Parse 7 and the sanitized
+  // "Permission denied" in Parse 8, so only the code is asserted.
+  expectError(res, 400, 119);
   expectError(await get(`/schemas/${name}`, { master: true }), 400, 103);
 });
 
@@ -61,7 +63,7 @@ test('querying a class that does not exist answers 119 without the master key an
   // Parse RestQuery.validateClientClassCreation: with allowClientClassCreation false, a find on a
   // missing class is refused for clients (it would be {results: []} only with creation allowed).
   const asClient = await get(`/classes/${name}`);
-  expectError(asClient, 400, 119, `This user is not allowed to access non-existent class: ${name}`);
+  expectError(asClient, 400, 119);
   const asMaster = await get(`/classes/${name}`, { master: true });
   assert.equal(asMaster.status, 200, show(asMaster));
   assert.deepEqual(asMaster.json, { results: [] });
@@ -92,6 +94,7 @@ test('an invalid field name answers 400 code 105 and writes nothing', async () =
 
 test('a value of the wrong type answers 400 code 111 and writes nothing', async () => {
   const tag = `wrongtype-${rand()}`;
+  const before = await countRows(C);
   const asNumber = await post(`/classes/${C}`, { name: 42, tags: [tag] });
   // Parse: "schema mismatch for <C>.name; expected String but got Number".
   expectError(asNumber, 400, 111);
@@ -100,7 +103,7 @@ test('a value of the wrong type answers 400 code 111 and writes nothing', async 
   const asArray = await post(`/classes/${C}`, { name: tag, flag: [true] });
   expectError(asArray, 400, 111);
   assert.equal(await countRows(C, { name: tag }), 0);
-  assert.equal(await countRows(C, { tags: tag }), 0);
+  assert.equal(await countRows(C), before);
 });
 
 test('an update with a value of the wrong type answers 400 code 111 and changes nothing', async () => {
@@ -123,11 +126,11 @@ test('an Increment on a non-number amount answers 400 and changes nothing', asyn
 // ---------------------------------------------------------------------------------------------
 // Query mistakes
 
-test('an unknown query operator answers 400 code 107', async () => {
+test('an unknown query operator answers 400 code 102', async () => {
   const res = await get(`/classes/${C}${qs({ where: { n: { $foo: 1 } } })}`);
-  // Parse (Mongo adapter, MongoTransform.transformConstraint) answers INVALID_JSON 107
-  // "bad constraint: $foo"; the Postgres adapter answers 119. We follow the Mongo reference.
-  expectError(res, 400, 107);
+  // Parse's adapters disagree (Mongo: 107 "bad constraint", Postgres: 119); an unknown operator
+  // is an invalid query, so we answer INVALID_QUERY 102, as our issue specifies.
+  expectError(res, 400, 102);
 });
 
 test('a where that is not valid JSON answers 400 code 107', async () => {
@@ -157,7 +160,8 @@ test('$options other than i, m, x, s answers 400 code 102', async () => {
 
 test('$or that is not an array answers 400 code 102', async () => {
   const res = await get(`/classes/${C}${qs({ where: { $or: { name: 'a' } } })}`);
-  expectError(res, 400, 102, 'Bad $or format - use an array value.');
+  // Parse: "Bad $or format - use an array value." (Parse 8 may sanitize the message): code only.
+  expectError(res, 400, 102);
 });
 
 test('$nor with an empty array answers 400 code 102', async () => {

@@ -161,21 +161,28 @@ test('a regex query combined with order, limit, skip and count pages correctly a
 
 test('$or matches rows that match any clause', async () => {
   assert.deepEqual(await names({ $or: [{ n: 1 }, { name: 'AXC' }] }), sorted(['apple', 'AXC']));
-  assert.deepEqual(await names({ $or: [{ tags: 'veg' }, { n: { $lt: 2 } }] }), sorted(['apple', 'abc', 'AXC']));
+  assert.deepEqual(await names({ $or: [{ grp: 'k3' }, { n: { $lt: 2 } }] }), sorted(['apple', 'abc', 'item42x']));
 });
 
 test('$and matches rows that match every clause', async () => {
-  assert.deepEqual(await names({ $and: [{ n: { $gt: 1 } }, { tags: 'red' }] }), sorted(['abc', 'item42x']));
+  assert.deepEqual(await names({ $and: [{ n: { $gt: 1 } }, { n: { $lt: 5 } }, { grp: 'k2' }] }), sorted(['Apricot', 'banana']));
 });
 
 test('$nor matches rows that match no clause', async () => {
-  assert.deepEqual(await names({ $nor: [{ tags: 'fruit' }, { n: { $gt: 5 } }] }), sorted(['abc', 'a.c']));
+  assert.deepEqual(await names({ $nor: [{ grp: 'k2' }, { n: { $gt: 5 } }] }), sorted(['apple', 'abc', 'a.c']));
 });
 
 test('a top-level $or combines with other constraints', async () => {
   assert.deepEqual(
-    await names({ tags: 'red', $or: [{ n: 1 }, { n: 6.5 }] }),
-    sorted(['apple', 'item42x']),
+    await names({ n: { $gte: 3 }, $or: [{ grp: 'k2' }, { grp: 'k9' }] }),
+    sorted(['banana', 'a.c']),
+  );
+});
+
+test('$or, $and and $nor nest', async () => {
+  assert.deepEqual(
+    await names({ $or: [{ $and: [{ grp: 'k3' }, { n: { $lt: 5 } }] }, { $nor: [{ n: { $lt: 7 } }] }] }),
+    sorted(['abc', 'AXC']),
   );
 });
 

@@ -3,6 +3,9 @@
 // `make test` starts one `wrangler dev` and runs `node --test` with PARSE_URL, APP_ID and
 // MASTER_KEY in the environment. Test files run in parallel processes, so every file works in
 // its own scratch classes (unique names) and never sees another file's rows.
+//
+// The expectations were run against a real Parse Server 8.6 (Postgres adapter). Where the
+// contract deliberately differs from Parse, or Parse itself is ambiguous, the test says so.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,0 +1,124 @@
+//! The application: configuration, the isolate's schema cache, and the request context handed to
+//! every handler.
+
+use crate::engine::access::Access;
+use crate::engine::objects::Objects;
+use crate::engine::schema::Registry;
+use crate::error::Result;
+use crate::store::{Statement, Store};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Settings from `wrangler.toml` `[vars]` and secrets.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_id: String,
+    pub mount_path: String,
+    /// `None` disables master-key access entirely.
+    pub master_key: Option<String>,
+    /// `X-Parse-REST-API-Key` / JavaScript key, checked only when configured.
+    pub client_key: Option<String>,
+    pub session_secret: Option<String>,
+    pub allow_client_class_creation: bool,
+    pub max_body_bytes: usize,
+    pub pbkdf2_iterations: u32,
+    /// Session lifetime.
+    pub session_ttl_ms: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            app_id: "artisan-market".into(),
+            mount_path: "/parse".into(),
+            master_key: None,
+            client_key: None,
+            session_secret: None,
+            allow_client_class_creation: false,
+            max_body_bytes: 1024 * 1024,
+            pbkdf2_iterations: crate::auth::password::DEFAULT_ITERATIONS,
+            session_ttl_ms: 365 * 24 * 3600 * 1000,
+        }
+    }
+}
+
+impl Config {
+    /// Builds the config from a variable lookup (the Worker's env, or a map in tests).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
+        let d = Config::default();
+        let non_empty = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        Config {
+            app_id: non_empty("APP_ID").unwrap_or(d.app_id),
+            mount_path: non_empty("MOUNT_PATH").unwrap_or(d.mount_path),
+            master_key: non_empty("MASTER_KEY"),
+            client_key: non_empty("REST_API_KEY"),
+            session_secret: non_empty("SESSION_SECRET"),
+            allow_client_class_creation: non_empty("ALLOW_CLIENT_CLASS_CREATION").is_some_and(|v| v == "true" || v == "1"),
+            max_body_bytes: non_empty("MAX_BODY_BYTES").and_then(|v| v.parse().ok()).unwrap_or(d.max_body_bytes),
+            pbkdf2_iterations: non_empty("PBKDF2_ITERATIONS")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n >= 1)
+                .unwrap_or(d.pbkdf2_iterations),
+            session_ttl_ms: non_empty("SESSION_TTL_DAYS")
+                .and_then(|v| v.parse::<i64>().ok())
+                .map(|days| days * 24 * 3600 * 1000)
+                .unwrap_or(d.session_ttl_ms),
+        }
+    }
+}
+
+/// The schema registry as this isolate last read it. Another isolate's schema change is seen
+/// within `TTL_MS`; this isolate's own changes invalidate it at once.
+#[derive(Default)]
+pub struct SchemaCache {
+    cached: RefCell<Option<(Rc<Registry>, i64)>>,
+}
+
+impl SchemaCache {
+    const TTL_MS: i64 = 5_000;
+
+    pub async fn get(&self, store: &impl Store, now_ms: i64) -> Result<Rc<Registry>> {
+        if let Some((registry, loaded_at)) = self.cached.borrow().as_ref() {
+            if now_ms - loaded_at < Self::TTL_MS {
+                return Ok(registry.clone());
+            }
+        }
+        let rows = store.query(&Statement::new(Registry::LOAD_SQL, vec![])).await?;
+        let registry = Rc::new(Registry::from_rows(&rows)?);
+        *self.cached.borrow_mut() = Some((registry.clone(), now_ms));
+        Ok(registry)
+    }
+
+    pub fn invalidate(&self) {
+        *self.cached.borrow_mut() = None;
+    }
+}
+
+/// Everything a handler needs for one request.
+pub struct Context<'a, S: Store> {
+    pub store: &'a S,
+    pub config: &'a Config,
+    pub schema_cache: &'a SchemaCache,
+    pub registry: Rc<Registry>,
+    pub access: Access,
+    pub now_ms: i64,
+}
+
+impl<S: Store> Context<'_, S> {
+    pub fn objects(&self) -> Objects<'_, S> {
+        Objects {
+            store: self.store,
+            registry: &self.registry,
+            access: &self.access,
+            allow_client_class_creation: self.config.allow_client_class_creation,
+            now_ms: self.now_ms,
+        }
+    }
+
+    /// Re-reads the registry after this request changed it, so the next statement sees the change.
+    pub async fn reload_registry(&mut self) -> Result<()> {
+        self.schema_cache.invalidate();
+        self.registry = self.schema_cache.get(self.store, self.now_ms).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,64 @@
+//! `/classes/:class[/:objectId]`: query, get, create, update, delete.
+
+use super::app::Context;
+use super::http::HttpResponse;
+use super::request::ParseRequest;
+use crate::engine::find::FindOptions;
+use crate::engine::write::{Outcome, WritePlan};
+use crate::error::{Code, ParseError, Result};
+use crate::store::Store;
+use serde_json::{json, Map, Value};
+
+pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, class: &str, rest: &[&str]) -> Result<HttpResponse> {
+    let objects = ctx.objects();
+    match (request.method.as_str(), rest) {
+        ("GET", []) => {
+            let options = FindOptions::from_params(&request.params)?;
+            Ok(HttpResponse::ok(&objects.find(class, &options).await?))
+        }
+        ("GET", [id]) => {
+            let options = FindOptions::from_params(&request.params)?;
+            Ok(HttpResponse::ok(&objects.get(class, id, &options).await?))
+        }
+        ("POST", []) => {
+            let plan = objects.plan_create(class, &request.body)?;
+            execute(ctx, &plan, request).await
+        }
+        ("PUT", [id]) => {
+            let plan = objects.plan_update(class, id, &request.body)?;
+            execute(ctx, &plan, request).await
+        }
+        ("DELETE", [id]) => {
+            let plan = objects.plan_delete(class, id)?;
+            execute(ctx, &plan, request).await
+        }
+        (method, _) => Err(ParseError::new(
+            Code::InvalidJson,
+            format!("unknown route: {method} /classes/{class}/{}", rest.join("/")),
+        )),
+    }
+}
+
+/// Runs a write plan and renders its outcome.
+pub async fn execute<S: Store>(ctx: &mut Context<'_, S>, plan: &WritePlan, request: &ParseRequest) -> Result<HttpResponse> {
+    let outcome = ctx.objects().execute(plan).await?;
+    if plan.schema_changed {
+        ctx.reload_registry().await?;
+    }
+    Ok(render(&outcome, &plan.class, &mount_url(ctx, request)))
+}
+
+/// The Parse answer for a write: 201 + Location for a create, the update's fields, `{}` for a delete.
+pub fn render(outcome: &Outcome, class: &str, base_url: &str) -> HttpResponse {
+    match outcome {
+        Outcome::Created { object_id, created_at } => HttpResponse::json(201, &json!({"objectId": object_id, "createdAt": created_at}))
+            .with_header("location", &format!("{base_url}/classes/{class}/{object_id}")),
+        Outcome::Updated(answer) => HttpResponse::ok(&Value::Object(answer.clone())),
+        Outcome::Deleted => HttpResponse::ok(&Value::Object(Map::new())),
+    }
+}
+
+/// The public URL of the mount path, for `Location` headers.
+fn mount_url<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest) -> String {
+    format!("{}{}", request.origin, ctx.config.mount_path.trim_end_matches('/'))
+}

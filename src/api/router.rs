@@ -1,0 +1,108 @@
+//! Routing: HTTP in, HTTP out. Every failure becomes a Parse error response here; nothing below
+//! answers 5xx for a client's mistake.
+
+use super::app::{Config, Context, SchemaCache};
+use super::http::{add_cors, HttpRequest, HttpResponse};
+use super::request::{decode, ParseRequest};
+use super::{batch, classes, schemas};
+use crate::engine::access::Access;
+use crate::error::{Code, ParseError, Result};
+use crate::platform::now_ms;
+use crate::store::{Statement, Store};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+/// Handles one HTTP request for the Parse API.
+pub async fn handle<S: Store>(store: &S, config: &Config, cache: &SchemaCache, http: &HttpRequest) -> HttpResponse {
+    let mut response = if http.method.eq_ignore_ascii_case("OPTIONS") {
+        HttpResponse { status: 200, headers: vec![], body: vec![] }
+    } else {
+        match decode(http, &config.mount_path, config.max_body_bytes) {
+            None => HttpResponse::error(&ParseError::new(Code::InvalidJson, "Cannot route outside the mount path")).with_status(404),
+            Some(Err(e)) => HttpResponse::error(&e),
+            Some(Ok(request)) => serve(store, config, cache, &request).await,
+        }
+    };
+    add_cors(&mut response);
+    response
+}
+
+async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, request: &ParseRequest) -> HttpResponse {
+    // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
+    if request.route.first().map(String::as_str) == Some("health") {
+        return health(store).await;
+    }
+    if !same_secret(request.app_id.as_deref(), Some(&config.app_id)) {
+        return HttpResponse::unauthorized("unauthorized");
+    }
+    let access = match request.master_key.as_deref() {
+        Some(_) if !same_secret(request.master_key.as_deref(), config.master_key.as_deref()) => {
+            return HttpResponse::unauthorized("unauthorized")
+        }
+        Some(_) => Access::Master,
+        None => Access::public(),
+    };
+    let now = now_ms();
+    let registry = match cache.get(store, now).await {
+        Ok(registry) => registry,
+        Err(e) => return HttpResponse::error(&e),
+    };
+    let mut ctx = Context { store, config, schema_cache: cache, registry, access, now_ms: now };
+    match route(&mut ctx, request).await {
+        Ok(response) => response,
+        Err(e) => HttpResponse::error(&e),
+    }
+}
+
+/// Dispatches a decoded request; `/batch` calls back in here for each sub-request.
+pub async fn route<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+    let route: Vec<&str> = request.route.iter().map(String::as_str).collect();
+    let method = request.method.as_str();
+    match (method, route.as_slice()) {
+        (_, ["classes", class, rest @ ..]) => classes::handle(ctx, request, class, rest).await,
+        ("POST", ["batch"]) => batch::handle(ctx, request).await,
+        (_, ["schemas", rest @ ..]) => schemas::handle(ctx, request, rest).await,
+        ("DELETE", ["purge", class]) => schemas::purge(ctx, class).await,
+        ("GET", ["config"]) => Ok(HttpResponse::ok(&json!({"params": {}, "masterKeyOnly": {}}))),
+        ("GET", ["serverInfo"]) => Ok(HttpResponse::ok(&json!({
+            "parseServerVersion": "8.0.0",
+            "features": {"schemas": {"addField": true, "removeField": true, "addClass": true, "removeClass": true, "clearAllDataFromClass": true}},
+        }))),
+        _ => Err(ParseError::new(
+            Code::InvalidJson,
+            format!("unknown route: {method} /{}", request.route.join("/")),
+        )),
+    }
+    .map(|r| r)
+}
+
+async fn health<S: Store>(store: &S) -> HttpResponse {
+    match store.query(&Statement::new("SELECT 1 AS ok", vec![])).await {
+        Ok(_) => HttpResponse::ok(&json!({"status": "ok"})),
+        Err(e) => HttpResponse::json(503, &json!({"status": "error", "error": format!("database unavailable: {e:?}")})),
+    }
+}
+
+/// Compares secrets in constant time; a missing configured secret never matches.
+fn same_secret(given: Option<&str>, expected: Option<&str>) -> bool {
+    match (given, expected) {
+        (Some(g), Some(e)) => g.as_bytes().ct_eq(e.as_bytes()).into(),
+        _ => false,
+    }
+}
+
+/// Requests that need the master key answer 403 without it, as Parse Server does.
+pub fn require_master<S: Store>(ctx: &Context<'_, S>) -> Result<()> {
+    if ctx.access.is_master() {
+        Ok(())
+    } else {
+        Err(ParseError::new(Code::OperationForbidden, "unauthorized: master key is required"))
+    }
+}
+
+impl HttpResponse {
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+}
