@@ -161,6 +161,7 @@ mod tests {
             query: query.into(),
             headers: vec![("x-parse-application-id".into(), "app".into())],
             body: body.as_bytes().to_vec(),
+            origin: "http://localhost".into(),
         }
     }
 

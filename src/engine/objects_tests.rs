@@ -212,7 +212,7 @@ fn wrong_types_and_bad_operators_are_rejected_before_any_write() {
     assert_eq!(w.create(&Access::Master, "Product", json!({"title": 5})).unwrap_err().code, Code::IncorrectType);
     assert_eq!(w.create(&Access::Master, "Product", json!({"a b": 5})).unwrap_err().code, Code::InvalidKeyName);
     assert_eq!(w.find(&Access::Master, "Product", json!({"where": {"price": {"$foo": 1}}})).unwrap_err().code, Code::InvalidQuery);
-    assert_eq!(w.find(&Access::Master, "Product", json!({"where": "{"})).unwrap_err().code, Code::InvalidQuery);
+    assert_eq!(w.find(&Access::Master, "Product", json!({"where": "{"})).unwrap_err().code, Code::InvalidJson);
     assert_eq!(w.find(&Access::Master, "Product", json!({"limit": -1})).unwrap_err().code, Code::InvalidQuery);
     assert!(w.titles(json!({})).is_empty());
 }
