@@ -41,6 +41,9 @@ pub enum Code {
     MustCreateUserThroughSignup = 207,
     InvalidSessionToken = 209,
     ClassNotEmpty = 255,
+    /// Not a Parse code: Parse Server answers a missing app id or master key with a bare
+    /// `403 {"error": ...}`, and so do we.
+    Unauthorized = -403,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,11 +95,15 @@ impl ParseError {
             Code::Internal => 500,
             Code::RequestLimitExceeded => 429,
             Code::ObjectTooLarge => 413,
+            Code::Unauthorized => 403,
             _ => 400,
         }
     }
 
     pub fn to_json(&self) -> Value {
+        if self.code == Code::Unauthorized {
+            return json!({ "error": self.message });
+        }
         json!({ "code": self.code as i32, "error": self.message })
     }
 }

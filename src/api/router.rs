@@ -96,7 +96,7 @@ pub fn require_master<S: Store>(ctx: &Context<'_, S>) -> Result<()> {
     if ctx.access.is_master() {
         Ok(())
     } else {
-        Err(ParseError::new(Code::OperationForbidden, "unauthorized: master key is required"))
+        Err(ParseError::new(Code::Unauthorized, "unauthorized: master key is required"))
     }
 }
 

@@ -25,7 +25,10 @@ pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, 
         ("POST", [class]) => {
             if let Some(named) = request.body.get("className").and_then(Value::as_str) {
                 if named != *class {
-                    return Err(ParseError::invalid_query(format!("Class name mismatch between {named} and {class}.")));
+                    return Err(ParseError::new(
+                        Code::InvalidClassName,
+                        format!("Class name mismatch between {named} and {class}."),
+                    ));
                 }
             }
             create(ctx, class, &request.body).await

@@ -3,6 +3,7 @@
 //! `LEFT JOIN`s (ACL-filtered in the join condition), never a query per row.
 
 use super::access::{Access, Acl};
+use super::clp::{self, Operation, Permission};
 use super::codec;
 use super::query::{RegexProbe, WhereCompiler};
 use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
@@ -142,11 +143,19 @@ pub struct FindPlan {
 const BASE_COLUMNS: [&str; 5] = ["objectId", "createdAt", "updatedAt", "_rperm", "_wperm"];
 
 impl FindPlan {
-    pub fn compile(registry: &Registry, access: &Access, schema: &ClassSchema, options: &FindOptions) -> Result<Self> {
+    /// Compiles `options` on `schema`; `permission` is the CLP verdict for this read.
+    pub fn compile(
+        registry: &Registry,
+        access: &Access,
+        schema: &ClassSchema,
+        options: &FindOptions,
+        permission: &Permission,
+    ) -> Result<Self> {
         let mut compiler = WhereCompiler::new(registry, access);
         let where_predicate = compiler.compile(schema, "t", &options.where_)?;
         let acl = access.read_predicate("t", &mut compiler.params);
-        let predicate = format!("{where_predicate} AND {acl}");
+        let clp = permission.predicate(schema, "t", access, &mut compiler.params);
+        let predicate = format!("{where_predicate} AND {acl} AND {clp}");
 
         let mut nodes = vec![Node { class: schema.name.clone(), alias: "t".into(), parent: None }];
         let mut join_params = Vec::new();
@@ -163,13 +172,14 @@ impl FindPlan {
             let Some(FieldType::Pointer(target)) = parent_schema.and_then(|s| s.field_type(&field)) else {
                 continue; // Parse ignores includes of fields that are not pointers.
             };
-            if registry.get(&target).is_none() {
-                continue;
-            }
+            let Some(target_schema) = registry.get(&target) else { continue };
+            // An included object is a read of its class: its CLP and ACL apply, in the join.
+            let Ok(target_permission) = clp::check(target_schema, access, Operation::Get) else { continue };
             let alias = format!("j{}", nodes.len());
             let acl = access.read_predicate(&alias, &mut join_params);
+            let restriction = target_permission.predicate(target_schema, &alias, access, &mut join_params);
             joins.push_str(&format!(
-                " LEFT JOIN {} AS {alias} ON {alias}.\"objectId\" = {}.{} AND {acl}",
+                " LEFT JOIN {} AS {alias} ON {alias}.\"objectId\" = {}.{} AND {acl} AND {restriction}",
                 ident(&target),
                 nodes[parent].alias,
                 ident(&field)
@@ -178,24 +188,39 @@ impl FindPlan {
         }
 
         let mut columns = Vec::new();
+        let mut select_params = Vec::new();
+        let mut select = Vec::new();
         for (index, node) in nodes.iter().enumerate() {
             let Some(node_schema) = registry.get(&node.class) else { continue };
             let path = node_path(&nodes, index);
+            let protected = clp::protected_fields(node_schema, access);
             for base in BASE_COLUMNS {
+                select.push(format!("{}.{}", node.alias, ident(base)));
                 columns.push(Selected { node: index, field: base.into(), ty: None });
             }
             for (field, ty) in &node_schema.fields {
-                if wanted(field, &path, options) {
-                    columns.push(Selected { node: index, field: field.clone(), ty: Some(ty.clone()) });
+                if !wanted(field, &path, options) {
+                    continue;
                 }
+                let column = format!("{}.{}", node.alias, ident(field));
+                if protected.contains(field) {
+                    // A user always sees its own protected fields (its email), nobody else does.
+                    let Some(user) = access.user_id().filter(|_| node.class == "_User") else { continue };
+                    select_params.push(SqlValue::Text(user.to_string()));
+                    select.push(format!("CASE WHEN {}.\"objectId\" = ? THEN {column} END", node.alias));
+                } else {
+                    select.push(column);
+                }
+                columns.push(Selected { node: index, field: field.clone(), ty: Some(ty.clone()) });
             }
         }
-        let select_list = columns
+        let select_list = select
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{}.{} AS c{i}", nodes[c.node].alias, ident(&c.field)))
+            .map(|(i, expr)| format!("{expr} AS c{i}"))
             .collect::<Vec<_>>()
             .join(", ");
+        join_params.splice(0..0, select_params);
         let select_from = format!("SELECT {select_list} FROM {} AS t{joins}", ident(&schema.name));
 
         let mut order = Vec::new();

@@ -1,6 +1,7 @@
 //! Parse semantics over any SQL store: the schema registry, the value codec, `where` → SQL,
 //! field operations, ACLs, and the object lifecycle.
 pub mod access;
+pub mod clp;
 pub mod codec;
 pub mod ddl;
 pub mod find;

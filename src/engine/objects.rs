@@ -2,6 +2,7 @@
 //! (two when a regex needs a probe).
 
 use super::access::Access;
+use super::clp::{self, Operation};
 use super::find::{FindOptions, FindPlan};
 use super::schema::Registry;
 use super::write::{plan_create, plan_delete, plan_update, Outcome, WriteContext, WritePlan};
@@ -29,6 +30,11 @@ impl<S: Store> Objects<'_, S> {
 
     /// `GET /classes/:class`: `{results, count?}`. A class that does not exist has no rows.
     pub async fn find(&self, class: &str, options: &FindOptions) -> Result<Value> {
+        let operation = if options.limit == 0 && options.count { Operation::Count } else { Operation::Find };
+        self.read(class, options, operation).await
+    }
+
+    async fn read(&self, class: &str, options: &FindOptions, operation: Operation) -> Result<Value> {
         let Some(schema) = self.registry.get(class) else {
             self.missing_class(class)?;
             let mut empty = Map::new();
@@ -38,7 +44,8 @@ impl<S: Store> Objects<'_, S> {
             }
             return Ok(Value::Object(empty));
         };
-        let mut plan = FindPlan::compile(self.registry, self.access, schema, options)?;
+        let permission = clp::check(schema, self.access, operation)?;
+        let mut plan = FindPlan::compile(self.registry, self.access, schema, options, &permission)?;
         if !plan.probes.is_empty() {
             let probes: Vec<_> = plan.probes.iter().map(|p| p.statement()).collect();
             let rows = self.store.batch(&probes).await?;
@@ -57,7 +64,7 @@ impl<S: Store> Objects<'_, S> {
         options.limit = 1;
         options.skip = 0;
         options.count = false;
-        let found = self.find(class, &options).await?;
+        let found = self.read(class, &options, Operation::Get).await?;
         found
             .get("results")
             .and_then(Value::as_array)

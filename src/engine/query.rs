@@ -7,6 +7,7 @@
 //! into the predicate, so `limit`, `skip` and `count` stay exact.
 
 use super::access::Access;
+use super::clp::{self, Operation};
 use super::codec;
 use super::regex_plan::{self, RegexPlan, SqlMatch};
 use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
@@ -165,6 +166,12 @@ impl<'a> WhereCompiler<'a> {
         };
         if !matches!(base, "objectId" | "createdAt" | "updatedAt") {
             validate_field_name(base)?;
+        }
+        if clp::protected_fields(schema, self.access).iter().any(|f| f == base) {
+            return Err(ParseError::forbidden(format!(
+                "This user is not allowed to query {base} on class {}",
+                schema.name
+            )));
         }
         let Some(ty) = schema.field_type(base) else {
             return Ok(Column { sql: "NULL".into(), ty: None, class: schema.name.clone() });
@@ -326,6 +333,9 @@ impl<'a> WhereCompiler<'a> {
         };
         let schema = schema.clone();
         let alias = self.alias("s");
+        if clp::protected_fields(&schema, self.access).iter().any(|f| f == key) {
+            return Err(ParseError::forbidden(format!("This user is not allowed to query {key} on class {class}")));
+        }
         let column = match schema.field_type(key) {
             Some(_) => format!("{alias}.{}", ident(key)),
             None => {
@@ -333,9 +343,14 @@ impl<'a> WhereCompiler<'a> {
                 "NULL".into()
             }
         };
+        let permission = clp::check(&schema, self.access, Operation::Find)?;
         let predicate = self.compile_at(&schema, &alias, spec.get("where").unwrap_or(&Value::Null), depth + 1)?;
         let acl = self.access.read_predicate(&alias, &mut self.params);
-        Ok(format!("SELECT {column} FROM {} AS {alias} WHERE ({predicate}) AND {acl}", ident(class)))
+        let restriction = permission.predicate(&schema, &alias, self.access, &mut self.params);
+        Ok(format!(
+            "SELECT {column} FROM {} AS {alias} WHERE ({predicate}) AND {acl} AND {restriction}",
+            ident(class)
+        ))
     }
 
     fn regex(&mut self, column: &Column, pattern: &Value, options: Option<&Value>) -> Result<String> {

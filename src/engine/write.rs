@@ -6,6 +6,7 @@
 //! `RETURNING`, so concurrent increments and adds never lose a write.
 
 use super::access::{Access, Acl};
+use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
 use super::ddl;
 use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType, Registry};
@@ -93,6 +94,16 @@ pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -
             )))
         }
     };
+    if let Permission::OnlyWhere(fields) = clp::check(&schema, ctx.access, Operation::Create)? {
+        // Creating is allowed only when the object names the user in one of those fields.
+        let user = ctx.access.user_id().unwrap_or_default();
+        let names_user = fields.iter().any(|f| {
+            body.get(f).and_then(|v| v.get("objectId")).and_then(Value::as_str) == Some(user)
+        });
+        if !names_user {
+            return Err(ParseError::forbidden(format!("Permission denied for action create on class {class}.")));
+        }
+    }
     let object_id = new_object_id()?;
     let now = iso_from_ms(ctx.now_ms);
     let mut columns = vec!["objectId".to_string(), "createdAt".into(), "updatedAt".into()];
@@ -139,6 +150,7 @@ pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -
 /// `PUT /classes/:class/:objectId`.
 pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<String, Value>) -> Result<WritePlan> {
     let mut schema = ctx.registry.get(class).cloned().ok_or_else(ParseError::not_found)?;
+    let permission = clp::check(&schema, ctx.access, Operation::Update)?;
     let mut statements = Vec::new();
     let now = iso_from_ms(ctx.now_ms);
     let mut sets = vec!["\"updatedAt\" = ?".to_string()];
@@ -203,7 +215,7 @@ pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<
         }
     }
     let mut predicate_params = vec![SqlValue::from(object_id)];
-    let write_acl = ctx.access.write_predicate(class_alias(class).as_str(), &mut predicate_params);
+    let write_acl = row_restriction(ctx, &schema, &permission, &mut predicate_params);
     params.extend(predicate_params);
     let returning = std::iter::once(ident("objectId"))
         .chain(op_fields.iter().map(|(f, _)| ident(f)))
@@ -232,9 +244,10 @@ pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<
 
 /// `DELETE /classes/:class/:objectId`.
 pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<WritePlan> {
-    ctx.registry.get(class).ok_or_else(ParseError::not_found)?;
+    let schema = ctx.registry.get(class).ok_or_else(ParseError::not_found)?;
+    let permission = clp::check(schema, ctx.access, Operation::Delete)?;
     let mut params = vec![SqlValue::from(object_id)];
-    let write_acl = ctx.access.write_predicate(class_alias(class).as_str(), &mut params);
+    let write_acl = row_restriction(ctx, schema, &permission, &mut params);
     Ok(WritePlan {
         class: class.to_string(),
         statements: vec![Statement::new(
@@ -251,9 +264,13 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
     })
 }
 
-/// The table itself, as the ACL predicate's alias (UPDATE and DELETE have no alias of their own).
-fn class_alias(class: &str) -> String {
-    ident(class)
+/// Which rows an update or delete may touch: the object's write ACL and the CLP's pointer
+/// fields, qualified by the table itself (UPDATE and DELETE have no alias of their own).
+fn row_restriction(ctx: &WriteContext, schema: &ClassSchema, permission: &Permission, params: &mut Vec<SqlValue>) -> String {
+    let table = ident(&schema.name);
+    let acl = ctx.access.write_predicate(&table, params);
+    let clp = permission.predicate(schema, &table, ctx.access, params);
+    format!("{acl} AND {clp}")
 }
 
 /// A field operation on a new object becomes its plain result, as Parse applies it.
@@ -306,6 +323,7 @@ fn field_type_for_write(
             schema.name
         )));
     }
+    clp::check(schema, ctx.access, Operation::AddField)?;
     let ty = infer_type(value).ok_or_else(|| ParseError::incorrect_type(format!("cannot infer a type for {key}")))?;
     if let FieldType::Pointer(target) = &ty {
         validate_class_name(target)?;
