@@ -112,6 +112,7 @@ impl<S: Store> Context<'_, S> {
             access: &self.access,
             allow_client_class_creation: self.config.allow_client_class_creation,
             now_ms: self.now_ms,
+            rules: &crate::marketplace::MarketplaceRules,
         }
     }
 

@@ -5,7 +5,7 @@ use super::access::Access;
 use super::clp::{self, Operation};
 use super::find::{FindOptions, FindPlan};
 use super::schema::Registry;
-use super::write::{plan_create, plan_delete, plan_update, Outcome, WriteContext, WritePlan};
+use super::write::{plan_create, plan_delete, plan_update, Outcome, Rules, WriteContext, WritePlan};
 use crate::error::{ParseError, Result};
 use crate::store::Store;
 use serde_json::{Map, Value};
@@ -16,6 +16,7 @@ pub struct Objects<'a, S: Store> {
     pub access: &'a Access,
     pub allow_client_class_creation: bool,
     pub now_ms: i64,
+    pub rules: &'a dyn Rules,
 }
 
 impl<S: Store> Objects<'_, S> {
@@ -25,6 +26,7 @@ impl<S: Store> Objects<'_, S> {
             access: self.access,
             may_change_schema: self.access.is_master() || self.allow_client_class_creation,
             now_ms: self.now_ms,
+            rules: self.rules,
         }
     }
 

@@ -27,7 +27,7 @@ impl World {
 
     fn run<T>(&self, access: &Access, f: impl FnOnce(&Objects<SqliteStore>) -> T) -> T {
         let registry = self.registry();
-        let objects = Objects { store: &self.store, registry: &registry, access, allow_client_class_creation: false, now_ms: 1_700_000_000_000 };
+        let objects = Objects { store: &self.store, registry: &registry, access, allow_client_class_creation: false, now_ms: 1_700_000_000_000, rules: &super::write::NoRules };
         f(&objects)
     }
 

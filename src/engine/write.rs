@@ -22,6 +22,50 @@ pub struct WriteContext<'a> {
     /// Create classes and add fields on write (master key, or `ALLOW_CLIENT_CLASS_CREATION`).
     pub may_change_schema: bool,
     pub now_ms: i64,
+    /// The application's rules (Parse's beforeSave), run before a write is planned.
+    pub rules: &'a dyn Rules,
+}
+
+/// Application rules over writes, the equivalent of Parse Cloud Code's beforeSave triggers.
+/// They may rewrite the body (server-set fields, default ACLs) and add what only the server
+/// writes (`Extras`); an error rejects the write before anything is planned.
+pub trait Rules {
+    fn before_create(&self, ctx: &WriteContext, class: &str, body: &mut Map<String, Value>, extras: &mut Extras) -> Result<()>;
+    fn before_update(&self, ctx: &WriteContext, class: &str, object_id: &str, body: &mut Map<String, Value>) -> Result<()>;
+}
+
+/// No rules: the generic Parse engine.
+pub struct NoRules;
+
+impl Rules for NoRules {
+    fn before_create(&self, _: &WriteContext, _: &str, _: &mut Map<String, Value>, _: &mut Extras) -> Result<()> {
+        Ok(())
+    }
+    fn before_update(&self, _: &WriteContext, _: &str, _: &str, _: &mut Map<String, Value>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// What the server adds to a write beyond the client's fields.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// The objectId to use, when the server must know it before planning (e.g. for an ACL).
+    pub object_id: Option<String>,
+    /// Internal columns (`_hashed_password`), never readable through the API.
+    pub columns: Vec<(String, SqlValue)>,
+    /// Columns whose value SQL computes in the insert itself (column, expression, parameters),
+    /// e.g. an ACL naming the owner of a related row, without a read before the write.
+    pub computed: Vec<(String, String, Vec<SqlValue>)>,
+    /// A condition the insert must meet, checked in the same statement; when false nothing is
+    /// written and the write fails with the guard's error.
+    pub guard: Option<Guard>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub sql: String,
+    pub params: Vec<SqlValue>,
+    pub error: ParseError,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +85,8 @@ pub struct WritePlan {
     /// Index of the statement whose `RETURNING` rows prove the row existed (update, delete).
     pub returning: Option<usize>,
     pub schema_changed: bool,
+    /// The error when the `returning` statement matched no row.
+    miss: ParseError,
     outcome: Outcome,
     /// Field operations whose resulting values the update answer includes, with their types.
     op_fields: Vec<(String, FieldType)>,
@@ -51,7 +97,7 @@ impl WritePlan {
     /// or hidden by its ACL) is "Object not found", as Parse answers.
     pub fn outcome(&self, results: &[Vec<Row>]) -> Result<Outcome> {
         let Some(index) = self.returning else { return Ok(self.outcome.clone()) };
-        let row = results.get(index).and_then(|rows| rows.first()).ok_or_else(ParseError::not_found)?;
+        let row = results.get(index).and_then(|rows| rows.first()).ok_or_else(|| self.miss.clone())?;
         Ok(match &self.outcome {
             Outcome::Updated(base) => {
                 let mut answer = base.clone();
@@ -79,6 +125,14 @@ impl WritePlan {
 
 /// `POST /classes/:class`.
 pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+    let mut body = body.clone();
+    let mut extras = Extras::default();
+    ctx.rules.before_create(ctx, class, &mut body, &mut extras)?;
+    plan_create_with(ctx, class, &body, extras)
+}
+
+/// A create with what the server adds; the rules have already run.
+pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Value>, extras: Extras) -> Result<WritePlan> {
     validate_class_name(class)?;
     let mut statements = Vec::new();
     let mut schema = match ctx.registry.get(class) {
@@ -104,7 +158,10 @@ pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -
             return Err(ParseError::forbidden(format!("Permission denied for action create on class {class}.")));
         }
     }
-    let object_id = new_object_id()?;
+    let object_id = match extras.object_id {
+        Some(id) => id,
+        None => new_object_id()?,
+    };
     let now = iso_from_ms(ctx.now_ms);
     let mut columns = vec!["objectId".to_string(), "createdAt".into(), "updatedAt".into()];
     let mut params = vec![SqlValue::from(object_id.as_str()), SqlValue::from(now.as_str()), SqlValue::from(now.as_str())];
@@ -130,18 +187,52 @@ pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -
         columns.push(key.clone());
         params.push(codec::encode(key, &ty, &value)?);
     }
+    for (column, value) in extras.columns {
+        columns.push(column);
+        params.push(value);
+    }
+    let mut marks = vec!["?".to_string(); columns.len()];
+    for (column, expression, expression_params) in extras.computed {
+        if let Some(at) = columns.iter().position(|c| *c == column) {
+            // The computed value replaces a client-given one; drop that parameter.
+            columns.remove(at);
+            marks.remove(at);
+            params.remove(at);
+        }
+        columns.push(column);
+        marks.push(format!("({expression})"));
+        params.extend(expression_params);
+    }
     let schema_changed = !statements.is_empty();
-    let marks = vec!["?"; columns.len()].join(", ");
+    let marks = marks.join(", ");
     let column_list = columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
-    statements.push(Statement::new(
-        format!("INSERT INTO {} ({column_list}) VALUES ({marks})", ident(class)),
-        params,
-    ));
+    let (returning, miss) = match extras.guard {
+        None => {
+            statements.push(Statement::new(
+                format!("INSERT INTO {} ({column_list}) VALUES ({marks})", ident(class)),
+                params,
+            ));
+            (None, ParseError::not_found())
+        }
+        Some(guard) => {
+            params.extend(guard.params);
+            statements.push(Statement::new(
+                format!(
+                    "INSERT INTO {} ({column_list}) SELECT {marks} WHERE {} RETURNING \"objectId\"",
+                    ident(class),
+                    guard.sql
+                ),
+                params,
+            ));
+            (Some(statements.len() - 1), guard.error)
+        }
+    };
     Ok(WritePlan {
         class: class.to_string(),
         statements,
-        returning: None,
+        returning,
         schema_changed,
+        miss,
         outcome: Outcome::Created { object_id, created_at: now },
         op_fields: vec![],
     })
@@ -149,6 +240,19 @@ pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -
 
 /// `PUT /classes/:class/:objectId`.
 pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+    let mut body = body.clone();
+    ctx.rules.before_update(ctx, class, object_id, &mut body)?;
+    plan_update_with(ctx, class, object_id, &body, vec![])
+}
+
+/// An update that also sets internal columns (a new password hash).
+pub fn plan_update_with(
+    ctx: &WriteContext,
+    class: &str,
+    object_id: &str,
+    body: &Map<String, Value>,
+    internal: Vec<(String, SqlValue)>,
+) -> Result<WritePlan> {
     let mut schema = ctx.registry.get(class).cloned().ok_or_else(ParseError::not_found)?;
     let permission = clp::check(&schema, ctx.access, Operation::Update)?;
     let mut statements = Vec::new();
@@ -214,6 +318,10 @@ pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<
             }
         }
     }
+    for (column, value) in internal {
+        sets.push(format!("{} = ?", ident(&column)));
+        params.push(value);
+    }
     let mut predicate_params = vec![SqlValue::from(object_id)];
     let write_acl = row_restriction(ctx, &schema, &permission, &mut predicate_params);
     params.extend(predicate_params);
@@ -237,6 +345,7 @@ pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<
         returning: Some(statements.len() - 1),
         statements,
         schema_changed,
+        miss: ParseError::not_found(),
         outcome: Outcome::Updated(answer),
         op_fields,
     })
@@ -259,6 +368,7 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
         )],
         returning: Some(0),
         schema_changed: false,
+        miss: ParseError::not_found(),
         outcome: Outcome::Deleted,
         op_fields: vec![],
     })

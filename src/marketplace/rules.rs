@@ -1,0 +1,133 @@
+//! The marketplace's write rules (what a Back4app app would put in beforeSave): who owns what,
+//! which fields only the server sets, the default ACLs, and the validation of products.
+//!
+//! Ownership is checked inside the write itself (an insert guard), never by a read before it,
+//! so it holds under concurrency and costs no extra round trip.
+
+use super::validation::{validate_product, validate_role};
+use crate::engine::access::Access;
+use crate::engine::write::{Extras, Guard, Rules, WriteContext};
+use crate::error::{Code, ParseError, Result};
+use crate::platform::iso_from_ms;
+use crate::store::SqlValue;
+use serde_json::{json, Map, Value};
+
+pub struct MarketplaceRules;
+
+impl Rules for MarketplaceRules {
+    fn before_create(&self, ctx: &WriteContext, class: &str, body: &mut Map<String, Value>, extras: &mut Extras) -> Result<()> {
+        if class == "Product" {
+            validate_product(body, true)?;
+        }
+        if class == "_User" {
+            validate_role(body.get("role"), ctx.access)?;
+            body.entry("role").or_insert_with(|| json!("buyer"));
+        }
+        let Access::Client(principal) = ctx.access else { return Ok(()) };
+        let user = principal.user_id.clone();
+        match class {
+            "_User" => {
+                // Each user reads and updates only itself; the id must be known for its ACL.
+                let id = crate::platform::new_object_id()?;
+                body.insert("ACL".into(), json!({ id.clone(): {"read": true, "write": true} }));
+                extras.object_id = Some(id);
+            }
+            "Artisan" => {
+                let user = signed_in(&user)?;
+                set_owner(body, "user", "_User", user)?;
+                body.insert("ACL".into(), public_read_owner_write(user));
+            }
+            "Product" => {
+                let user = signed_in(&user)?;
+                let artisan = body
+                    .get("owner")
+                    .and_then(|o| o.get("objectId"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| ParseError::new(Code::ValidationError, "owner is required: the Artisan profile the product belongs to"))?;
+                extras.guard = Some(Guard {
+                    sql: "EXISTS (SELECT 1 FROM \"Artisan\" WHERE \"objectId\" = ? AND \"user\" = ?)".into(),
+                    params: vec![SqlValue::from(artisan), SqlValue::from(user)],
+                    error: ParseError::forbidden("Products can only be added to your own Artisan profile."),
+                });
+                body.insert("ACL".into(), public_read_owner_write(user));
+            }
+            "AccessLog" => {
+                let user = signed_in(&user)?;
+                set_owner(body, "user", "_User", user)?;
+                let product = body
+                    .get("product")
+                    .and_then(|o| o.get("objectId"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| ParseError::new(Code::ValidationError, "product is required"))?
+                    .to_string();
+                body.entry("accessTime").or_insert_with(|| json!({"__type": "Date", "iso": iso_from_ms(ctx.now_ms)}));
+                body.remove("ACL");
+                // Readable by the viewer, admins and the product's artisan: the artisan's user id
+                // is looked up by the insert itself.
+                extras.computed.push((
+                    "_rperm".into(),
+                    "SELECT json_array(?, 'role:admin', a.\"user\") FROM \"Product\" AS p \
+                     JOIN \"Artisan\" AS a ON a.\"objectId\" = p.\"owner\" WHERE p.\"objectId\" = ?"
+                        .into(),
+                    vec![SqlValue::from(user), SqlValue::from(product.as_str())],
+                ));
+                extras.computed.push(("_wperm".into(), "'[]'".into(), vec![]));
+                extras.guard = Some(Guard {
+                    sql: "EXISTS (SELECT 1 FROM \"Product\" WHERE \"objectId\" = ?)".into(),
+                    params: vec![SqlValue::from(product.as_str())],
+                    error: ParseError::new(Code::ValidationError, "product does not exist"),
+                });
+            }
+            "Order" => {
+                return Err(ParseError::forbidden(
+                    "Orders are placed through checkout, which prices them and reserves stock.",
+                ))
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn before_update(&self, ctx: &WriteContext, class: &str, _object_id: &str, body: &mut Map<String, Value>) -> Result<()> {
+        if class == "Product" {
+            validate_product(body, false)?;
+        }
+        if ctx.access.is_master() {
+            if class == "_User" {
+                validate_role(body.get("role"), ctx.access)?;
+            }
+            return Ok(());
+        }
+        let frozen: &[&str] = match class {
+            "_User" => &["role", "emailVerified"],
+            "Artisan" => &["user"],
+            "Product" => &["owner"],
+            "AccessLog" => &["user", "product"],
+            "Order" => &["buyer", "artisan", "items", "products", "totalAmount", "checkoutId"],
+            _ => &[],
+        };
+        if let Some(field) = frozen.iter().find(|f| body.contains_key(**f)) {
+            return Err(ParseError::forbidden(format!("{field} of a {class} cannot be changed by a client.")));
+        }
+        Ok(())
+    }
+}
+
+fn signed_in(user: &Option<String>) -> Result<&str> {
+    user.as_deref().ok_or_else(|| ParseError::new(Code::SessionMissing, "You must be signed in to do that."))
+}
+
+/// Sets a server-owned pointer to the signed-in user; a body naming someone else is refused.
+fn set_owner(body: &mut Map<String, Value>, field: &str, class: &str, user: &str) -> Result<()> {
+    if let Some(given) = body.get(field).and_then(|v| v.get("objectId")).and_then(Value::as_str) {
+        if given != user {
+            return Err(ParseError::forbidden(format!("{field} must be yourself.")));
+        }
+    }
+    body.insert(field.into(), crate::engine::codec::pointer(class, user));
+    Ok(())
+}
+
+fn public_read_owner_write(user: &str) -> Value {
+    json!({"*": {"read": true}, user: {"read": true, "write": true}})
+}

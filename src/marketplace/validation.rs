@@ -1,0 +1,91 @@
+//! Field rules of the template: prices in at most two decimals, whole non-negative stock,
+//! non-empty SKUs, and the roles a sign-up may choose. Errors are Parse's 142 with a clear message.
+
+use crate::engine::access::Access;
+use crate::error::{Code, ParseError, Result};
+use serde_json::{Map, Value};
+
+fn invalid(message: impl Into<String>) -> ParseError {
+    ParseError::new(Code::ValidationError, message)
+}
+
+/// A price as integer cents: positive, with at most two decimals.
+pub fn price_cents(value: &Value) -> Result<i64> {
+    let price = value.as_f64().filter(|p| p.is_finite()).ok_or_else(|| invalid("price must be a number"))?;
+    let cents = (price * 100.0).round();
+    if (price * 100.0 - cents).abs() > 1e-6 {
+        return Err(invalid("price must have at most 2 decimals"));
+    }
+    if cents <= 0.0 {
+        return Err(invalid("price must be greater than 0"));
+    }
+    if cents > 1e13 {
+        return Err(invalid("price is too large"));
+    }
+    Ok(cents as i64)
+}
+
+/// Checks a Product body: on create `sku` is required; field operations are checked by the
+/// database (stock can never go below zero).
+pub fn validate_product(body: &Map<String, Value>, creating: bool) -> Result<()> {
+    if let Some(price) = body.get("price").filter(|v| v.get("__op").is_none()) {
+        price_cents(price)?;
+    }
+    if let Some(stock) = body.get("stock").filter(|v| v.get("__op").is_none()) {
+        let n = stock.as_f64().ok_or_else(|| invalid("stock must be a whole number of at least 0"))?;
+        if n < 0.0 || n.fract() != 0.0 || n > 1e9 {
+            return Err(invalid("stock must be a whole number of at least 0"));
+        }
+    }
+    match body.get("sku") {
+        Some(Value::String(sku)) if !sku.trim().is_empty() && sku.len() <= 64 => Ok(()),
+        None if !creating => Ok(()),
+        _ => Err(invalid("sku is required: a non-empty text of at most 64 characters")),
+    }
+}
+
+/// A sign-up may be a buyer or an artisan; only the master key makes admins.
+pub fn validate_role(role: Option<&Value>, access: &Access) -> Result<()> {
+    match role.map(|r| r.as_str()) {
+        None | Some(Some("buyer" | "artisan")) => Ok(()),
+        Some(Some("admin")) if access.is_master() => Ok(()),
+        Some(Some("admin")) => Err(ParseError::forbidden("Only the master key can make an admin.")),
+        _ => Err(invalid("role must be buyer or artisan")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prices_are_positive_with_at_most_two_decimals() {
+        assert_eq!(price_cents(&json!(12.5)).unwrap(), 1250);
+        assert_eq!(price_cents(&json!(0.1)).unwrap(), 10);
+        assert_eq!(price_cents(&json!(19.99)).unwrap(), 1999);
+        assert!(price_cents(&json!(0)).is_err());
+        assert!(price_cents(&json!(-3)).is_err());
+        assert!(price_cents(&json!(1.234)).is_err());
+        assert!(price_cents(&json!("12")).is_err());
+    }
+
+    #[test]
+    fn a_product_needs_a_sku_and_whole_stock() {
+        assert!(validate_product(json!({"sku": "A-1", "stock": 3}).as_object().unwrap(), true).is_ok());
+        assert!(validate_product(json!({"stock": 3}).as_object().unwrap(), true).is_err());
+        assert!(validate_product(json!({"stock": 3}).as_object().unwrap(), false).is_ok());
+        assert!(validate_product(json!({"sku": " "}).as_object().unwrap(), false).is_err());
+        assert!(validate_product(json!({"sku": "A", "stock": 1.5}).as_object().unwrap(), true).is_err());
+        assert!(validate_product(json!({"sku": "A", "stock": -1}).as_object().unwrap(), true).is_err());
+        assert!(validate_product(json!({"stock": {"__op": "Increment", "amount": -1}}).as_object().unwrap(), false).is_ok());
+    }
+
+    #[test]
+    fn only_the_master_key_makes_admins() {
+        assert!(validate_role(Some(&json!("artisan")), &Access::public()).is_ok());
+        assert_eq!(validate_role(Some(&json!("admin")), &Access::public()).unwrap_err().code, Code::OperationForbidden);
+        assert!(validate_role(Some(&json!("admin")), &Access::Master).is_ok());
+        assert_eq!(validate_role(Some(&json!("king")), &Access::public()).unwrap_err().code, Code::ValidationError);
+    }
+}
