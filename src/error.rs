@@ -28,6 +28,7 @@ pub enum Code {
     DuplicateValue = 137,
     InvalidRoleName = 139,
     ScriptFailed = 141,
+    InvalidEmailAddress = 125,
     ValidationError = 142,
     RequestLimitExceeded = 155,
     DuplicateRequest = 159,

@@ -6,3 +6,4 @@ pub mod http;
 pub mod request;
 pub mod router;
 pub mod schemas;
+pub mod users;

@@ -21,6 +21,8 @@ pub struct ParseRequest {
     pub route: Vec<String>,
     pub app_id: Option<String>,
     pub master_key: Option<String>,
+    /// REST API key or JavaScript key, checked only when the server configures one.
+    pub client_key: Option<String>,
     pub session_token: Option<String>,
     pub installation_id: Option<String>,
     pub request_id: Option<String>,
@@ -75,6 +77,9 @@ fn decode_under_mount(http: &HttpRequest, route: Vec<String>, max_body_bytes: us
         route,
         app_id: envelope(&mut body, "_ApplicationId").or_else(|| header("x-parse-application-id")),
         master_key: envelope(&mut body, "_MasterKey").or_else(|| header("x-parse-master-key")),
+        client_key: envelope(&mut body, "_JavaScriptKey")
+            .or_else(|| header("x-parse-rest-api-key"))
+            .or_else(|| header("x-parse-javascript-key")),
         session_token: envelope(&mut body, "_SessionToken").or_else(|| header("x-parse-session-token")),
         installation_id: envelope(&mut body, "_InstallationId").or_else(|| header("x-parse-installation-id")),
         request_id: header("x-parse-request-id").or_else(|| header("idempotency-key")),

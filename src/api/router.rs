@@ -4,7 +4,9 @@
 use super::app::{Config, Context, SchemaCache};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
-use super::{batch, classes, schemas};
+use super::{batch, classes, schemas, users};
+use crate::auth::session;
+use crate::auth::token::TokenKey;
 use crate::engine::access::Access;
 use crate::error::{Code, ParseError, Result};
 use crate::platform::now_ms;
@@ -35,14 +37,22 @@ async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, reques
     if !same_secret(request.app_id.as_deref(), Some(&config.app_id)) {
         return HttpResponse::unauthorized("unauthorized");
     }
+    if let Some(key) = &config.client_key {
+        if !same_secret(request.client_key.as_deref(), Some(key)) && request.master_key.is_none() {
+            return HttpResponse::unauthorized("unauthorized");
+        }
+    }
+    let now = now_ms();
     let access = match request.master_key.as_deref() {
         Some(_) if !same_secret(request.master_key.as_deref(), config.master_key.as_deref()) => {
             return HttpResponse::unauthorized("unauthorized")
         }
         Some(_) => Access::Master,
-        None => Access::public(),
+        None => match client_access(store, config, request, now).await {
+            Ok(access) => access,
+            Err(e) => return HttpResponse::error(&e),
+        },
     };
-    let now = now_ms();
     let registry = match cache.get(store, now).await {
         Ok(registry) => registry,
         Err(e) => return HttpResponse::error(&e),
@@ -54,11 +64,39 @@ async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, reques
     }
 }
 
+/// The client a request speaks for: anonymous, or the user of a valid session token. Sign-up and
+/// login ignore a stale token, as the SDK may still send one.
+async fn client_access<S: Store>(store: &S, config: &Config, request: &ParseRequest, now: i64) -> Result<Access> {
+    let Some(token) = request.session_token.as_deref().filter(|t| !t.is_empty()) else {
+        return Ok(Access::public());
+    };
+    let route: Vec<&str> = request.route.iter().map(String::as_str).collect();
+    let ignores_token = matches!(
+        (request.method.as_str(), route.as_slice()),
+        (_, ["login"]) | ("POST", ["users"]) | ("POST", ["classes", "_User"])
+    );
+    if ignores_token {
+        return Ok(Access::public());
+    }
+    let secret = config.session_secret.as_deref().ok_or_else(session::invalid_token)?;
+    let key = TokenKey::from_secret(secret)?;
+    session::resolve(store, &key, token, now).await
+}
+
 /// Dispatches a decoded request; `/batch` calls back in here for each sub-request.
 pub async fn route<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
     let route: Vec<&str> = request.route.iter().map(String::as_str).collect();
     let method = request.method.as_str();
     match (method, route.as_slice()) {
+        (_, ["classes", "_User", rest @ ..]) | (_, ["users", rest @ ..]) => users::handle(ctx, request, rest).await,
+        ("GET" | "POST", ["login"]) => users::login(ctx, request).await,
+        ("POST", ["logout"]) => users::logout(ctx).await,
+        ("GET", ["sessions", "me"]) => users::session_me(ctx, request).await,
+        (_, ["sessions", rest @ ..]) => classes::handle(ctx, request, "_Session", rest).await,
+        ("POST", ["requestPasswordReset" | "verificationEmailRequest"]) => Err(ParseError::new(
+            Code::CommandUnavailable,
+            "Emails are not configured on this server: ask an administrator to reset your password.",
+        )),
         (_, ["classes", class, rest @ ..]) => classes::handle(ctx, request, class, rest).await,
         ("POST", ["batch"]) => batch::handle(ctx, request).await,
         (_, ["schemas", rest @ ..]) => schemas::handle(ctx, request, rest).await,
@@ -73,7 +111,6 @@ pub async fn route<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -
             format!("unknown route: {method} /{}", request.route.join("/")),
         )),
     }
-    .map(|r| r)
 }
 
 async fn health<S: Store>(store: &S) -> HttpResponse {

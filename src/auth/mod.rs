@@ -1,3 +1,4 @@
 //! Passwords and session tokens.
 pub mod password;
+pub mod session;
 pub mod token;

@@ -5,7 +5,8 @@ use super::access::Access;
 use super::clp::{self, Operation};
 use super::find::{FindOptions, FindPlan};
 use super::schema::Registry;
-use super::write::{plan_create, plan_delete, plan_update, Outcome, Rules, WriteContext, WritePlan};
+use super::write::{plan_create, plan_delete, plan_update, Extras, Outcome, Rules, WriteContext, WritePlan};
+use crate::store::SqlValue;
 use crate::error::{ParseError, Result};
 use crate::store::Store;
 use serde_json::{Map, Value};
@@ -86,11 +87,21 @@ impl<S: Store> Objects<'_, S> {
     }
 
     pub fn plan_create(&self, class: &str, body: &Map<String, Value>) -> Result<WritePlan> {
-        plan_create(&self.write_context(), class, body)
+        plan_create(&self.write_context(), class, body, Extras::default())
+    }
+
+    /// A create with what only the server writes (e.g. a password hash).
+    pub fn plan_create_with(&self, class: &str, body: &Map<String, Value>, extras: Extras) -> Result<WritePlan> {
+        plan_create(&self.write_context(), class, body, extras)
     }
 
     pub fn plan_update(&self, class: &str, object_id: &str, body: &Map<String, Value>) -> Result<WritePlan> {
-        plan_update(&self.write_context(), class, object_id, body)
+        plan_update(&self.write_context(), class, object_id, body, vec![])
+    }
+
+    /// An update that also sets internal columns.
+    pub fn plan_update_with(&self, class: &str, object_id: &str, body: &Map<String, Value>, internal: Vec<(String, SqlValue)>) -> Result<WritePlan> {
+        plan_update(&self.write_context(), class, object_id, body, internal)
     }
 
     pub fn plan_delete(&self, class: &str, object_id: &str) -> Result<WritePlan> {

@@ -111,6 +111,14 @@ impl WritePlan {
         })
     }
 
+    /// The objectId a create will give its object.
+    pub fn created_id(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Created { object_id, .. } => Some(object_id),
+            _ => None,
+        }
+    }
+
     /// Appends a guard that aborts the whole batch when this write touched no row, for
     /// transactional batches where a later statement must not commit after an earlier miss.
     pub fn guard_row_exists(&mut self) {
@@ -124,9 +132,8 @@ impl WritePlan {
 }
 
 /// `POST /classes/:class`.
-pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>, mut extras: Extras) -> Result<WritePlan> {
     let mut body = body.clone();
-    let mut extras = Extras::default();
     ctx.rules.before_create(ctx, class, &mut body, &mut extras)?;
     plan_create_with(ctx, class, &body, extras)
 }
@@ -239,14 +246,20 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
 }
 
 /// `PUT /classes/:class/:objectId`.
-pub fn plan_update(ctx: &WriteContext, class: &str, object_id: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+pub fn plan_update(
+    ctx: &WriteContext,
+    class: &str,
+    object_id: &str,
+    body: &Map<String, Value>,
+    internal: Vec<(String, SqlValue)>,
+) -> Result<WritePlan> {
     let mut body = body.clone();
     ctx.rules.before_update(ctx, class, object_id, &mut body)?;
-    plan_update_with(ctx, class, object_id, &body, vec![])
+    plan_update_with(ctx, class, object_id, &body, internal)
 }
 
-/// An update that also sets internal columns (a new password hash).
-pub fn plan_update_with(
+/// An update that also sets internal columns (a new password hash); the rules have already run.
+fn plan_update_with(
     ctx: &WriteContext,
     class: &str,
     object_id: &str,
