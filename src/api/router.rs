@@ -38,20 +38,20 @@ async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, reques
         return HttpResponse::unauthorized("unauthorized");
     }
     if let Some(key) = &config.client_key {
-        if !same_secret(request.client_key.as_deref(), Some(key)) && request.master_key.is_none() {
+        let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
+        if !same_secret(request.client_key.as_deref(), Some(key)) && !is_master {
             return HttpResponse::unauthorized("unauthorized");
         }
     }
     let now = now_ms();
-    let access = match request.master_key.as_deref() {
-        Some(_) if !same_secret(request.master_key.as_deref(), config.master_key.as_deref()) => {
-            return HttpResponse::unauthorized("unauthorized")
-        }
-        Some(_) => Access::Master,
-        None => match client_access(store, config, request, now).await {
+    // A wrong master key grants nothing more than no key, as in Parse Server.
+    let access = if same_secret(request.master_key.as_deref(), config.master_key.as_deref()) {
+        Access::Master
+    } else {
+        match client_access(store, config, request, now).await {
             Ok(access) => access,
             Err(e) => return HttpResponse::error(&e),
-        },
+        }
     };
     let registry = match cache.get(store, now).await {
         Ok(registry) => registry,

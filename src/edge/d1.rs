@@ -1,7 +1,7 @@
 //! The storage port over D1. `batch` is D1's only transaction: all statements or none.
 
 use crate::store::{Row, SqlValue, Statement, Store, StoreError};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{D1Database, D1PreparedStatement};
 
 pub struct D1Store {
@@ -41,9 +41,12 @@ impl Store for D1Store {
 /// D1 reports constraint failures in the error's message or its cause; classify both.
 fn error(e: worker::Error) -> StoreError {
     let message = match &e {
+        // Not `d1.to_string()`: it formats the error's `cause` as a string even when the cause
+        // is not one, which traps the isolate.
         worker::Error::D1(d1) => {
             let js: &js_sys::Error = d1.as_ref();
-            format!("{} {}", String::from(js.message()), d1)
+            let cause = js.cause().dyn_into::<js_sys::Error>().map(|c| String::from(c.message())).unwrap_or_default();
+            format!("{} {cause}", String::from(js.message()))
         }
         other => other.to_string(),
     };
