@@ -22,16 +22,18 @@ impl Rules for MarketplaceRules {
         if class == "_User" {
             validate_role(body.get("role"), ctx.access)?;
             body.entry("role").or_insert_with(|| json!("buyer"));
-        }
-        let Access::Client(principal) = ctx.access else { return Ok(()) };
-        let user = principal.user_id.clone();
-        match class {
-            "_User" => {
-                // Each user reads and updates only itself; the id must be known for its ACL.
+            // Each user reads and updates only itself (the master key may choose another ACL);
+            // the id must be known before the insert to name it in the ACL.
+            if !(ctx.access.is_master() && body.contains_key("ACL")) {
                 let id = crate::platform::new_object_id()?;
                 body.insert("ACL".into(), json!({ id.clone(): {"read": true, "write": true} }));
                 extras.object_id = Some(id);
             }
+            return Ok(());
+        }
+        let Access::Client(principal) = ctx.access else { return Ok(()) };
+        let user = principal.user_id.clone();
+        match class {
             "Artisan" => {
                 let user = signed_in(&user)?;
                 set_owner(body, "user", "_User", user)?;
