@@ -56,6 +56,14 @@ CREATE TABLE "_Join:users:_Role" (
 );
 CREATE INDEX "_Join:users:_Role_related" ON "_Join:users:_Role" ("relatedId");
 
+-- The `roles` relation of `_Role`: a role's child roles, whose holders inherit it.
+CREATE TABLE "_Join:roles:_Role" (
+  "owningId" TEXT NOT NULL,
+  "relatedId" TEXT NOT NULL,
+  PRIMARY KEY ("owningId", "relatedId")
+);
+CREATE INDEX "_Join:roles:_Role_related" ON "_Join:roles:_Role" ("relatedId");
+
 CREATE TABLE "Artisan" (
   "objectId" TEXT PRIMARY KEY,
   "createdAt" TEXT NOT NULL,
@@ -126,7 +134,7 @@ CREATE INDEX "AccessLog_user" ON "AccessLog" ("user", "accessTime");
 INSERT INTO "_SCHEMA" ("className", "schema") VALUES
 ('_User', '{"fields":{"username":{"type":"String"},"email":{"type":"String"},"emailVerified":{"type":"Boolean"},"role":{"type":"String"}},"classLevelPermissions":{"find":{"*":true},"count":{"*":true},"get":{"*":true},"create":{"*":true},"update":{"*":true},"delete":{"*":true},"addField":{},"protectedFields":{"*":["email"]}},"indexes":{"username_1":{"username":1},"email_1":{"email":1}}}'),
 ('_Session', '{"fields":{"user":{"type":"Pointer","targetClass":"_User"},"expiresAt":{"type":"Date"},"createdWith":{"type":"Object"},"installationId":{"type":"String"}},"classLevelPermissions":{"find":{"*":true},"count":{"*":true},"get":{"*":true},"create":{},"update":{},"delete":{"*":true},"addField":{},"protectedFields":{"*":[]}},"indexes":{}}'),
-('_Role', '{"fields":{"name":{"type":"String"}},"classLevelPermissions":{"find":{"*":true},"count":{"*":true},"get":{"*":true},"create":{},"update":{},"delete":{},"addField":{},"protectedFields":{"*":[]}},"indexes":{"name_1":{"name":1}}}'),
+('_Role', '{"fields":{"name":{"type":"String"},"users":{"type":"Relation","targetClass":"_User"},"roles":{"type":"Relation","targetClass":"_Role"}},"classLevelPermissions":{"find":{"*":true},"count":{"*":true},"get":{"*":true},"create":{},"update":{},"delete":{},"addField":{},"protectedFields":{"*":[]}},"indexes":{"name_1":{"name":1}}}'),
 ('Artisan', '{"fields":{"name":{"type":"String"},"description":{"type":"String"},"user":{"type":"Pointer","targetClass":"_User"}},"classLevelPermissions":{"find":{"*":true},"count":{"*":true},"get":{"*":true},"create":{"role:artisan":true},"update":{"requiresAuthentication":true},"delete":{"requiresAuthentication":true},"addField":{},"protectedFields":{"*":[]}},"indexes":{"user_1":{"user":1}}}'),
 ('Product', '{"fields":{"title":{"type":"String"},"description":{"type":"String"},"sku":{"type":"String"},"price":{"type":"Number"},"stock":{"type":"Number"},"owner":{"type":"Pointer","targetClass":"Artisan"},"images":{"type":"Array"},"tags":{"type":"Array"}},"classLevelPermissions":{"find":{"*":true},"count":{"*":true},"get":{"*":true},"create":{"role:artisan":true},"update":{"requiresAuthentication":true},"delete":{"requiresAuthentication":true},"addField":{},"protectedFields":{"*":[]}},"indexes":{"sku_1":{"sku":1},"owner_1":{"owner":1},"price_1":{"price":1},"createdAt_1":{"createdAt":1}}}'),
 ('Order', '{"fields":{"buyer":{"type":"Pointer","targetClass":"_User"},"artisan":{"type":"Pointer","targetClass":"Artisan"},"items":{"type":"Array"},"products":{"type":"Array"},"totalAmount":{"type":"Number"},"status":{"type":"String"},"checkoutId":{"type":"String"}},"classLevelPermissions":{"find":{"requiresAuthentication":true},"count":{"requiresAuthentication":true},"get":{"requiresAuthentication":true},"create":{"requiresAuthentication":true},"update":{"requiresAuthentication":true},"delete":{},"addField":{},"protectedFields":{"*":[]}},"indexes":{"buyer_1":{"buyer":1},"artisan_1":{"artisan":1}}}'),

@@ -89,6 +89,8 @@ impl From<StoreError> for ParseError {
                 Code::DuplicateValue,
                 "A duplicate value for a field with unique values was provided",
             ),
+            // The existence guard of a batch (see `WritePlan::guard_row_exists`).
+            StoreError::Check(what) if what == "object_not_found" => ParseError::not_found(),
             StoreError::Check(what) => {
                 ParseError::new(Code::ValidationError, format!("Validation failed: {what}"))
             }

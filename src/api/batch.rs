@@ -86,10 +86,7 @@ async fn transactional<S: Store>(ctx: &mut Context<'_, S>, outer: &ParseRequest,
     }
     drop(objects);
     let statements: Vec<_> = plans.iter().flat_map(|p| p.statements.iter().cloned()).collect();
-    let results = ctx.store.batch(&statements).await.map_err(|e| match e {
-        crate::store::StoreError::Check(what) if what == "object_not_found" => ParseError::not_found(),
-        other => ParseError::from(other),
-    })?;
+    let results = ctx.store.batch(&statements).await?;
     let mut answers = Vec::with_capacity(plans.len());
     let mut offset = 0;
     let mount = format!("{}{}", outer.origin, ctx.config.mount_path.trim_end_matches('/'));

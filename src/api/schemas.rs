@@ -92,7 +92,7 @@ async fn update<S: Store>(ctx: &mut Context<'_, S>, class: &str, body: &Map<Stri
                 if !exists {
                     return Err(ParseError::new(Code::ClassNotEmpty, format!("Field {name} does not exist, cannot delete.")));
                 }
-                statements.extend(ddl::drop_field(class, name));
+                statements.extend(ddl::drop_field(class, name, &schema.fields[name]));
             } else {
                 if exists || DEFAULT_FIELDS.contains(&name.as_str()) {
                     return Err(ParseError::new(Code::ClassNotEmpty, format!("Field {name} exists, cannot update.")));
@@ -119,9 +119,9 @@ async fn update<S: Store>(ctx: &mut Context<'_, S>, class: &str, body: &Map<Stri
 
 async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<HttpResponse> {
     validate_class_name(class)?;
-    if ctx.registry.get(class).is_none() {
+    let Some(schema) = ctx.registry.get(class).cloned() else {
         return Ok(HttpResponse::ok(&json!({})));
-    }
+    };
     let rows = ctx.store.query(&ddl::count(class)).await?;
     let count = rows.first().and_then(|r| r.get("count")).and_then(Value::as_f64).unwrap_or(0.0) as i64;
     if count > 0 {
@@ -130,7 +130,7 @@ async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<H
             format!("Class {class} is not empty, contains {count} objects, cannot drop schema."),
         ));
     }
-    ctx.store.batch(&ddl::drop_class(class)).await?;
+    ctx.store.batch(&ddl::drop_class(&schema)).await?;
     ctx.reload_registry().await?;
     Ok(HttpResponse::ok(&json!({})))
 }

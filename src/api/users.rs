@@ -217,7 +217,7 @@ async fn update<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: 
         };
         plan.statements.push(session::revoke_all(id, current.as_deref()));
     }
-    let results = run_account_plan(ctx, &plan).await.map_err(not_found_guard)?;
+    let results = run_account_plan(ctx, &plan).await?;
     Ok(render(&plan.outcome(&results)?, "_User", ""))
 }
 
@@ -226,16 +226,7 @@ async fn delete<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: 
     let mut plan = ctx.objects().plan_delete("_User", id)?;
     plan.guard_row_exists();
     plan.statements.push(session::revoke_all(id, None));
-    execute(ctx, &plan, request).await.map_err(not_found_guard)
-}
-
-/// The existence guard's failure means the object was absent or not writable: 101.
-fn not_found_guard(e: ParseError) -> ParseError {
-    if e.code == Code::ValidationError && e.message.contains("object_not_found") {
-        ParseError::not_found()
-    } else {
-        e
-    }
+    execute(ctx, &plan, request).await
 }
 
 fn mount_url<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest) -> String {

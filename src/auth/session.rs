@@ -13,15 +13,18 @@ pub fn invalid_token() -> ParseError {
     ParseError::new(Code::InvalidSessionToken, "Invalid session token")
 }
 
-/// The query that checks a session is live and loads its user's roles: the `role` field and
-/// every `_Role` the user belongs to.
+/// The query that checks a session is live and loads its user's roles: the `role` field, every
+/// `_Role` whose `users` hold the user, and, as in Parse, every role whose `roles` relation
+/// holds one of those (inheritance, followed to any depth; UNION stops cycles).
 fn lookup(session_id: &str, user_id: &str, now_iso: &str) -> Statement {
     Statement::new(
-        "SELECT u.\"objectId\" AS userId, u.\"role\" AS role, \
-         (SELECT json_group_array(r.\"name\") FROM \"_Join:users:_Role\" AS j \
-          JOIN \"_Role\" AS r ON r.\"objectId\" = j.\"owningId\" WHERE j.\"relatedId\" = u.\"objectId\") AS roles \
+        "WITH RECURSIVE held(id) AS ( \
+           SELECT \"owningId\" FROM \"_Join:users:_Role\" WHERE \"relatedId\" = ?2 \
+           UNION SELECT j.\"owningId\" FROM \"_Join:roles:_Role\" AS j JOIN held ON j.\"relatedId\" = held.id) \
+         SELECT u.\"objectId\" AS userId, u.\"role\" AS role, \
+           (SELECT json_group_array(r.\"name\" ORDER BY r.\"name\") FROM \"_Role\" AS r WHERE r.\"objectId\" IN (SELECT id FROM held)) AS roles \
          FROM \"_Session\" AS s JOIN \"_User\" AS u ON u.\"objectId\" = s.\"user\" \
-         WHERE s.\"objectId\" = ? AND s.\"user\" = ? AND (s.\"expiresAt\" IS NULL OR s.\"expiresAt\" > ?)",
+         WHERE s.\"objectId\" = ?1 AND s.\"user\" = ?2 AND (s.\"expiresAt\" IS NULL OR s.\"expiresAt\" > ?3)",
         vec![SqlValue::from(session_id), SqlValue::from(user_id), SqlValue::from(now_iso)],
     )
 }
@@ -122,13 +125,16 @@ mod tests {
         block_on(store.query(&session.statement)).unwrap();
         for sql in [
             "INSERT INTO \"_Role\" VALUES ('r1', 'x', 'x', NULL, NULL, 'moderator')",
+            "INSERT INTO \"_Role\" VALUES ('r2', 'x', 'x', NULL, NULL, 'staff')",
             "INSERT INTO \"_Join:users:_Role\" VALUES ('r1', 'u1')",
+            // Moderators are staff: staff's `roles` relation holds the moderator role.
+            "INSERT INTO \"_Join:roles:_Role\" VALUES ('r2', 'r1')",
         ] {
             block_on(store.query(&Statement::new(sql, vec![]))).unwrap();
         }
         let access = block_on(resolve(&store, &key, &session.token, NOW + 1000)).unwrap();
         assert_eq!(access.user_id(), Some("u1"));
-        assert_eq!(access.acl_keys(), vec!["*", "u1", "role:artisan", "role:moderator"]);
+        assert_eq!(access.acl_keys(), vec!["*", "u1", "role:artisan", "role:moderator", "role:staff"]);
     }
 
     #[test]

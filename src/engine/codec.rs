@@ -30,6 +30,10 @@ pub fn infer_type(value: &Value) -> Option<FieldType> {
             (Some(_), _) => return None,
             (None, Some("Increment")) => FieldType::Number,
             (None, Some("Add" | "AddUnique" | "Remove")) => FieldType::Array,
+            (None, Some("AddRelation" | "RemoveRelation")) => {
+                let first = o.get("objects")?.as_array()?.first()?;
+                FieldType::Relation(first.get("className")?.as_str()?.to_string())
+            }
             (None, Some(_)) => return None,
             (None, None) => FieldType::Object,
         },
@@ -129,6 +133,7 @@ fn json_text(value: &Value) -> SqlValue {
 pub fn describe(value: &Value) -> String {
     match infer_type(value) {
         Some(FieldType::Pointer(target)) => format!("Pointer<{target}>"),
+        Some(FieldType::Relation(target)) => format!("Relation<{target}>"),
         Some(t) => t.name().to_string(),
         None if value.is_null() => "null".into(),
         None => "an invalid value".into(),

@@ -113,6 +113,8 @@ fn list(value: Option<&Value>, name: &str) -> Result<Vec<String>> {
 struct Node {
     class: String,
     alias: String,
+    /// Relation fields to show as `{"__type":"Relation","className":...}` markers.
+    relations: Vec<(String, String)>,
     /// For an included node: its parent node and the pointer field it replaces there.
     parent: Option<(usize, String)>,
 }
@@ -157,7 +159,7 @@ impl FindPlan {
         let clp = permission.predicate(schema, "t", access, &mut compiler.params);
         let predicate = format!("{where_predicate} AND {acl} AND {clp}");
 
-        let mut nodes = vec![Node { class: schema.name.clone(), alias: "t".into(), parent: None }];
+        let mut nodes = vec![Node { class: schema.name.clone(), alias: "t".into(), relations: vec![], parent: None }];
         let mut join_params = Vec::new();
         let mut joins = String::new();
         for path in include_paths(&options.include, options.keys.as_deref())? {
@@ -184,21 +186,31 @@ impl FindPlan {
                 nodes[parent].alias,
                 ident(&field)
             ));
-            nodes.push(Node { class: target, alias, parent: Some((parent, field)) });
+            nodes.push(Node { class: target, alias, relations: vec![], parent: Some((parent, field)) });
         }
 
         let mut columns = Vec::new();
         let mut select_params = Vec::new();
         let mut select = Vec::new();
-        for (index, node) in nodes.iter().enumerate() {
-            let Some(node_schema) = registry.get(&node.class) else { continue };
+        for index in 0..nodes.len() {
+            let Some(node_schema) = registry.get(&nodes[index].class) else { continue };
             let path = node_path(&nodes, index);
+            nodes[index].relations = node_schema
+                .fields
+                .iter()
+                .filter(|(field, _)| wanted(field, &path, options))
+                .filter_map(|(field, ty)| match ty {
+                    FieldType::Relation(target) => Some((field.clone(), target.clone())),
+                    _ => None,
+                })
+                .collect();
+            let node = &nodes[index];
             let protected = clp::protected_fields(node_schema, access);
             for base in BASE_COLUMNS {
                 select.push(format!("{}.{}", node.alias, ident(base)));
                 columns.push(Selected { node: index, field: base.into(), ty: None });
             }
-            for (field, ty) in &node_schema.fields {
+            for (field, ty) in node_schema.column_fields() {
                 if !wanted(field, &path, options) {
                     continue;
                 }
@@ -308,6 +320,9 @@ impl FindPlan {
                 .map(|c| (c.field.as_str(), c.ty.as_ref()))
                 .collect();
             objects[index] = decode_object(&stored[index], &types).map(|mut object| {
+                for (field, target) in &node.relations {
+                    object.insert(field.clone(), serde_json::json!({"__type": "Relation", "className": target}));
+                }
                 if index > 0 {
                     object.insert("__type".into(), Value::from("Object"));
                     object.insert("className".into(), Value::from(node.class.as_str()));

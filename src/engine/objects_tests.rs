@@ -216,3 +216,42 @@ fn wrong_types_and_bad_operators_are_rejected_before_any_write() {
     assert_eq!(w.find(&Access::Master, "Product", json!({"limit": -1})).unwrap_err().code, Code::InvalidQuery);
     assert!(w.titles(json!({})).is_empty());
 }
+
+#[test]
+fn relations_link_objects_and_related_to_finds_them() {
+    let w = World::new();
+    let ana = w.create(&Access::Master, "_User", json!({"username": "ana"})).unwrap();
+    let bo = w.create(&Access::Master, "_User", json!({"username": "bo"})).unwrap();
+    let user = |id: &str| json!({"__type": "Pointer", "className": "_User", "objectId": id});
+    let role = w
+        .create(&Access::Master, "_Role", json!({"name": "staff", "users": {"__op": "AddRelation", "objects": [user(&ana), user(&bo)]}}))
+        .unwrap();
+    let members = |w: &World| -> Vec<String> {
+        let found = w
+            .find(&Access::Master, "_User", json!({"where": {"$relatedTo": {"object": {"__type": "Pointer", "className": "_Role", "objectId": role}, "key": "users"}}, "order": "username"}))
+            .unwrap();
+        found["results"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(members(&w), ["ana", "bo"]);
+    w.update(&Access::Master, "_Role", &role, json!({"users": {"__op": "RemoveRelation", "objects": [user(&bo)]}})).unwrap();
+    assert_eq!(members(&w), ["ana"]);
+    let found = w.find(&Access::Master, "_Role", json!({})).unwrap();
+    assert_eq!(found["results"][0]["users"], json!({"__type": "Relation", "className": "_User"}));
+    let err = w.update(&Access::Master, "_Role", &role, json!({"users": {"__op": "AddRelation", "objects": [{"__type": "Pointer", "className": "Artisan", "objectId": "x"}]}})).unwrap_err();
+    assert_eq!(err.code, Code::IncorrectType);
+}
+
+#[test]
+fn relation_links_change_only_when_the_object_is_writable() {
+    let w = World::new();
+    let member = json!({"__type": "Pointer", "className": "_User", "objectId": "someone"});
+    let add = json!({"members": {"__op": "AddRelation", "objects": [member]}});
+    let team = w.create(&Access::Master, "Team", json!({"name": "locked", "ACL": {}, "members": {"__op": "AddRelation", "objects": [{"__type": "Pointer", "className": "_User", "objectId": "first"}]}})).unwrap();
+    let stranger = Access::Client(Principal { user_id: Some("someone".into()), ..Default::default() });
+    assert_eq!(w.update(&stranger, "Team", &team, add.clone()).unwrap_err().code, Code::ObjectNotFound);
+    let rows = block_on(w.store.query(&Statement::new("SELECT COUNT(*) AS n FROM \"_Join:members:Team\"", vec![]))).unwrap();
+    assert_eq!(rows[0]["n"], 1);
+    w.update(&Access::Master, "Team", &team, add).unwrap();
+    let rows = block_on(w.store.query(&Statement::new("SELECT COUNT(*) AS n FROM \"_Join:members:Team\"", vec![]))).unwrap();
+    assert_eq!(rows[0]["n"], 2);
+}

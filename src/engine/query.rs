@@ -107,7 +107,8 @@ impl<'a> WhereCompiler<'a> {
             parts.push(match key.as_str() {
                 "$or" | "$and" | "$nor" => self.logical(schema, alias, key, value, depth)?,
                 "ACL" => return Err(ParseError::invalid_query("Cannot query on ACL.")),
-                "$relatedTo" | "$text" => {
+                "$relatedTo" => self.related_to(schema, alias, value)?,
+                "$text" => {
                     return Err(ParseError::invalid_query(format!("{key} is not supported")))
                 }
                 _ if key.starts_with('$') => {
@@ -117,6 +118,27 @@ impl<'a> WhereCompiler<'a> {
             });
         }
         Ok(join_all(parts, " AND ", "1"))
+    }
+
+    /// `{"$relatedTo": {"object": <pointer>, "key": "users"}}`: the objects that `object`'s
+    /// relation `key` links to.
+    fn related_to(&mut self, schema: &ClassSchema, alias: &str, value: &Value) -> Result<String> {
+        let bad = || ParseError::invalid_query("$relatedTo needs an object pointer and a key");
+        let owner = value.get("object").ok_or_else(bad)?;
+        let key = value.get("key").and_then(Value::as_str).ok_or_else(bad)?;
+        let owner_class = owner.get("className").and_then(Value::as_str).ok_or_else(bad)?;
+        let owner_id = owner.get("objectId").and_then(Value::as_str).ok_or_else(bad)?;
+        let owner_schema = self.registry.get(owner_class).ok_or_else(bad)?;
+        match owner_schema.field_type(key) {
+            Some(FieldType::Relation(target)) if target == schema.name => {
+                let mark = self.bind(SqlValue::from(owner_id));
+                Ok(format!(
+                    "{alias}.\"objectId\" IN (SELECT \"relatedId\" FROM {} WHERE \"owningId\" = {mark})",
+                    ident(&super::schema::relation_table(owner_class, key))
+                ))
+            }
+            _ => Err(ParseError::invalid_query(format!("{owner_class}.{key} is not a relation to {}", schema.name))),
+        }
     }
 
     fn logical(&mut self, schema: &ClassSchema, alias: &str, op: &str, value: &Value, depth: usize) -> Result<String> {
@@ -176,6 +198,9 @@ impl<'a> WhereCompiler<'a> {
         let Some(ty) = schema.field_type(base) else {
             return Ok(Column { sql: "NULL".into(), ty: None, class: schema.name.clone() });
         };
+        if let FieldType::Relation(_) = ty {
+            return Err(ParseError::invalid_query(format!("{base} is a relation: query it with $relatedTo")));
+        }
         let sql = format!("{alias}.{}", ident(base));
         match path {
             None => Ok(Column { sql, ty: Some(ty), class: schema.name.clone() }),

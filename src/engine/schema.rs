@@ -19,6 +19,8 @@ pub enum FieldType {
     Object,
     Array,
     Pointer(String),
+    /// A many-to-many link, stored in its own join table (`relation_table`), not in a column.
+    Relation(String),
     GeoPoint,
     File,
     Bytes,
@@ -47,8 +49,12 @@ impl FieldType {
             ("Pointer", None) => {
                 return Err(ParseError::new(Code::MissingObjectId, "type Pointer needs a class name"))
             }
-            ("Relation", _) => {
-                return Err(ParseError::incorrect_type("Relation fields are not supported yet"))
+            ("Relation", Some(target)) => {
+                validate_class_name(target)?;
+                FieldType::Relation(target.to_string())
+            }
+            ("Relation", None) => {
+                return Err(ParseError::new(Code::MissingObjectId, "type Relation needs a class name"))
             }
             (other, _) => {
                 return Err(ParseError::incorrect_type(format!("invalid field type: {other}")))
@@ -59,6 +65,7 @@ impl FieldType {
     pub fn to_json(&self) -> Value {
         match self {
             FieldType::Pointer(target) => json!({"type": "Pointer", "targetClass": target}),
+            FieldType::Relation(target) => json!({"type": "Relation", "targetClass": target}),
             other => json!({ "type": other.name() }),
         }
     }
@@ -72,6 +79,7 @@ impl FieldType {
             FieldType::Object => "Object",
             FieldType::Array => "Array",
             FieldType::Pointer(_) => "Pointer",
+            FieldType::Relation(_) => "Relation",
             FieldType::GeoPoint => "GeoPoint",
             FieldType::File => "File",
             FieldType::Bytes => "Bytes",
@@ -88,6 +96,11 @@ impl FieldType {
             _ => "TEXT",
         }
     }
+}
+
+/// The join table of a relation field, named as Parse Server names it.
+pub fn relation_table(class: &str, field: &str) -> String {
+    format!("_Join:{field}:{class}")
 }
 
 /// Fields every class has; they are columns but not entries of `fields`.
@@ -161,6 +174,11 @@ impl ClassSchema {
             out["indexes"] = Value::Object(self.indexes.clone());
         }
         out
+    }
+
+    /// Fields stored as columns of the class's table (every field but relations).
+    pub fn column_fields(&self) -> impl Iterator<Item = (&String, &FieldType)> {
+        self.fields.iter().filter(|(_, t)| !matches!(t, FieldType::Relation(_)))
     }
 
     /// The type of a field a query or write names; `None` for a field the class does not have.

@@ -122,11 +122,8 @@ impl WritePlan {
     /// Appends a guard that aborts the whole batch when this write touched no row, for
     /// transactional batches where a later statement must not commit after an earlier miss.
     pub fn guard_row_exists(&mut self) {
-        if self.returning.is_some() {
-            self.statements.push(Statement::new(
-                "INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0",
-                vec![],
-            ));
+        if let Some(index) = self.returning {
+            self.statements.insert(index + 1, existence_guard());
         }
     }
 }
@@ -171,6 +168,7 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
     };
     let now = iso_from_ms(ctx.now_ms);
     let mut columns = vec!["objectId".to_string(), "createdAt".into(), "updatedAt".into()];
+    let mut relation_statements = Vec::new();
     let mut params = vec![SqlValue::from(object_id.as_str()), SqlValue::from(now.as_str()), SqlValue::from(now.as_str())];
 
     for (key, value) in body {
@@ -186,11 +184,19 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
             _ => {}
         }
         validate_field_name(key)?;
+        if is_relation_op(value) {
+            let ty = field_type_for_write(ctx, &mut schema, &mut statements, key, value)?;
+            relation_statements.extend(relation_op(&schema.name, key, &ty, &object_id, value)?);
+            continue;
+        }
         let value = initial_value(key, value)?;
         if value.is_null() {
             continue;
         }
         let ty = field_type_for_write(ctx, &mut schema, &mut statements, key, &value)?;
+        if let FieldType::Relation(_) = ty {
+            return Err(ParseError::incorrect_type(format!("{key} is a relation: change it with AddRelation or RemoveRelation")));
+        }
         columns.push(key.clone());
         params.push(codec::encode(key, &ty, &value)?);
     }
@@ -234,6 +240,10 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
             (Some(statements.len() - 1), guard.error)
         }
     };
+    if !relation_statements.is_empty() {
+        statements.push(existence_guard());
+        statements.extend(relation_statements);
+    }
     Ok(WritePlan {
         class: class.to_string(),
         statements,
@@ -273,6 +283,7 @@ fn plan_update_with(
     let mut sets = vec!["\"updatedAt\" = ?".to_string()];
     let mut params = vec![SqlValue::from(now.as_str())];
     let mut op_fields = Vec::new();
+    let mut relation_statements = Vec::new();
 
     for (key, value) in body {
         match key.as_str() {
@@ -289,12 +300,21 @@ fn plan_update_with(
         let column = ident(key);
         let op = value.get("__op").and_then(Value::as_str);
         if op == Some("Delete") {
-            if schema.field_type(key).is_some() {
-                sets.push(format!("{column} = NULL"));
+            match schema.field_type(key) {
+                Some(FieldType::Relation(_)) => relation_statements.push(Statement::new(
+                    format!("DELETE FROM {} WHERE \"owningId\" = ?", ident(&super::schema::relation_table(class, key))),
+                    vec![SqlValue::from(object_id)],
+                )),
+                Some(_) => sets.push(format!("{column} = NULL")),
+                None => {}
             }
             continue;
         }
         let ty = field_type_for_write(ctx, &mut schema, &mut statements, key, value)?;
+        if let FieldType::Relation(_) = ty {
+            relation_statements.extend(relation_op(&schema.name, key, &ty, object_id, value)?);
+            continue;
+        }
         match op {
             None => {
                 sets.push(format!("{column} = ?"));
@@ -351,17 +371,72 @@ fn plan_update_with(
         ),
         params,
     ));
+    let returning = Some(statements.len() - 1);
+    if !relation_statements.is_empty() {
+        // Links change only when the object itself was found and writable.
+        statements.push(existence_guard());
+        statements.extend(relation_statements);
+    }
     let mut answer = Map::new();
     answer.insert("updatedAt".into(), Value::from(now));
     Ok(WritePlan {
         class: class.to_string(),
-        returning: Some(statements.len() - 1),
+        returning,
         statements,
         schema_changed,
         miss: ParseError::not_found(),
         outcome: Outcome::Updated(answer),
         op_fields,
     })
+}
+
+/// A statement that aborts its batch when the write just before it touched no row: it inserts
+/// into `_Guard`, whose CHECK refuses every row, only when `changes()` is 0.
+fn existence_guard() -> Statement {
+    Statement::new("INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0", vec![])
+}
+
+fn is_relation_op(value: &Value) -> bool {
+    matches!(value.get("__op").and_then(Value::as_str), Some("AddRelation" | "RemoveRelation" | "Batch"))
+}
+
+/// AddRelation / RemoveRelation (or a Batch of them) on relation `field` of `owner`.
+fn relation_op(class: &str, field: &str, ty: &FieldType, owner: &str, value: &Value) -> Result<Vec<Statement>> {
+    let FieldType::Relation(target) = ty else {
+        return Err(ParseError::incorrect_type(format!("{field} is not a relation")));
+    };
+    let table = ident(&super::schema::relation_table(class, field));
+    match value.get("__op").and_then(Value::as_str) {
+        Some("Batch") => {
+            let ops = value.get("ops").and_then(Value::as_array).ok_or_else(|| ParseError::invalid_json_field("Batch needs ops"))?;
+            let mut out = Vec::new();
+            for op in ops {
+                out.extend(relation_op(class, field, ty, owner, op)?);
+            }
+            Ok(out)
+        }
+        Some(op @ ("AddRelation" | "RemoveRelation")) => {
+            let objects = value.get("objects").and_then(Value::as_array).ok_or_else(|| ParseError::invalid_json_field("objects must be an array"))?;
+            let ids = objects
+                .iter()
+                .map(|o| codec::pointer_id(o, target))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ParseError::incorrect_type(format!("{field} relates to {target}: objects must be pointers to {target}")))?;
+            let ids = SqlValue::Text(Value::from(ids).to_string());
+            Ok(vec![if op == "AddRelation" {
+                Statement::new(
+                    format!("INSERT OR IGNORE INTO {table} (\"owningId\", \"relatedId\") SELECT ?, value FROM json_each(?)"),
+                    vec![SqlValue::from(owner), ids],
+                )
+            } else {
+                Statement::new(
+                    format!("DELETE FROM {table} WHERE \"owningId\" = ? AND \"relatedId\" IN (SELECT value FROM json_each(?))"),
+                    vec![SqlValue::from(owner), ids],
+                )
+            }])
+        }
+        _ => Err(ParseError::incorrect_type(format!("{field} is a relation: change it with AddRelation or RemoveRelation"))),
+    }
 }
 
 /// `DELETE /classes/:class/:objectId`.

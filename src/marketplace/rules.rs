@@ -4,7 +4,7 @@
 //! Ownership is checked inside the write itself (an insert guard), never by a read before it,
 //! so it holds under concurrency and costs no extra round trip.
 
-use super::validation::{validate_product, validate_role};
+use super::validation::{validate_product, validate_role, validate_role_name};
 use crate::engine::access::Access;
 use crate::engine::write::{Extras, Guard, Rules, WriteContext};
 use crate::error::{Code, ParseError, Result};
@@ -18,6 +18,9 @@ impl Rules for MarketplaceRules {
     fn before_create(&self, ctx: &WriteContext, class: &str, body: &mut Map<String, Value>, extras: &mut Extras) -> Result<()> {
         if class == "Product" {
             validate_product(body, true)?;
+        }
+        if class == "_Role" {
+            validate_role_name(body.get("name"))?;
         }
         if class == "_User" {
             validate_role(body.get("role"), ctx.access)?;
@@ -95,10 +98,16 @@ impl Rules for MarketplaceRules {
             validate_product(body, false)?;
         }
         if ctx.access.is_master() {
+            if class == "_Role" && body.contains_key("name") {
+                return Err(ParseError::forbidden("A role's name can only be set before it has been saved."));
+            }
             if class == "_User" {
                 validate_role(body.get("role"), ctx.access)?;
             }
             return Ok(());
+        }
+        if class == "_Role" && body.contains_key("name") {
+            return Err(ParseError::forbidden("A role's name can only be set before it has been saved."));
         }
         let frozen: &[&str] = match class {
             "_User" => &["role", "emailVerified"],

@@ -54,6 +54,17 @@ pub fn validate_role(role: Option<&Value>, access: &Access) -> Result<()> {
     }
 }
 
+/// Role names, as Parse allows them: letters, digits, `_`, `-` and spaces.
+pub fn validate_role_name(name: Option<&Value>) -> Result<()> {
+    match name.and_then(Value::as_str) {
+        Some(n) if !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_- ".contains(c)) => Ok(()),
+        _ => Err(ParseError::new(
+            Code::InvalidRoleName,
+            "A role's name must be a non-empty text of letters, digits, _, - and spaces.",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -199,3 +199,26 @@ export function date(iso) {
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+/** Request options carrying a session token in X-Parse-Session-Token (merged into `opts`). */
+export function withSession(token, opts = {}) {
+  return { ...opts, headers: { ...(opts.headers ?? {}), 'X-Parse-Session-Token': token } };
+}
+
+/**
+ * Signs up a fresh user with a unique username and email (POST /users, asserts 201).
+ * `fields` are merged into the body (e.g. {role: 'artisan'}); `opts` are request options.
+ * @returns {Promise<{id:string, token:string, username:string, password:string, email:string}>}
+ */
+export async function signUp(prefix = 'user', fields = {}, opts = {}) {
+  const username = `${prefix}_${rand(10)}`;
+  const body = { username, password: `pw-${rand(12)}`, email: `${username}@example.test`, ...fields };
+  const res = await post('/users', body, opts);
+  assert.equal(res.status, 201, `sign-up of ${username}: ${show(res)}`);
+  assert.ok(OBJECT_ID.test(res.json?.objectId ?? ''), show(res));
+  assert.equal(typeof res.json.sessionToken, 'string', show(res));
+  return { id: res.json.objectId, token: res.json.sessionToken, username, password: body.password, email: body.email };
+}
