@@ -130,6 +130,10 @@ impl WritePlan {
 
 /// `POST /classes/:class`.
 pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>, mut extras: Extras) -> Result<WritePlan> {
+    // Permissions first: a client the CLP refuses learns nothing from the rules' checks.
+    if let Some(schema) = ctx.registry.get(class) {
+        clp::check(schema, ctx.access, Operation::Create)?;
+    }
     let mut body = body.clone();
     ctx.rules.before_create(ctx, class, &mut body, &mut extras)?;
     plan_create_with(ctx, class, &body, extras)
@@ -263,6 +267,9 @@ pub fn plan_update(
     body: &Map<String, Value>,
     internal: Vec<(String, SqlValue)>,
 ) -> Result<WritePlan> {
+    if let Some(schema) = ctx.registry.get(class) {
+        clp::check(schema, ctx.access, Operation::Update)?;
+    }
     let mut body = body.clone();
     ctx.rules.before_update(ctx, class, object_id, &mut body)?;
     plan_update_with(ctx, class, object_id, &body, internal)
