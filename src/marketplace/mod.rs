@@ -1,5 +1,11 @@
-//! The marketplace template: the rules the engine runs on its classes (DESIGN §3).
+//! The marketplace template: the rules the engine runs on its classes (DESIGN §3), checkout and
+//! the order lifecycle.
+pub mod checkout;
+pub mod order_status;
 pub mod rules;
 pub mod validation;
 
 pub use rules::MarketplaceRules;
+
+#[cfg(test)]
+mod checkout_tests;
