@@ -4,6 +4,7 @@
 use crate::engine::access::Access;
 use crate::engine::objects::Objects;
 use crate::engine::schema::Registry;
+use crate::marketplace::hub::HubClient;
 use crate::error::Result;
 use crate::store::{Statement, Store};
 use std::cell::RefCell;
@@ -19,6 +20,8 @@ pub struct Config {
     /// `X-Parse-REST-API-Key` / JavaScript key, checked only when configured.
     pub client_key: Option<String>,
     pub session_secret: Option<String>,
+    /// HMAC key of the payment provider's webhook; unset disables the webhook.
+    pub payment_webhook_secret: Option<String>,
     pub allow_client_class_creation: bool,
     pub max_body_bytes: usize,
     pub pbkdf2_iterations: u32,
@@ -34,6 +37,7 @@ impl Default for Config {
             master_key: None,
             client_key: None,
             session_secret: None,
+            payment_webhook_secret: None,
             allow_client_class_creation: false,
             max_body_bytes: 1024 * 1024,
             pbkdf2_iterations: crate::auth::password::DEFAULT_ITERATIONS,
@@ -53,6 +57,7 @@ impl Config {
             master_key: non_empty("MASTER_KEY"),
             client_key: non_empty("REST_API_KEY"),
             session_secret: non_empty("SESSION_SECRET"),
+            payment_webhook_secret: non_empty("PAYMENT_WEBHOOK_SECRET"),
             allow_client_class_creation: non_empty("ALLOW_CLIENT_CLASS_CREATION").is_some_and(|v| v == "true" || v == "1"),
             max_body_bytes: non_empty("MAX_BODY_BYTES").and_then(|v| v.parse().ok()).unwrap_or(d.max_body_bytes),
             pbkdf2_iterations: non_empty("PBKDF2_ITERATIONS")
@@ -102,6 +107,8 @@ pub struct Context<'a, S: Store> {
     pub registry: Rc<Registry>,
     pub access: Access,
     pub now_ms: i64,
+    /// How to reach an artisan's hub (a Durable Object at the edge).
+    pub hubs: &'a dyn HubClient,
 }
 
 impl<S: Store> Context<'_, S> {

@@ -2,6 +2,7 @@
 pub mod app;
 pub mod batch;
 pub mod classes;
+pub mod orders;
 pub mod http;
 pub mod request;
 pub mod router;

@@ -4,7 +4,8 @@
 use super::app::{Config, Context, SchemaCache};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
-use super::{batch, classes, schemas, users};
+use super::{batch, classes, orders, schemas, users};
+use crate::marketplace::hub::HubClient;
 use crate::auth::session;
 use crate::auth::token::TokenKey;
 use crate::engine::access::Access;
@@ -15,21 +16,35 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 /// Handles one HTTP request for the Parse API.
-pub async fn handle<S: Store>(store: &S, config: &Config, cache: &SchemaCache, http: &HttpRequest) -> HttpResponse {
+pub async fn handle<S: Store>(store: &S, config: &Config, cache: &SchemaCache, hubs: &dyn HubClient, http: &HttpRequest) -> HttpResponse {
+    let webhook = format!("{}/webhooks/payment", config.mount_path.trim_end_matches('/'));
     let mut response = if http.method.eq_ignore_ascii_case("OPTIONS") {
         HttpResponse { status: 200, headers: vec![], body: vec![] }
+    } else if http.method.eq_ignore_ascii_case("POST") && http.path == webhook {
+        payment_webhook(store, config, cache, hubs, http).await
     } else {
         match decode(http, &config.mount_path, config.max_body_bytes) {
             None => HttpResponse::error(&ParseError::new(Code::InvalidJson, "Cannot route outside the mount path")).with_status(404),
             Some(Err(e)) => HttpResponse::error(&e),
-            Some(Ok(request)) => serve(store, config, cache, &request).await,
+            Some(Ok(request)) => serve(store, config, cache, hubs, &request).await,
         }
     };
     add_cors(&mut response);
     response
 }
 
-async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, request: &ParseRequest) -> HttpResponse {
+/// The payment provider's webhook: no app id, its signature is the credential.
+async fn payment_webhook<S: Store>(store: &S, config: &Config, cache: &SchemaCache, hubs: &dyn HubClient, http: &HttpRequest) -> HttpResponse {
+    let now = now_ms();
+    let registry = match cache.get(store, now).await {
+        Ok(registry) => registry,
+        Err(e) => return HttpResponse::error(&e),
+    };
+    let ctx = Context { store, config, schema_cache: cache, registry, access: Access::Master, now_ms: now, hubs };
+    orders::payment_webhook(&ctx, http).await.unwrap_or_else(|e| HttpResponse::error(&e))
+}
+
+async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, hubs: &dyn HubClient, request: &ParseRequest) -> HttpResponse {
     // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
     if request.route.first().map(String::as_str) == Some("health") {
         return health(store).await;
@@ -57,7 +72,7 @@ async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, reques
         Ok(registry) => registry,
         Err(e) => return HttpResponse::error(&e),
     };
-    let mut ctx = Context { store, config, schema_cache: cache, registry, access, now_ms: now };
+    let mut ctx = Context { store, config, schema_cache: cache, registry, access, now_ms: now, hubs };
     match route(&mut ctx, request).await {
         Ok(response) => response,
         Err(e) => HttpResponse::error(&e),
@@ -97,6 +112,10 @@ pub async fn route<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -
             Code::CommandUnavailable,
             "Emails are not configured on this server: ask an administrator to reset your password.",
         )),
+        ("POST", ["classes", "Order"]) if !ctx.access.is_master() => orders::place(ctx, request).await,
+        ("PUT", ["classes", "Order", id]) if request.body.contains_key("status") => orders::change_status(ctx, request, id).await,
+        ("POST", ["functions", "checkout"]) => orders::checkout_function(ctx, request).await,
+        ("POST", ["functions", name]) => Err(ParseError::new(Code::ScriptFailed, format!("Invalid function: \"{name}\""))),
         (_, ["classes", class, rest @ ..]) => classes::handle(ctx, request, class, rest).await,
         ("POST", ["batch"]) => batch::handle(ctx, request).await,
         (_, ["schemas", rest @ ..]) => schemas::handle(ctx, request, rest).await,

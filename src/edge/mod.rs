@@ -2,11 +2,14 @@
 //! a Worker request into an `HttpRequest`, runs the portable router, and turns the answer back.
 
 mod d1;
+mod hub;
 
 use crate::api::app::{Config, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::router;
+use crate::marketplace::hub::{HubClient, LocalHub};
 use d1::D1Store;
+use hub::DurableHubs;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
 
 thread_local! {
@@ -27,7 +30,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let http = to_http(req).await?;
     let store = D1Store { db: env.d1("DB")? };
     let cache = SCHEMA_CACHE.with(|c| *c);
-    let response = router::handle(&store, &config, cache, &http).await;
+    let durable = env.durable_object("ARTISAN_HUB").ok().map(|namespace| DurableHubs { namespace });
+    let local = LocalHub { store: &store };
+    let hubs: &dyn HubClient = match &durable {
+        Some(durable) => durable,
+        None => &local,
+    };
+    let response = router::handle(&store, &config, cache, hubs, &http).await;
     to_worker(response)
 }
 

@@ -1,0 +1,204 @@
+//! Orders: placing one (`POST /classes/Order`), checking out a cart across artisans
+//! (`POST /functions/checkout`), moving an order through its lifecycle (`PUT /classes/Order/:id`
+//! with a `status`), and the payment provider's webhook. Checkouts and steps of one artisan run
+//! in that artisan's hub, one at a time.
+
+use super::app::Context;
+use super::http::{HttpRequest, HttpResponse};
+use super::request::ParseRequest;
+use crate::engine::access::Access;
+use crate::engine::clp::{self, Operation};
+use crate::engine::codec::pointer;
+use crate::error::{Code, ParseError, Result};
+use crate::marketplace::checkout::{group_by_artisan, lookup, parse_items, CheckoutOutcome, CheckoutRequest};
+use crate::marketplace::hub::{ActorName, HubCall, HubReply, TransitionRequest};
+use crate::store::{SqlValue, Statement, Store};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Map, Value};
+use sha2::Sha256;
+
+/// Longest idempotency key accepted from a client.
+const MAX_KEY_LENGTH: usize = 128;
+
+/// Turns a client's cart into a checkout request: who buys, what, from whom.
+async fn prepare<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, body: &Map<String, Value>) -> Result<CheckoutRequest> {
+    let schema = ctx.registry.get("Order").ok_or_else(|| ParseError::internal("the Order class is missing"))?;
+    clp::check(schema, &ctx.access, Operation::Create)?;
+    let buyer = ctx
+        .access
+        .user_id()
+        .ok_or_else(|| ParseError::forbidden("Sign in to place an order."))?
+        .to_string();
+    let items = parse_items(body)?;
+    let rows = ctx.store.query(&lookup(&items)).await?;
+    let carts = group_by_artisan(&items, &rows, body.get("totalAmount"))?;
+    let idempotency_key = match request.request_id.as_deref() {
+        Some(key) if key.len() > MAX_KEY_LENGTH => {
+            return Err(ParseError::new(Code::InvalidJson, format!("request ids are at most {MAX_KEY_LENGTH} characters")))
+        }
+        Some(key) if !key.is_empty() => Some(format!("{buyer}:{key}")),
+        _ => None,
+    };
+    Ok(CheckoutRequest { buyer, carts, idempotency_key, now_ms: ctx.now_ms })
+}
+
+async fn run_checkout<S: Store>(ctx: &Context<'_, S>, checkout: CheckoutRequest) -> Result<CheckoutOutcome> {
+    let reply = if checkout.carts.len() == 1 {
+        let artisan = checkout.carts.keys().next().cloned().unwrap_or_default();
+        ctx.hubs.call(&artisan, HubCall::Checkout(checkout)).await?
+    } else {
+        // A cart across artisans commits in one D1 transaction, so it is all-or-nothing without
+        // holding several hubs at once; the hubs still see it through the database.
+        crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(checkout)).await?
+    };
+    match reply {
+        HubReply::Checkout(outcome) => Ok(outcome),
+        other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),
+    }
+}
+
+/// `POST /classes/Order` by a client: one artisan's order, answered as Parse's create.
+pub async fn place<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+    let checkout = prepare(ctx, request, &request.body).await?;
+    if checkout.carts.len() > 1 {
+        return Err(ParseError::new(
+            Code::ValidationError,
+            "These products come from several artisans: check them out together with POST /functions/checkout.",
+        ));
+    }
+    let outcome = run_checkout(ctx, checkout).await?;
+    let order = outcome.orders.first().ok_or_else(|| ParseError::internal("checkout placed no order"))?;
+    Ok(HttpResponse::json(201, &json!({"objectId": order.object_id, "createdAt": order.created_at})).with_header(
+        "location",
+        &format!("{}{}/classes/Order/{}", request.origin, ctx.config.mount_path.trim_end_matches('/'), order.object_id),
+    ))
+}
+
+/// `POST /functions/checkout {items}`: one order per artisan, all or none, grouped by a checkout id.
+pub async fn checkout_function<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+    let checkout = prepare(ctx, request, &request.body).await?;
+    let outcome = run_checkout(ctx, checkout).await?;
+    let orders: Vec<Value> = outcome
+        .orders
+        .iter()
+        .map(|o| json!({"objectId": o.object_id, "createdAt": o.created_at, "artisan": pointer("Artisan", &o.artisan)}))
+        .collect();
+    Ok(HttpResponse::ok(&json!({"result": {"checkoutId": outcome.checkout_id, "orders": orders}})))
+}
+
+/// What a step needs to know of the order: where it stands and who its parties are.
+struct OrderParties {
+    status: String,
+    artisan: String,
+    buyer: Option<String>,
+    artisan_user: Option<String>,
+}
+
+async fn parties<S: Store>(ctx: &Context<'_, S>, access: &Access, order_id: &str) -> Result<OrderParties> {
+    let mut params = vec![SqlValue::from(order_id)];
+    let readable = access.read_predicate("o", &mut params);
+    let rows = ctx
+        .store
+        .query(&Statement::new(
+            format!(
+                "SELECT o.\"status\", o.\"artisan\", o.\"buyer\", a.\"user\" AS artisanUser FROM \"Order\" AS o \
+                 LEFT JOIN \"Artisan\" AS a ON a.\"objectId\" = o.\"artisan\" WHERE o.\"objectId\" = ? AND {readable}"
+            ),
+            params,
+        ))
+        .await?;
+    let row = rows.first().ok_or_else(ParseError::not_found)?;
+    let text = |k: &str| row.get(k).and_then(Value::as_str).map(String::from);
+    Ok(OrderParties {
+        status: text("status").unwrap_or_default(),
+        artisan: text("artisan").ok_or_else(|| ParseError::internal("order without an artisan"))?,
+        buyer: text("buyer"),
+        artisan_user: text("artisanUser"),
+    })
+}
+
+/// `PUT /classes/Order/:id {status}`: one step of the lifecycle, by whoever may take it.
+pub async fn change_status<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, order_id: &str) -> Result<HttpResponse> {
+    let to = match (request.body.get("status"), request.body.len()) {
+        (Some(Value::String(to)), 1) => to.clone(),
+        _ => return Err(ParseError::forbidden("Only an order's status can change, and only on its own.")),
+    };
+    let access = ctx.access.clone();
+    let parties = parties(ctx, &access, order_id).await?;
+    let user = access.user_id();
+    let actor = match &access {
+        Access::Master => ActorName::System,
+        _ if user.is_some() && user == parties.artisan_user.as_deref() => ActorName::Artisan,
+        Access::Client(p) if p.roles.iter().any(|r| r == "admin") => ActorName::Admin,
+        _ if user.is_some() && user == parties.buyer.as_deref() => ActorName::Buyer,
+        _ => return Err(ParseError::forbidden("Only the buyer, the artisan and admins may change this order.")),
+    };
+    step(ctx, &parties, order_id, &to, actor).await
+}
+
+async fn step<S: Store>(ctx: &Context<'_, S>, parties: &OrderParties, order_id: &str, to: &str, actor: ActorName) -> Result<HttpResponse> {
+    let transition = TransitionRequest {
+        order_id: order_id.to_string(),
+        from: parties.status.clone(),
+        to: to.to_string(),
+        actor,
+        now_ms: ctx.now_ms,
+    };
+    match ctx.hubs.call(&parties.artisan, HubCall::Transition(transition)).await? {
+        HubReply::Transition { updated_at } => Ok(HttpResponse::ok(&json!({"updatedAt": updated_at}))),
+        other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),
+    }
+}
+
+/// `POST /webhooks/payment`: the payment provider confirms an order is paid. The body
+/// `{orderId, status: "paid"}` must carry `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the
+/// raw body with PAYMENT_WEBHOOK_SECRET>`; no app id is needed, the signature is the credential.
+pub async fn payment_webhook<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Result<HttpResponse> {
+    let secret = ctx
+        .config
+        .payment_webhook_secret
+        .as_deref()
+        .ok_or_else(|| ParseError::new(Code::CommandUnavailable, "The payment webhook is not configured."))?;
+    let signature = http.header("x-payment-signature").and_then(|s| s.strip_prefix("sha256=")).unwrap_or_default();
+    if !signature_matches(secret, &http.body, signature) {
+        return Err(ParseError::new(Code::Unauthorized, "unauthorized: bad payment signature"));
+    }
+    let body: Map<String, Value> = serde_json::from_slice(&http.body).map_err(|_| ParseError::invalid_json())?;
+    let order_id = body.get("orderId").and_then(Value::as_str).ok_or_else(|| ParseError::new(Code::ValidationError, "orderId is required"))?;
+    if body.get("status").and_then(Value::as_str) != Some("paid") {
+        return Err(ParseError::new(Code::ValidationError, "the payment webhook only confirms payments: status must be paid"));
+    }
+    let parties = parties(ctx, &Access::Master, order_id).await?;
+    step(ctx, &parties, order_id, "paid", ActorName::System).await
+}
+
+/// Compares the hex signature with the body's HMAC in constant time.
+fn signature_matches(secret: &str, body: &[u8], signature_hex: &str) -> bool {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+    mac.update(body);
+    let given: Option<Vec<u8>> = (0..signature_hex.len() / 2)
+        .map(|i| signature_hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    match given {
+        Some(bytes) if signature_hex.len() == 64 => mac.verify_slice(&bytes).is_ok(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_right_hmac_passes_the_webhook() {
+        let body = br#"{"orderId":"o1","status":"paid"}"#;
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
+        mac.update(body);
+        let good: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert!(signature_matches("secret", body, &good));
+        assert!(!signature_matches("other", body, &good));
+        assert!(!signature_matches("secret", b"{}", &good));
+        assert!(!signature_matches("secret", body, &good[..62]));
+        assert!(!signature_matches("secret", body, "zz"));
+    }
+}

@@ -1,0 +1,139 @@
+//! `ArtisanHub`, the Durable Object of one artisan: it runs that artisan's hub calls one at a
+//! time (the database guarantees correctness; the hub gives each artisan one ordered stream of
+//! events) and answers retried checkouts from its storage for a day, cleaned by its alarm.
+
+use super::d1::D1Store;
+use crate::error::{ParseError, Result as ParseResult};
+use crate::marketplace::hub::{serve, HubCall, HubClient, HubReply};
+use crate::platform::now_ms;
+use futures::future::LocalBoxFuture;
+use futures::lock::Mutex;
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response, Result, State};
+
+/// How long a hub remembers a checkout's idempotency key.
+const KEY_TTL_MS: i64 = 24 * 3600 * 1000;
+const KEY_PREFIX: &str = "idem:";
+
+#[durable_object]
+pub struct ArtisanHub {
+    state: State,
+    env: Env,
+    /// One call at a time: awaits on D1 would otherwise let calls interleave.
+    turn: Mutex<()>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Remembered {
+    reply: HubReply,
+    expires_at_ms: i64,
+}
+
+/// The hub's answer on the wire: the reply, or the Parse error to pass on.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum Wire {
+    Ok(HubReply),
+    Err { code: i32, error: String },
+}
+
+impl DurableObject for ArtisanHub {
+    fn new(state: State, env: Env) -> Self {
+        ArtisanHub { state, env, turn: Mutex::new(()) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let call: HubCall = match req.json().await {
+            Ok(call) => call,
+            Err(e) => return Response::from_json(&Wire::Err { code: 107, error: format!("bad hub call: {e}") }),
+        };
+        let _turn = self.turn.lock().await;
+        let wire = match self.run(&call).await {
+            Ok(reply) => Wire::Ok(reply),
+            Err(e) => Wire::Err { code: e.code as i32, error: e.message },
+        };
+        Response::from_json(&wire)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let now = now_ms();
+        let storage = self.state.storage();
+        let keys = storage.list_with_options(worker::ListOptions::new().prefix(KEY_PREFIX)).await?;
+        let mut expired = Vec::new();
+        let mut next: Option<i64> = None;
+        for entry in keys.entries() {
+            let Ok(pair) = entry.map(|e| js_sys::Array::from(&e)) else { continue };
+            let key = pair.get(0).as_string().unwrap_or_default();
+            let remembered: Option<Remembered> = serde_wasm_bindgen::from_value(pair.get(1)).ok();
+            match remembered {
+                Some(r) if r.expires_at_ms > now => next = Some(next.map_or(r.expires_at_ms, |n| n.min(r.expires_at_ms))),
+                _ => expired.push(key),
+            }
+        }
+        if !expired.is_empty() {
+            storage.delete_multiple(expired).await?;
+        }
+        // The database's copy of the keys (the crash-safe one) ages out on the same schedule.
+        if let Ok(db) = self.env.d1("DB") {
+            let cutoff = crate::platform::iso_from_ms(now - KEY_TTL_MS);
+            let _ = db.prepare("DELETE FROM \"_Idempotency\" WHERE \"createdAt\" < ?").bind(&[cutoff.into()])?.run().await;
+        }
+        if let Some(at) = next {
+            storage.set_alarm(at).await?;
+        }
+        Response::ok("")
+    }
+}
+
+impl ArtisanHub {
+    async fn run(&self, call: &HubCall) -> ParseResult<HubReply> {
+        let key = match call {
+            HubCall::Checkout(c) => c.idempotency_key.as_ref().map(|k| format!("{KEY_PREFIX}{k}")),
+            _ => None,
+        };
+        let storage = self.state.storage();
+        if let Some(key) = &key {
+            if let Ok(Some(remembered)) = storage.get::<Remembered>(key).await {
+                if remembered.expires_at_ms > now_ms() {
+                    return Ok(remembered.reply);
+                }
+            }
+        }
+        let db = self.env.d1("DB").map_err(|e| ParseError::internal(format!("D1 binding: {e}")))?;
+        let reply = serve(&D1Store { db }, call).await?;
+        if let Some(key) = &key {
+            let expires_at_ms = now_ms() + KEY_TTL_MS;
+            // Best effort: the database holds the key too, so a lost write here costs a query.
+            let _ = storage.put(key, Remembered { reply: reply.clone(), expires_at_ms }).await;
+            if matches!(storage.get_alarm().await, Ok(None)) {
+                let _ = storage.set_alarm(expires_at_ms).await;
+            }
+        }
+        Ok(reply)
+    }
+}
+
+/// Reaches hubs through the `ARTISAN_HUB` namespace, one object per artisan id.
+pub struct DurableHubs {
+    pub namespace: ObjectNamespace,
+}
+
+impl HubClient for DurableHubs {
+    fn call<'a>(&'a self, artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, ParseResult<HubReply>> {
+        Box::pin(async move {
+            let unavailable = |e: worker::Error| ParseError::internal(format!("artisan hub unavailable: {e}"));
+            let stub = self.namespace.id_from_name(artisan).and_then(|id| id.get_stub()).map_err(unavailable)?;
+            let body = serde_json::to_string(&call).map_err(|e| ParseError::internal(e.to_string()))?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_body(Some(body.into()));
+            // Stub requests need an absolute URL; the host is never resolved.
+            let request = Request::new_with_init("https://artisan-hub/call", &init).map_err(unavailable)?;
+            let mut response = stub.fetch_with_request(request).await.map_err(unavailable)?;
+            let wire: Wire = response.json().await.map_err(unavailable)?;
+            match wire {
+                Wire::Ok(reply) => Ok(reply),
+                Wire::Err { code, error } => Err(ParseError::new(crate::error::Code::from_i32(code), error)),
+            }
+        })
+    }
+}
