@@ -10,7 +10,9 @@ use crate::engine::access::Access;
 use crate::engine::clp::{self, Operation};
 use crate::engine::codec::pointer;
 use crate::error::{Code, ParseError, Result};
-use crate::marketplace::checkout::{group_by_artisan, lookup, parse_items, CheckoutOutcome, CheckoutRequest};
+use crate::marketplace::checkout::{
+    group_by_artisan, lookup, parse_items, remembered, remembered_outcome, CheckoutOutcome, CheckoutRequest,
+};
 use crate::marketplace::hub::{ActorName, HubCall, HubReply, TransitionRequest};
 use crate::store::{SqlValue, Statement, Store};
 use hmac::{Hmac, Mac};
@@ -20,8 +22,11 @@ use sha2::Sha256;
 /// Longest idempotency key accepted from a client.
 const MAX_KEY_LENGTH: usize = 128;
 
-/// Turns a client's cart into a checkout request: who buys, what, from whom.
-async fn prepare<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, body: &Map<String, Value>) -> Result<CheckoutRequest> {
+/// Turns a client's cart into a checkout request: who buys, what, from whom. A retry of a
+/// checkout that already happened is answered from its first outcome, read in the same round
+/// trip as the products (stock has moved on since, so it must not be checked again).
+async fn checkout<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, one_artisan: bool) -> Result<CheckoutOutcome> {
+    let body = &request.body;
     let schema = ctx.registry.get("Order").ok_or_else(|| ParseError::internal("the Order class is missing"))?;
     clp::check(schema, &ctx.access, Operation::Create)?;
     let buyer = ctx
@@ -30,8 +35,6 @@ async fn prepare<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, body: &
         .ok_or_else(|| ParseError::forbidden("Sign in to place an order."))?
         .to_string();
     let items = parse_items(body)?;
-    let rows = ctx.store.query(&lookup(&items)).await?;
-    let carts = group_by_artisan(&items, &rows, body.get("totalAmount"))?;
     let idempotency_key = match request.request_id.as_deref() {
         Some(key) if key.len() > MAX_KEY_LENGTH => {
             return Err(ParseError::new(Code::InvalidJson, format!("request ids are at most {MAX_KEY_LENGTH} characters")))
@@ -39,17 +42,28 @@ async fn prepare<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, body: &
         Some(key) if !key.is_empty() => Some(format!("{buyer}:{key}")),
         _ => None,
     };
-    Ok(CheckoutRequest { buyer, carts, idempotency_key, now_ms: ctx.now_ms })
-}
-
-async fn run_checkout<S: Store>(ctx: &Context<'_, S>, checkout: CheckoutRequest) -> Result<CheckoutOutcome> {
-    let reply = if checkout.carts.len() == 1 {
-        let artisan = checkout.carts.keys().next().cloned().unwrap_or_default();
-        ctx.hubs.call(&artisan, HubCall::Checkout(checkout)).await?
+    let mut statements = vec![lookup(&items)];
+    statements.extend(idempotency_key.as_deref().map(remembered));
+    let mut results = ctx.store.batch(&statements).await?.into_iter();
+    let rows = results.next().unwrap_or_default();
+    if let Some(outcome) = results.next().and_then(|rows| remembered_outcome(&rows)) {
+        return Ok(outcome);
+    }
+    let carts = group_by_artisan(&items, &rows, body.get("totalAmount"))?;
+    if one_artisan && carts.len() > 1 {
+        return Err(ParseError::new(
+            Code::ValidationError,
+            "These products come from several artisans: check them out together with POST /functions/checkout.",
+        ));
+    }
+    let request = CheckoutRequest { buyer, carts, idempotency_key, now_ms: ctx.now_ms };
+    let reply = if request.carts.len() == 1 {
+        let artisan = request.carts.keys().next().cloned().unwrap_or_default();
+        ctx.hubs.call(&artisan, HubCall::Checkout(request)).await?
     } else {
         // A cart across artisans commits in one D1 transaction, so it is all-or-nothing without
-        // holding several hubs at once; the hubs still see it through the database.
-        crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(checkout)).await?
+        // holding several hubs at once.
+        crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(request)).await?
     };
     match reply {
         HubReply::Checkout(outcome) => Ok(outcome),
@@ -59,14 +73,7 @@ async fn run_checkout<S: Store>(ctx: &Context<'_, S>, checkout: CheckoutRequest)
 
 /// `POST /classes/Order` by a client: one artisan's order, answered as Parse's create.
 pub async fn place<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
-    let checkout = prepare(ctx, request, &request.body).await?;
-    if checkout.carts.len() > 1 {
-        return Err(ParseError::new(
-            Code::ValidationError,
-            "These products come from several artisans: check them out together with POST /functions/checkout.",
-        ));
-    }
-    let outcome = run_checkout(ctx, checkout).await?;
+    let outcome = checkout(ctx, request, true).await?;
     let order = outcome.orders.first().ok_or_else(|| ParseError::internal("checkout placed no order"))?;
     Ok(HttpResponse::json(201, &json!({"objectId": order.object_id, "createdAt": order.created_at})).with_header(
         "location",
@@ -76,8 +83,7 @@ pub async fn place<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -
 
 /// `POST /functions/checkout {items}`: one order per artisan, all or none, grouped by a checkout id.
 pub async fn checkout_function<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
-    let checkout = prepare(ctx, request, &request.body).await?;
-    let outcome = run_checkout(ctx, checkout).await?;
+    let outcome = checkout(ctx, request, false).await?;
     let orders: Vec<Value> = outcome
         .orders
         .iter()

@@ -243,15 +243,17 @@ pub async fn execute(store: &impl Store, request: &CheckoutRequest) -> Result<Ch
 
 async fn previous_outcome(store: &impl Store, request: &CheckoutRequest) -> Result<Option<CheckoutOutcome>> {
     let Some(key) = &request.idempotency_key else { return Ok(None) };
-    let rows = store
-        .query(&Statement::new(
-            "SELECT \"outcome\" FROM \"_Idempotency\" WHERE \"key\" = ?",
-            vec![SqlValue::from(key.as_str())],
-        ))
-        .await?;
-    Ok(rows
-        .first()
+    Ok(remembered_outcome(&store.query(&remembered(key)).await?))
+}
+
+/// The query for the outcome a key already produced.
+pub fn remembered(key: &str) -> Statement {
+    Statement::new("SELECT \"outcome\" FROM \"_Idempotency\" WHERE \"key\" = ?", vec![SqlValue::from(key)])
+}
+
+pub fn remembered_outcome(rows: &[Row]) -> Option<CheckoutOutcome> {
+    rows.first()
         .and_then(|r| r.get("outcome"))
         .and_then(Value::as_str)
-        .and_then(|text| serde_json::from_str(text).ok()))
+        .and_then(|text| serde_json::from_str(text).ok())
 }
