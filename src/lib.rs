@@ -9,6 +9,7 @@ pub mod auth;
 mod edge;
 pub mod engine;
 pub mod error;
+pub mod live;
 pub mod marketplace;
 pub mod platform;
 pub mod store;
