@@ -2,6 +2,7 @@
 //! field operations, ACLs, and the object lifecycle.
 pub mod access;
 pub mod clp;
+pub mod change;
 pub mod codec;
 pub mod ddl;
 pub mod find;

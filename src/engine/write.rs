@@ -8,6 +8,7 @@
 use super::access::{Access, Acl};
 use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
+use super::change::{decode_row, Change, ChangeKind};
 use super::ddl;
 use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType, Registry};
 use crate::error::{Code, ParseError, Result};
@@ -90,6 +91,10 @@ pub struct WritePlan {
     outcome: Outcome,
     /// Field operations whose resulting values the update answer includes, with their types.
     op_fields: Vec<(String, FieldType)>,
+    /// Statements whose rows are the object after the write (the deleted row, for a delete)
+    /// and, for an update, before it: what live subscribers are told.
+    after: Option<usize>,
+    before: Option<usize>,
 }
 
 impl WritePlan {
@@ -109,6 +114,20 @@ impl WritePlan {
             }
             other => other.clone(),
         })
+    }
+
+    /// What the write changed, once its batch committed with `results`.
+    pub fn change(&self, results: &[Vec<Row>], registry: &Registry) -> Option<Change> {
+        let schema = registry.get(&self.class)?;
+        let row = |i: Option<usize>| i.and_then(|i| results.get(i)).and_then(|rows| rows.first());
+        let object = decode_row(schema, row(self.after)?)?;
+        let kind = match self.outcome {
+            Outcome::Created { .. } => ChangeKind::Created,
+            Outcome::Updated(_) => ChangeKind::Updated,
+            Outcome::Deleted => ChangeKind::Deleted,
+        };
+        let original = row(self.before).and_then(|r| decode_row(schema, r));
+        Some(Change { class: self.class.clone(), kind, object, original })
     }
 
     /// The objectId a create will give its object.
@@ -226,7 +245,7 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
     let (returning, miss) = match extras.guard {
         None => {
             statements.push(Statement::new(
-                format!("INSERT INTO {} ({column_list}) VALUES ({marks})", ident(class)),
+                format!("INSERT INTO {} ({column_list}) VALUES ({marks}) RETURNING *", ident(class)),
                 params,
             ));
             (None, ParseError::not_found())
@@ -235,7 +254,7 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
             params.extend(guard.params);
             statements.push(Statement::new(
                 format!(
-                    "INSERT INTO {} ({column_list}) SELECT {marks} WHERE {} RETURNING \"objectId\"",
+                    "INSERT INTO {} ({column_list}) SELECT {marks} WHERE {} RETURNING *",
                     ident(class),
                     guard.sql
                 ),
@@ -244,6 +263,7 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
             (Some(statements.len() - 1), guard.error)
         }
     };
+    let after = Some(statements.len() - 1);
     if !relation_statements.is_empty() {
         statements.push(existence_guard());
         statements.extend(relation_statements);
@@ -256,6 +276,8 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
         miss,
         outcome: Outcome::Created { object_id, created_at: now },
         op_fields: vec![],
+        after,
+        before: None,
     })
 }
 
@@ -365,14 +387,16 @@ fn plan_update_with(
     let mut predicate_params = vec![SqlValue::from(object_id)];
     let write_acl = row_restriction(ctx, &schema, &permission, &mut predicate_params);
     params.extend(predicate_params);
-    let returning = std::iter::once(ident("objectId"))
-        .chain(op_fields.iter().map(|(f, _)| ident(f)))
-        .collect::<Vec<_>>()
-        .join(", ");
     let schema_changed = !statements.is_empty();
+    // The row as it was, read in the same transaction, for live subscribers' enter/leave.
+    statements.push(Statement::new(
+        format!("SELECT * FROM {} WHERE \"objectId\" = ?", ident(class)),
+        vec![SqlValue::from(object_id)],
+    ));
+    let before = Some(statements.len() - 1);
     statements.push(Statement::new(
         format!(
-            "UPDATE {} SET {} WHERE \"objectId\" = ? AND {write_acl} RETURNING {returning}",
+            "UPDATE {} SET {} WHERE \"objectId\" = ? AND {write_acl} RETURNING *",
             ident(class),
             sets.join(", ")
         ),
@@ -394,6 +418,8 @@ fn plan_update_with(
         miss: ParseError::not_found(),
         outcome: Outcome::Updated(answer),
         op_fields,
+        after: returning,
+        before,
     })
 }
 
@@ -456,7 +482,7 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
         class: class.to_string(),
         statements: vec![Statement::new(
             format!(
-                "DELETE FROM {} WHERE \"objectId\" = ? AND {write_acl} RETURNING \"objectId\"",
+                "DELETE FROM {} WHERE \"objectId\" = ? AND {write_acl} RETURNING *",
                 ident(class)
             ),
             params,
@@ -466,6 +492,8 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
         miss: ParseError::not_found(),
         outcome: Outcome::Deleted,
         op_fields: vec![],
+        after: Some(0),
+        before: None,
     })
 }
 

@@ -1,2 +1,5 @@
-//! Live queries: which subscriptions an event reaches, as what, and what each subscriber may see.
+//! Live queries (the Parse LiveQuery protocol): the messages, the state a socket keeps, and which
+//! event each committed change is for each subscriber.
+pub mod delivery;
 pub mod matcher;
+pub mod protocol;

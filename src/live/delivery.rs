@@ -1,0 +1,190 @@
+//! Which event a committed change is for one subscription, and what of the object it may see.
+//!
+//! Parse's rule: original and current both match → update; only the original → leave; only the
+//! current → enter (create for a new object). "Match" includes being readable by the subscriber
+//! (ACL with roles, CLP find with pointer fields), so losing access is a leave and gaining it an
+//! enter. Protected fields are removed per subscriber; the password is never part of an object.
+
+use super::matcher::Matcher;
+use super::protocol::Subscription;
+use crate::engine::access::Access;
+use crate::engine::change::{Change, ChangeKind};
+use crate::engine::clp::{self, Operation, Permission};
+use crate::engine::schema::ClassSchema;
+use serde_json::{json, Map, Value};
+
+/// The frame to send `subscription` for `change`, if any; `seq` is the hub's sequence number.
+pub fn frame(
+    client_id: &str,
+    subscription: &Subscription,
+    access: &Access,
+    matcher: &Matcher,
+    schema: &ClassSchema,
+    change: &Change,
+    seq: u64,
+) -> Option<Value> {
+    if subscription.class_name != change.class {
+        return None;
+    }
+    let visible = |o: &Map<String, Value>| readable(schema, access, o) && matcher.matches(o);
+    let now = visible(&change.object);
+    let before = change.original.as_ref().map(|o| visible(o)).unwrap_or(false);
+    let op = match change.kind {
+        ChangeKind::Created if now => "create",
+        ChangeKind::Deleted if now => "delete",
+        ChangeKind::Updated => match (before, now) {
+            (true, true) if watched_unchanged(subscription, change) => return None,
+            (true, true) => "update",
+            (true, false) => "leave",
+            (false, true) => "enter",
+            (false, false) => return None,
+        },
+        _ => return None,
+    };
+    let mut frame = json!({
+        "op": op,
+        "clientId": client_id,
+        "requestId": subscription.request_id,
+        "object": shown(schema, access, subscription, &change.object),
+        "seq": seq,
+    });
+    if let (Some(original), "update" | "enter" | "leave") = (&change.original, op) {
+        frame["original"] = shown(schema, access, subscription, original);
+    }
+    Some(frame)
+}
+
+/// Whether the subscriber may read the object: its ACL (no ACL is public), then the CLP.
+pub fn readable(schema: &ClassSchema, access: &Access, object: &Map<String, Value>) -> bool {
+    if access.is_master() {
+        return true;
+    }
+    if let Some(acl) = object.get("ACL").and_then(Value::as_object) {
+        let keys = access.acl_keys();
+        let granted = keys.iter().any(|k| acl.get(k).and_then(|e| e.get("read")).and_then(Value::as_bool) == Some(true));
+        if !granted {
+            return false;
+        }
+    }
+    match clp::check(schema, access, Operation::Find) {
+        Ok(Permission::Granted) => true,
+        Ok(Permission::OnlyWhere(fields)) => {
+            let user = access.user_id().unwrap_or_default();
+            fields.iter().any(|f| match object.get(f) {
+                Some(Value::Array(items)) => items.iter().any(|i| i.get("objectId").and_then(Value::as_str) == Some(user)),
+                Some(v) => v.get("objectId").and_then(Value::as_str) == Some(user),
+                None => false,
+            })
+        }
+        Err(_) => false,
+    }
+}
+
+/// The object as this subscriber may see it: protected fields removed (a user keeps its own),
+/// restricted to `keys`, and named with its class as the SDK expects.
+fn shown(schema: &ClassSchema, access: &Access, subscription: &Subscription, object: &Map<String, Value>) -> Value {
+    let mut out = object.clone();
+    let is_self = schema.name == "_User" && access.user_id().is_some() && object.get("objectId").and_then(Value::as_str) == access.user_id();
+    if !is_self {
+        for field in clp::protected_fields(schema, access) {
+            out.remove(&field);
+        }
+    }
+    if let Some(keys) = &subscription.keys {
+        out.retain(|k, _| matches!(k.as_str(), "objectId" | "createdAt" | "updatedAt" | "ACL") || keys.contains(k));
+    }
+    out.insert("className".into(), Value::from(schema.name.as_str()));
+    out.insert("__type".into(), Value::from("Object"));
+    Value::Object(out)
+}
+
+/// With `watch`, an update that changed none of the watched fields is not sent.
+fn watched_unchanged(subscription: &Subscription, change: &Change) -> bool {
+    let (Some(watch), Some(original)) = (&subscription.watch, &change.original) else { return false };
+    watch.iter().all(|f| change.object.get(f) == original.get(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::access::Principal;
+    use crate::engine::schema::FieldType;
+
+    fn schema() -> ClassSchema {
+        let mut s = ClassSchema::new("Order");
+        s.fields.insert("status".into(), FieldType::String);
+        s.fields.insert("secret".into(), FieldType::String);
+        s.clp.insert("protectedFields".into(), json!({"*": ["secret"]}));
+        s
+    }
+
+    fn sub(where_: Value, watch: Option<Vec<&str>>) -> Subscription {
+        Subscription {
+            request_id: 7,
+            class_name: "Order".into(),
+            where_,
+            keys: None,
+            watch: watch.map(|w| w.into_iter().map(String::from).collect()),
+            identity: None,
+        }
+    }
+
+    fn user(id: &str) -> Access {
+        Access::Client(Principal { user_id: Some(id.into()), ..Default::default() })
+    }
+
+    fn object(status: &str, readers: &[&str]) -> Map<String, Value> {
+        let acl: Map<String, Value> = readers.iter().map(|r| (r.to_string(), json!({"read": true}))).collect();
+        json!({"objectId": "o1", "status": status, "secret": "s", "ACL": acl}).as_object().unwrap().clone()
+    }
+
+    fn op(subscription: &Subscription, access: &Access, change: &Change) -> Option<String> {
+        let matcher = Matcher::compile(&subscription.where_).unwrap();
+        frame("c1", subscription, access, &matcher, &schema(), change, 1).map(|f| f["op"].as_str().unwrap().to_string())
+    }
+
+    fn update(before: Map<String, Value>, after: Map<String, Value>) -> Change {
+        Change { class: "Order".into(), kind: ChangeKind::Updated, object: after, original: Some(before) }
+    }
+
+    #[test]
+    fn matching_before_and_after_decides_update_enter_and_leave() {
+        let s = sub(json!({"status": "paid"}), None);
+        let buyer = user("b1");
+        assert_eq!(op(&s, &buyer, &update(object("paid", &["b1"]), object("paid", &["b1"]))).as_deref(), Some("update"));
+        assert_eq!(op(&s, &buyer, &update(object("pending", &["b1"]), object("paid", &["b1"]))).as_deref(), Some("enter"));
+        assert_eq!(op(&s, &buyer, &update(object("paid", &["b1"]), object("shipped", &["b1"]))).as_deref(), Some("leave"));
+        assert_eq!(op(&s, &buyer, &update(object("pending", &["b1"]), object("shipped", &["b1"]))), None);
+    }
+
+    #[test]
+    fn nobody_hears_of_an_object_it_cannot_read() {
+        let s = sub(json!({}), None);
+        let created = Change { class: "Order".into(), kind: ChangeKind::Created, object: object("pending", &["b1"]), original: None };
+        assert_eq!(op(&s, &user("b1"), &created).as_deref(), Some("create"));
+        assert_eq!(op(&s, &user("b2"), &created), None);
+        assert_eq!(op(&s, &Access::public(), &created), None);
+        assert_eq!(op(&s, &Access::Master, &created).as_deref(), Some("create"));
+        // Losing read access is a leave, gaining it an enter.
+        assert_eq!(op(&s, &user("b2"), &update(object("paid", &["b2"]), object("paid", &["b1"]))).as_deref(), Some("leave"));
+        assert_eq!(op(&s, &user("b2"), &update(object("paid", &["b1"]), object("paid", &["b2"]))).as_deref(), Some("enter"));
+    }
+
+    #[test]
+    fn protected_fields_are_stripped_and_watch_filters_updates() {
+        let s = sub(json!({}), Some(vec!["status"]));
+        let matcher = Matcher::compile(&json!({})).unwrap();
+        let mut after = object("pending", &["*"]);
+        after.insert("secret".into(), json!("changed"));
+        let change = update(object("pending", &["*"]), after.clone());
+        assert!(frame("c1", &s, &Access::public(), &matcher, &schema(), &change, 1).is_none());
+        let change = update(object("pending", &["*"]), object("paid", &["*"]));
+        let sent = frame("c1", &s, &Access::public(), &matcher, &schema(), &change, 3).unwrap();
+        assert!(sent["object"].get("secret").is_none());
+        assert_eq!(sent["object"]["className"], "Order");
+        assert_eq!(sent["original"]["status"], "pending");
+        assert_eq!(sent["seq"], 3);
+        let master = frame("c1", &s, &Access::Master, &matcher, &schema(), &change, 3).unwrap();
+        assert_eq!(master["object"]["secret"], "s");
+    }
+}
