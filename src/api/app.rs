@@ -2,6 +2,7 @@
 //! every handler.
 
 use crate::engine::access::Access;
+use crate::engine::change::Change;
 use crate::engine::objects::Objects;
 use crate::engine::schema::Registry;
 use crate::marketplace::hub::HubClient;
@@ -109,9 +110,38 @@ pub struct Context<'a, S: Store> {
     pub now_ms: i64,
     /// How to reach an artisan's hub (a Durable Object at the edge).
     pub hubs: &'a dyn HubClient,
+    /// Committed changes, published to live subscribers once the response is on its way.
+    pub outbox: &'a Outbox,
+}
+
+/// Changes a request committed, in commit order.
+#[derive(Default)]
+pub struct Outbox {
+    changes: RefCell<Vec<Change>>,
+}
+
+impl Outbox {
+    pub fn push(&self, change: Option<Change>) {
+        // Sessions are never published: they are credentials.
+        if let Some(change) = change.filter(|c| c.class != "_Session") {
+            self.changes.borrow_mut().push(change);
+        }
+    }
+
+    pub fn take(&self) -> Vec<Change> {
+        std::mem::take(&mut self.changes.borrow_mut())
+    }
 }
 
 impl<S: Store> Context<'_, S> {
+    /// Runs a write plan as one transaction and queues what it changed for live subscribers.
+    pub async fn execute(&self, plan: &crate::engine::write::WritePlan) -> Result<crate::engine::write::Outcome> {
+        let results = self.store.batch(&plan.statements).await?;
+        let outcome = plan.outcome(&results)?;
+        self.outbox.push(plan.change(&results));
+        Ok(outcome)
+    }
+
     pub fn objects(&self) -> Objects<'_, S> {
         Objects {
             store: self.store,

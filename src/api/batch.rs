@@ -94,6 +94,7 @@ async fn transactional<S: Store>(ctx: &mut Context<'_, S>, outer: &ParseRequest,
         let own = &results[offset..offset + plan.statements.len()];
         offset += plan.statements.len();
         let outcome = plan.outcome(own)?;
+        ctx.outbox.push(plan.change(own));
         answers.push(json!({ "success": render(&outcome, &plan.class, &mount).body_json() }));
     }
     if plans.iter().any(|p| p.schema_changed) {

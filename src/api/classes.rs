@@ -41,7 +41,7 @@ pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, 
 
 /// Runs a write plan and renders its outcome.
 pub async fn execute<S: Store>(ctx: &mut Context<'_, S>, plan: &WritePlan, request: &ParseRequest) -> Result<HttpResponse> {
-    let outcome = ctx.objects().execute(plan).await?;
+    let outcome = ctx.execute(plan).await?;
     if plan.schema_changed {
         ctx.reload_registry().await?;
     }

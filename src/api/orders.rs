@@ -65,7 +65,10 @@ async fn checkout<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, one_ar
         // holding several hubs at once.
         crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(request)).await?
     };
-    match reply {
+    for change in reply.changes {
+        ctx.outbox.push(Some(change));
+    }
+    match reply.reply {
         HubReply::Checkout(outcome) => Ok(outcome),
         other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),
     }
@@ -150,7 +153,11 @@ async fn step<S: Store>(ctx: &Context<'_, S>, parties: &OrderParties, order_id: 
         actor,
         now_ms: ctx.now_ms,
     };
-    match ctx.hubs.call(&parties.artisan, HubCall::Transition(transition)).await? {
+    let served = ctx.hubs.call(&parties.artisan, HubCall::Transition(transition)).await?;
+    for change in served.changes {
+        ctx.outbox.push(Some(change));
+    }
+    match served.reply {
         HubReply::Transition { updated_at } => Ok(HttpResponse::ok(&json!({"updatedAt": updated_at}))),
         other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),
     }

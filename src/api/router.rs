@@ -1,7 +1,7 @@
 //! Routing: HTTP in, HTTP out. Every failure becomes a Parse error response here; nothing below
 //! answers 5xx for a client's mistake.
 
-use super::app::{Config, Context, SchemaCache};
+use super::app::{Config, Context, Outbox, SchemaCache};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
 use super::{batch, classes, orders, schemas, users};
@@ -15,18 +15,29 @@ use crate::store::{Statement, Store};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+/// Everything `handle` needs besides the request; the edge builds one per request.
+pub struct Services<'a, S: Store> {
+    pub store: &'a S,
+    pub config: &'a Config,
+    pub cache: &'a SchemaCache,
+    pub hubs: &'a dyn HubClient,
+    /// Receives the changes the request committed, for the live hubs.
+    pub outbox: &'a Outbox,
+}
+
 /// Handles one HTTP request for the Parse API.
-pub async fn handle<S: Store>(store: &S, config: &Config, cache: &SchemaCache, hubs: &dyn HubClient, http: &HttpRequest) -> HttpResponse {
+pub async fn handle<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
+    let config = services.config;
     let webhook = format!("{}/webhooks/payment", config.mount_path.trim_end_matches('/'));
     let mut response = if http.method.eq_ignore_ascii_case("OPTIONS") {
         HttpResponse { status: 200, headers: vec![], body: vec![] }
     } else if http.method.eq_ignore_ascii_case("POST") && http.path == webhook {
-        payment_webhook(store, config, cache, hubs, http).await
+        payment_webhook(services, http).await
     } else {
         match decode(http, &config.mount_path, config.max_body_bytes) {
             None => HttpResponse::error(&ParseError::new(Code::InvalidJson, "Cannot route outside the mount path")).with_status(404),
             Some(Err(e)) => HttpResponse::error(&e),
-            Some(Ok(request)) => serve(store, config, cache, hubs, &request).await,
+            Some(Ok(request)) => serve(services, &request).await,
         }
     };
     add_cors(&mut response);
@@ -34,17 +45,19 @@ pub async fn handle<S: Store>(store: &S, config: &Config, cache: &SchemaCache, h
 }
 
 /// The payment provider's webhook: no app id, its signature is the credential.
-async fn payment_webhook<S: Store>(store: &S, config: &Config, cache: &SchemaCache, hubs: &dyn HubClient, http: &HttpRequest) -> HttpResponse {
+async fn payment_webhook<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
+    let Services { store, config, cache, hubs, outbox } = *services;
     let now = now_ms();
     let registry = match cache.get(store, now).await {
         Ok(registry) => registry,
         Err(e) => return HttpResponse::error(&e),
     };
-    let ctx = Context { store, config, schema_cache: cache, registry, access: Access::Master, now_ms: now, hubs };
+    let ctx = Context { store, config, schema_cache: cache, registry, access: Access::Master, now_ms: now, hubs, outbox };
     orders::payment_webhook(&ctx, http).await.unwrap_or_else(|e| HttpResponse::error(&e))
 }
 
-async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, hubs: &dyn HubClient, request: &ParseRequest) -> HttpResponse {
+async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> HttpResponse {
+    let Services { store, config, cache, hubs, outbox } = *services;
     // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
     if request.route.first().map(String::as_str) == Some("health") {
         return health(store).await;
@@ -72,7 +85,7 @@ async fn serve<S: Store>(store: &S, config: &Config, cache: &SchemaCache, hubs: 
         Ok(registry) => registry,
         Err(e) => return HttpResponse::error(&e),
     };
-    let mut ctx = Context { store, config, schema_cache: cache, registry, access, now_ms: now, hubs };
+    let mut ctx = Context { store, config, schema_cache: cache, registry, access, now_ms: now, hubs, outbox };
     match route(&mut ctx, request).await {
         Ok(response) => response,
         Err(e) => HttpResponse::error(&e),

@@ -94,6 +94,7 @@ async fn sign_up<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> 
     let session = session::create(&key, &user_id, "signup", request.installation_id.as_deref(), ctx.now_ms, ctx.config.session_ttl_ms)?;
     plan.statements.push(session.statement);
     let results = run_account_plan(ctx, &plan).await?;
+    ctx.outbox.push(plan.change(&results));
     let Outcome::Created { object_id, created_at } = plan.outcome(&results)? else {
         return Err(ParseError::internal("sign-up did not create a user"));
     };
@@ -218,7 +219,9 @@ async fn update<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: 
         plan.statements.push(session::revoke_all(id, current.as_deref()));
     }
     let results = run_account_plan(ctx, &plan).await?;
-    Ok(render(&plan.outcome(&results)?, "_User", ""))
+    let outcome = plan.outcome(&results)?;
+    ctx.outbox.push(plan.change(&results));
+    Ok(render(&outcome, "_User", ""))
 }
 
 /// `DELETE /users/:id`: the account and every session of it, or nothing.

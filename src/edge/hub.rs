@@ -4,7 +4,7 @@
 
 use super::d1::D1Store;
 use crate::error::{ParseError, Result as ParseResult};
-use crate::marketplace::hub::{serve, HubCall, HubClient, HubReply};
+use crate::marketplace::hub::{serve, HubCall, HubClient, Served};
 use crate::platform::now_ms;
 use futures::future::LocalBoxFuture;
 use futures::lock::Mutex;
@@ -25,7 +25,7 @@ pub struct ArtisanHub {
 
 #[derive(Serialize, Deserialize)]
 struct Remembered {
-    reply: HubReply,
+    served: Served,
     expires_at_ms: i64,
 }
 
@@ -33,7 +33,7 @@ struct Remembered {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 enum Wire {
-    Ok(HubReply),
+    Ok(Served),
     Err { code: i32, error: String },
 }
 
@@ -86,7 +86,7 @@ impl DurableObject for ArtisanHub {
 }
 
 impl ArtisanHub {
-    async fn run(&self, call: &HubCall) -> ParseResult<HubReply> {
+    async fn run(&self, call: &HubCall) -> ParseResult<Served> {
         let key = match call {
             HubCall::Checkout(c) => c.idempotency_key.as_ref().map(|k| format!("{KEY_PREFIX}{k}")),
             _ => None,
@@ -95,21 +95,22 @@ impl ArtisanHub {
         if let Some(key) = &key {
             if let Ok(Some(remembered)) = storage.get::<Remembered>(key).await {
                 if remembered.expires_at_ms > now_ms() {
-                    return Ok(remembered.reply);
+                    // A retry changes nothing, so live subscribers hear nothing new.
+                    return Ok(Served { changes: vec![], ..remembered.served });
                 }
             }
         }
         let db = self.env.d1("DB").map_err(|e| ParseError::internal(format!("D1 binding: {e}")))?;
-        let reply = serve(&D1Store { db }, call).await?;
+        let served = serve(&D1Store { db }, call).await?;
         if let Some(key) = &key {
             let expires_at_ms = now_ms() + KEY_TTL_MS;
             // Best effort: the database holds the key too, so a lost write here costs a query.
-            let _ = storage.put(key, Remembered { reply: reply.clone(), expires_at_ms }).await;
+            let _ = storage.put(key, Remembered { served: served.clone(), expires_at_ms }).await;
             if matches!(storage.get_alarm().await, Ok(None)) {
                 let _ = storage.set_alarm(expires_at_ms).await;
             }
         }
-        Ok(reply)
+        Ok(served)
     }
 }
 
@@ -119,7 +120,7 @@ pub struct DurableHubs {
 }
 
 impl HubClient for DurableHubs {
-    fn call<'a>(&'a self, artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, ParseResult<HubReply>> {
+    fn call<'a>(&'a self, artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, ParseResult<Served>> {
         Box::pin(async move {
             let unavailable = |e: worker::Error| ParseError::internal(format!("artisan hub unavailable: {e}"));
             let stub = self.namespace.id_from_name(artisan).and_then(|id| id.get_stub()).map_err(unavailable)?;
@@ -131,7 +132,7 @@ impl HubClient for DurableHubs {
             let mut response = stub.fetch_with_request(request).await.map_err(unavailable)?;
             let wire: Wire = response.json().await.map_err(unavailable)?;
             match wire {
-                Wire::Ok(reply) => Ok(reply),
+                Wire::Ok(served) => Ok(served),
                 Wire::Err { code, error } => Err(ParseError::new(crate::error::Code::from_i32(code), error)),
             }
         })

@@ -4,7 +4,7 @@
 mod d1;
 mod hub;
 
-use crate::api::app::{Config, SchemaCache};
+use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::router;
 use crate::marketplace::hub::{HubClient, LocalHub};
@@ -36,7 +36,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Some(durable) => durable,
         None => &local,
     };
-    let response = router::handle(&store, &config, cache, hubs, &http).await;
+    let outbox = Outbox::default();
+    let services = router::Services { store: &store, config: &config, cache, hubs, outbox: &outbox };
+    let response = router::handle(&services, &http).await;
     to_worker(response)
 }
 

@@ -1,8 +1,9 @@
-//! What a committed write changed, for live subscribers: the object after the write (before it,
-//! for a delete) and, for an update, the object before it, decoded as Parse JSON with its ACL.
+//! What a committed write changed, for live subscribers: the stored row after the write (as it
+//! was, for a delete) and, for an update, before it. Rows travel to the live hubs as stored and
+//! are decoded there against the schema; internal columns never leave the write path.
 
 use super::find::decode_object;
-use super::schema::ClassSchema;
+use super::schema::{ClassSchema, FieldType};
 use crate::store::Row;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -19,17 +20,110 @@ pub enum ChangeKind {
 pub struct Change {
     pub class: String,
     pub kind: ChangeKind,
-    /// The object as it now is (as it was, for a delete).
-    pub object: Map<String, Value>,
-    /// The object before an update.
-    pub original: Option<Map<String, Value>>,
+    pub row: Row,
+    pub before: Option<Row>,
 }
 
-/// Decodes a full stored row (`SELECT *` / `RETURNING *`) of `schema`'s table. Internal columns
-/// (`_hashed_password`) are not fields, so they never appear.
+impl Change {
+    pub fn new(class: &str, kind: ChangeKind, row: &Row, before: Option<&Row>) -> Self {
+        Change { class: class.to_string(), kind, row: public_columns(row), before: before.map(public_columns) }
+    }
+
+    /// The object and its original as Parse JSON (with ACL), per `schema`.
+    pub fn decode(&self, schema: &ClassSchema) -> Option<(Map<String, Value>, Option<Map<String, Value>>)> {
+        Some((decode_row(schema, &self.row)?, self.before.as_ref().and_then(|b| decode_row(schema, b))))
+    }
+
+    /// The artisan whose hub also hears of this change, when the object belongs to one.
+    pub fn artisan(&self) -> Option<&str> {
+        let column = match self.class.as_str() {
+            "Order" => "artisan",
+            "Product" => "owner",
+            "Artisan" => "objectId",
+            _ => return None,
+        };
+        self.row.get(column).and_then(Value::as_str)
+    }
+}
+
+/// Drops the engine's own columns (a password hash), keeping the ACL lists.
+fn public_columns(row: &Row) -> Row {
+    row.iter()
+        .filter(|(k, _)| !k.starts_with('_') || *k == "_rperm" || *k == "_wperm")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Decodes a full stored row of `schema`'s table.
 pub fn decode_row(schema: &ClassSchema, row: &Row) -> Option<Map<String, Value>> {
-    let mut columns: Vec<(&str, Option<&super::schema::FieldType>)> =
-        vec![("objectId", None), ("createdAt", None), ("updatedAt", None)];
+    let mut columns: Vec<(&str, Option<&FieldType>)> = vec![("objectId", None), ("createdAt", None), ("updatedAt", None)];
     columns.extend(schema.column_fields().map(|(f, t)| (f.as_str(), Some(t))));
     decode_object(row, &columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn internal_columns_never_travel() {
+        let row: Row = json!({"objectId": "u1", "_hashed_password": "$pbkdf2...", "_rperm": "[\"u1\"]", "username": "ana"}).as_object().unwrap().clone();
+        let change = Change::new("_User", ChangeKind::Created, &row, None);
+        assert!(change.row.get("_hashed_password").is_none());
+        assert!(change.row.get("_rperm").is_some());
+    }
+}
+
+/// A batch whose statements are tagged with what their rows say about changes: rows "before"
+/// (a `SELECT *` ahead of the writes) and rows "after" (`RETURNING *` of the writes), paired by
+/// class and objectId once the batch has committed.
+#[derive(Debug, Clone, Default)]
+pub struct Tracked {
+    pub statements: Vec<crate::store::Statement>,
+    roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone)]
+enum Role {
+    Plain,
+    Before(String),
+    After(String, ChangeKind),
+}
+
+impl Tracked {
+    pub fn push(&mut self, statement: crate::store::Statement) {
+        self.statements.push(statement);
+        self.roles.push(Role::Plain);
+    }
+
+    pub fn push_before(&mut self, class: &str, statement: crate::store::Statement) {
+        self.statements.push(statement);
+        self.roles.push(Role::Before(class.to_string()));
+    }
+
+    pub fn push_after(&mut self, class: &str, kind: ChangeKind, statement: crate::store::Statement) {
+        self.statements.push(statement);
+        self.roles.push(Role::After(class.to_string(), kind));
+    }
+
+    /// The changes, in statement order, from the committed batch's results.
+    pub fn changes(&self, results: &[Vec<Row>]) -> Vec<Change> {
+        let id = |row: &Row| row.get("objectId").and_then(Value::as_str).map(String::from);
+        let mut before: Vec<(&str, String, &Row)> = Vec::new();
+        let mut changes = Vec::new();
+        for (role, rows) in self.roles.iter().zip(results) {
+            match role {
+                Role::Plain => {}
+                Role::Before(class) => before.extend(rows.iter().filter_map(|r| Some((class.as_str(), id(r)?, r)))),
+                Role::After(class, kind) => {
+                    for row in rows {
+                        let original = id(row).and_then(|i| before.iter().find(|(c, b, _)| c == class && *b == i).map(|(_, _, r)| *r));
+                        changes.push(Change::new(class, *kind, row, original));
+                    }
+                }
+            }
+        }
+        changes
+    }
 }

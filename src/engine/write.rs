@@ -8,7 +8,7 @@
 use super::access::{Access, Acl};
 use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
-use super::change::{decode_row, Change, ChangeKind};
+use super::change::{Change, ChangeKind};
 use super::ddl;
 use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType, Registry};
 use crate::error::{Code, ParseError, Result};
@@ -117,17 +117,14 @@ impl WritePlan {
     }
 
     /// What the write changed, once its batch committed with `results`.
-    pub fn change(&self, results: &[Vec<Row>], registry: &Registry) -> Option<Change> {
-        let schema = registry.get(&self.class)?;
+    pub fn change(&self, results: &[Vec<Row>]) -> Option<Change> {
         let row = |i: Option<usize>| i.and_then(|i| results.get(i)).and_then(|rows| rows.first());
-        let object = decode_row(schema, row(self.after)?)?;
         let kind = match self.outcome {
             Outcome::Created { .. } => ChangeKind::Created,
             Outcome::Updated(_) => ChangeKind::Updated,
             Outcome::Deleted => ChangeKind::Deleted,
         };
-        let original = row(self.before).and_then(|r| decode_row(schema, r));
-        Some(Change { class: self.class.clone(), kind, object, original })
+        Some(Change::new(&self.class, kind, row(self.after)?, row(self.before)))
     }
 
     /// The objectId a create will give its object.

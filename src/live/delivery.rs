@@ -9,6 +9,22 @@ use super::matcher::Matcher;
 use super::protocol::Subscription;
 use crate::engine::access::Access;
 use crate::engine::change::{Change, ChangeKind};
+
+/// A change decoded once for all subscribers of a fan-out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub class: String,
+    pub kind: ChangeKind,
+    pub object: Map<String, Value>,
+    pub original: Option<Map<String, Value>>,
+}
+
+impl Event {
+    pub fn decode(change: &Change, schema: &ClassSchema) -> Option<Event> {
+        let (object, original) = change.decode(schema)?;
+        Some(Event { class: change.class.clone(), kind: change.kind, object, original })
+    }
+}
 use crate::engine::clp::{self, Operation, Permission};
 use crate::engine::schema::ClassSchema;
 use serde_json::{json, Map, Value};
@@ -20,7 +36,7 @@ pub fn frame(
     access: &Access,
     matcher: &Matcher,
     schema: &ClassSchema,
-    change: &Change,
+    change: &Event,
     seq: u64,
 ) -> Option<Value> {
     if subscription.class_name != change.class {
@@ -99,7 +115,7 @@ fn shown(schema: &ClassSchema, access: &Access, subscription: &Subscription, obj
 }
 
 /// With `watch`, an update that changed none of the watched fields is not sent.
-fn watched_unchanged(subscription: &Subscription, change: &Change) -> bool {
+fn watched_unchanged(subscription: &Subscription, change: &Event) -> bool {
     let (Some(watch), Some(original)) = (&subscription.watch, &change.original) else { return false };
     watch.iter().all(|f| change.object.get(f) == original.get(f))
 }
@@ -138,13 +154,13 @@ mod tests {
         json!({"objectId": "o1", "status": status, "secret": "s", "ACL": acl}).as_object().unwrap().clone()
     }
 
-    fn op(subscription: &Subscription, access: &Access, change: &Change) -> Option<String> {
+    fn op(subscription: &Subscription, access: &Access, change: &Event) -> Option<String> {
         let matcher = Matcher::compile(&subscription.where_).unwrap();
         frame("c1", subscription, access, &matcher, &schema(), change, 1).map(|f| f["op"].as_str().unwrap().to_string())
     }
 
-    fn update(before: Map<String, Value>, after: Map<String, Value>) -> Change {
-        Change { class: "Order".into(), kind: ChangeKind::Updated, object: after, original: Some(before) }
+    fn update(before: Map<String, Value>, after: Map<String, Value>) -> Event {
+        Event { class: "Order".into(), kind: ChangeKind::Updated, object: after, original: Some(before) }
     }
 
     #[test]
@@ -160,7 +176,7 @@ mod tests {
     #[test]
     fn nobody_hears_of_an_object_it_cannot_read() {
         let s = sub(json!({}), None);
-        let created = Change { class: "Order".into(), kind: ChangeKind::Created, object: object("pending", &["b1"]), original: None };
+        let created = Event { class: "Order".into(), kind: ChangeKind::Created, object: object("pending", &["b1"]), original: None };
         assert_eq!(op(&s, &user("b1"), &created).as_deref(), Some("create"));
         assert_eq!(op(&s, &user("b2"), &created), None);
         assert_eq!(op(&s, &Access::public(), &created), None);

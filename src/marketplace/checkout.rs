@@ -4,6 +4,7 @@
 //! so a retried checkout can never create a second order, even after a crash.
 
 use super::validation::price_cents;
+use crate::engine::change::{Change, ChangeKind, Tracked};
 use crate::error::{Code, ParseError, Result};
 use crate::platform::{iso_from_ms, new_object_id};
 use crate::store::{Row, SqlValue, Statement, Store, StoreError};
@@ -154,14 +155,22 @@ fn sold_out(title: Option<&str>, left: i64) -> ParseError {
 /// The statements of a checkout, all in one transaction: per artisan, take each item's stock
 /// (the CHECK constraint refuses to go below zero; a guard refuses a product that is not that
 /// artisan's), then insert the order priced by SQL from the same rows; last, the idempotency key.
-pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]) -> Vec<Statement> {
+pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]) -> Tracked {
     let now = iso_from_ms(request.now_ms);
-    let mut statements = Vec::new();
+    let mut statements = Tracked::default();
+    let all: Vec<&str> = request.carts.values().flatten().map(|i| i.product.as_str()).collect();
+    statements.push_before(
+        "Product",
+        Statement::new(
+            "SELECT * FROM \"Product\" WHERE \"objectId\" IN (SELECT value FROM json_each(?))",
+            vec![SqlValue::Text(json!(all).to_string())],
+        ),
+    );
     for order in orders {
         let items = &request.carts[&order.artisan];
         for item in items {
-            statements.push(Statement::new(
-                "UPDATE \"Product\" SET \"stock\" = \"stock\" - ?, \"updatedAt\" = ? WHERE \"objectId\" = ? AND \"owner\" = ?",
+            statements.push_after("Product", ChangeKind::Updated, Statement::new(
+                "UPDATE \"Product\" SET \"stock\" = \"stock\" - ?, \"updatedAt\" = ? WHERE \"objectId\" = ? AND \"owner\" = ? RETURNING *",
                 vec![
                     SqlValue::Integer(item.quantity),
                     SqlValue::from(now.as_str()),
@@ -174,7 +183,7 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
         let cart = SqlValue::Text(serde_json::to_string(items).unwrap_or_else(|_| "[]".into()));
         // Prices are read inside the transaction, from the rows whose stock it just took, and
         // summed in integer cents.
-        statements.push(Statement::new(
+        statements.push_after("Order", ChangeKind::Created, Statement::new(
             "INSERT INTO \"Order\" (\"objectId\", \"createdAt\", \"updatedAt\", \"_rperm\", \"_wperm\", \"buyer\", \"artisan\", \
                \"items\", \"products\", \"totalAmount\", \"status\", \"checkoutId\") \
              SELECT ?1, ?2, ?2, json_array(?3, a.\"user\", 'role:admin'), '[]', ?3, a.\"objectId\", \
@@ -187,7 +196,7 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
                (SELECT SUM(CAST(ROUND(p.\"price\" * 100) AS INTEGER) * json_extract(c.value, '$.quantity')) / 100.0 \
                 FROM json_each(?4) AS c JOIN \"Product\" AS p ON p.\"objectId\" = json_extract(c.value, '$.product')), \
                'pending', ?5 \
-             FROM \"Artisan\" AS a WHERE a.\"objectId\" = ?6",
+             FROM \"Artisan\" AS a WHERE a.\"objectId\" = ?6 RETURNING *",
             vec![
                 SqlValue::from(order.object_id.as_str()),
                 SqlValue::from(now.as_str()),
@@ -214,9 +223,9 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
 }
 
 /// Runs a checkout: one transaction; a retry with the same key answers the first outcome.
-pub async fn execute(store: &impl Store, request: &CheckoutRequest) -> Result<CheckoutOutcome> {
+pub async fn execute(store: &impl Store, request: &CheckoutRequest) -> Result<(CheckoutOutcome, Vec<Change>)> {
     if let Some(previous) = previous_outcome(store, request).await? {
-        return Ok(previous);
+        return Ok((previous, vec![]));
     }
     let checkout_id = new_object_id()?;
     let created_at = iso_from_ms(request.now_ms);
@@ -227,8 +236,9 @@ pub async fn execute(store: &impl Store, request: &CheckoutRequest) -> Result<Ch
             Ok(PlacedOrder { object_id: new_object_id()?, created_at: created_at.clone(), artisan: artisan.clone() })
         })
         .collect::<Result<Vec<_>>>()?;
-    match store.batch(&plan(request, &checkout_id, &orders)).await {
-        Ok(_) => Ok(CheckoutOutcome { checkout_id, orders }),
+    let tracked = plan(request, &checkout_id, &orders);
+    match store.batch(&tracked.statements).await {
+        Ok(results) => Ok((CheckoutOutcome { checkout_id, orders }, tracked.changes(&results))),
         Err(StoreError::Check(what)) if what.starts_with("stock_") => Err(sold_out(None, 0)),
         Err(StoreError::Check(what)) if what == "object_not_found" => {
             Err(ParseError::new(Code::ObjectNotFound, "A product of this order is not sold by its artisan any more."))
@@ -236,6 +246,7 @@ pub async fn execute(store: &impl Store, request: &CheckoutRequest) -> Result<Ch
         // A concurrent retry with the same key committed first: answer what it created.
         Err(StoreError::Unique(what)) if what.contains("_Idempotency") => previous_outcome(store, request)
             .await?
+            .map(|outcome| (outcome, vec![]))
             .ok_or_else(|| ParseError::new(Code::DuplicateRequest, "Duplicate request")),
         Err(other) => Err(other.into()),
     }

@@ -46,8 +46,14 @@ fn orders(store: &SqliteStore) -> Vec<crate::store::Row> {
 #[test]
 fn an_order_is_priced_in_cents_from_current_prices_and_takes_stock() {
     let store = shop();
-    let outcome = block_on(execute(&store, &request(&[("a1", &[("bowl", 1), ("mug", 3)])], None))).unwrap();
+    let (outcome, changes) = block_on(execute(&store, &request(&[("a1", &[("bowl", 1), ("mug", 3)])], None))).unwrap();
     assert_eq!(outcome.orders.len(), 1);
+    // Live subscribers hear of both products' stock and of the new order, with the originals.
+    let kinds: Vec<(&str, Option<i64>)> = changes
+        .iter()
+        .map(|c| (c.class.as_str(), c.before.as_ref().and_then(|b| b["stock"].as_i64())))
+        .collect();
+    assert_eq!(kinds, vec![("Product", Some(1)), ("Product", Some(5)), ("Order", None)]);
     let order = &orders(&store)[0];
     assert_eq!(order["totalAmount"], json!(20.29));
     assert_eq!(order["status"], "pending");
@@ -73,8 +79,9 @@ fn a_one_of_a_kind_piece_sells_once() {
 #[test]
 fn a_retried_checkout_answers_the_first_outcome_and_creates_nothing() {
     let store = shop();
-    let first = block_on(execute(&store, &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")))).unwrap();
-    let again = block_on(execute(&store, &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")))).unwrap();
+    let (first, _) = block_on(execute(&store, &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")))).unwrap();
+    let (again, changes) = block_on(execute(&store, &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")))).unwrap();
+    assert!(changes.is_empty());
     assert_eq!(first, again);
     assert_eq!(orders(&store).len(), 1);
     assert_eq!(stock(&store, "mug"), 4);
@@ -87,7 +94,7 @@ fn a_cart_across_artisans_is_all_or_nothing() {
     assert!(err.message.starts_with("Sold out"));
     assert_eq!((stock(&store, "mug"), stock(&store, "rug")), (5, 2));
     assert!(orders(&store).is_empty());
-    let outcome = block_on(execute(&store, &request(&[("a1", &[("mug", 1)]), ("a2", &[("rug", 2)])], None))).unwrap();
+    let (outcome, _) = block_on(execute(&store, &request(&[("a1", &[("mug", 1)]), ("a2", &[("rug", 2)])], None))).unwrap();
     assert_eq!(outcome.orders.len(), 2);
     let placed = orders(&store);
     assert_eq!(placed[0]["checkoutId"], placed[1]["checkoutId"]);
@@ -105,12 +112,17 @@ fn a_product_of_another_artisan_is_refused_in_the_transaction() {
 #[test]
 fn cancelling_puts_the_stock_back_once() {
     let store = shop();
-    let outcome = block_on(execute(&store, &request(&[("a1", &[("mug", 2)])], None))).unwrap();
+    let (outcome, _) = block_on(execute(&store, &request(&[("a1", &[("mug", 2)])], None))).unwrap();
     let id = &outcome.orders[0].object_id;
-    block_on(store.batch(&step(id, Status::Pending, Status::Cancelled, 1))).unwrap();
+    let cancel = step(id, Status::Pending, Status::Cancelled, 1);
+    let results = block_on(store.batch(&cancel.statements)).unwrap();
     assert_eq!(stock(&store, "mug"), 5);
+    let changes = cancel.changes(&results);
+    assert_eq!(changes[0].before.as_ref().unwrap()["status"], "pending");
+    assert_eq!(changes[0].row["status"], "cancelled");
+    assert_eq!((changes[1].before.as_ref().unwrap()["stock"].as_i64(), changes[1].row["stock"].as_i64()), (Some(3), Some(5)));
     // A second cancel from the stale status matches nothing and changes nothing.
-    assert!(block_on(store.batch(&step(id, Status::Pending, Status::Cancelled, 2))).is_err());
+    assert!(block_on(store.batch(&step(id, Status::Pending, Status::Cancelled, 2).statements)).is_err());
     assert_eq!(stock(&store, "mug"), 5);
 }
 

@@ -4,6 +4,7 @@
 
 use super::checkout::{self, CheckoutOutcome, CheckoutRequest};
 use super::order_status::{self, Actor, Status};
+use crate::engine::change::Change;
 use crate::error::{ParseError, Result};
 use crate::store::Store;
 use futures::future::LocalBoxFuture;
@@ -55,14 +56,25 @@ pub enum HubReply {
     Transition { updated_at: String },
 }
 
+/// A reply and what the call changed, in commit order, for live subscribers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Served {
+    pub reply: HubReply,
+    pub changes: Vec<Change>,
+}
+
 /// Serves one call against the database.
-pub async fn serve(store: &impl Store, call: &HubCall) -> Result<HubReply> {
+pub async fn serve(store: &impl Store, call: &HubCall) -> Result<Served> {
     match call {
-        HubCall::Checkout(request) => Ok(HubReply::Checkout(checkout::execute(store, request).await?)),
+        HubCall::Checkout(request) => {
+            let (outcome, changes) = checkout::execute(store, request).await?;
+            Ok(Served { reply: HubReply::Checkout(outcome), changes })
+        }
         HubCall::Transition(t) => {
             let (from, to) = (Status::parse(&t.from)?, Status::parse(&t.to)?);
             order_status::authorize(from, to, t.actor.into())?;
-            store.batch(&order_status::plan(&t.order_id, from, to, t.now_ms)).await.map_err(|e| match e {
+            let tracked = order_status::plan(&t.order_id, from, to, t.now_ms);
+            let results = store.batch(&tracked.statements).await.map_err(|e| match e {
                 // The compare-and-set matched nothing: someone moved the order first.
                 crate::store::StoreError::Check(what) if what == "object_not_found" => ParseError::new(
                     crate::error::Code::ValidationError,
@@ -70,14 +82,17 @@ pub async fn serve(store: &impl Store, call: &HubCall) -> Result<HubReply> {
                 ),
                 other => other.into(),
             })?;
-            Ok(HubReply::Transition { updated_at: crate::platform::iso_from_ms(t.now_ms) })
+            Ok(Served {
+                reply: HubReply::Transition { updated_at: crate::platform::iso_from_ms(t.now_ms) },
+                changes: tracked.changes(&results),
+            })
         }
     }
 }
 
 /// How the API reaches an artisan's hub.
 pub trait HubClient {
-    fn call<'a>(&'a self, artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, Result<HubReply>>;
+    fn call<'a>(&'a self, artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, Result<Served>>;
 }
 
 /// Runs hub calls in place, on the given store: for native tests and single-process use.
@@ -86,7 +101,7 @@ pub struct LocalHub<'s, S: Store> {
 }
 
 impl<S: Store> HubClient for LocalHub<'_, S> {
-    fn call<'a>(&'a self, _artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, Result<HubReply>> {
+    fn call<'a>(&'a self, _artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, Result<Served>> {
         Box::pin(async move { serve(self.store, &call).await })
     }
 }

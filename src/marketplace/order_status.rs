@@ -2,6 +2,7 @@
 //! Who may take each step is decided here; the step itself is a compare-and-set in SQL, and a
 //! cancel puts the stock back in the same transaction.
 
+use crate::engine::change::{ChangeKind, Tracked};
 use crate::error::{Code, ParseError, Result};
 use crate::platform::iso_from_ms;
 use crate::store::{SqlValue, Statement};
@@ -85,23 +86,40 @@ pub fn authorize(from: Status, to: Status, actor: Actor) -> Result<()> {
 
 /// The step as statements: a compare-and-set on the status (a concurrent step makes it match
 /// nothing, and the guard aborts), then, for a cancel, the stock put back.
-pub fn plan(order_id: &str, from: Status, to: Status, now_ms: i64) -> Vec<Statement> {
+pub fn plan(order_id: &str, from: Status, to: Status, now_ms: i64) -> Tracked {
     let now = iso_from_ms(now_ms);
-    let mut statements = vec![
+    let items = "SELECT json_extract(value, '$.product.objectId') AS product, SUM(json_extract(value, '$.quantity')) AS quantity \
+                 FROM json_each((SELECT \"items\" FROM \"Order\" WHERE \"objectId\" = ?)) GROUP BY 1";
+    let mut statements = Tracked::default();
+    statements.push_before("Order", Statement::new("SELECT * FROM \"Order\" WHERE \"objectId\" = ?", vec![SqlValue::from(order_id)]));
+    statements.push_after(
+        "Order",
+        ChangeKind::Updated,
         Statement::new(
-            "UPDATE \"Order\" SET \"status\" = ?, \"updatedAt\" = ? WHERE \"objectId\" = ? AND \"status\" = ?",
+            "UPDATE \"Order\" SET \"status\" = ?, \"updatedAt\" = ? WHERE \"objectId\" = ? AND \"status\" = ? RETURNING *",
             vec![SqlValue::from(to.as_str()), SqlValue::from(now.as_str()), SqlValue::from(order_id), SqlValue::from(from.as_str())],
         ),
-        Statement::new("INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0", vec![]),
-    ];
+    );
+    statements.push(Statement::new("INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0", vec![]));
     if to == Status::Cancelled {
-        statements.push(Statement::new(
-            "UPDATE \"Product\" SET \"stock\" = \"stock\" + i.quantity, \"updatedAt\" = ? \
-             FROM (SELECT json_extract(value, '$.product.objectId') AS product, SUM(json_extract(value, '$.quantity')) AS quantity \
-                   FROM json_each((SELECT \"items\" FROM \"Order\" WHERE \"objectId\" = ?)) GROUP BY 1) AS i \
-             WHERE \"Product\".\"objectId\" = i.product",
-            vec![SqlValue::from(now.as_str()), SqlValue::from(order_id)],
-        ));
+        statements.push_before(
+            "Product",
+            Statement::new(
+                format!("SELECT * FROM \"Product\" WHERE \"objectId\" IN (SELECT product FROM ({items}))"),
+                vec![SqlValue::from(order_id)],
+            ),
+        );
+        statements.push_after(
+            "Product",
+            ChangeKind::Updated,
+            Statement::new(
+                format!(
+                    "UPDATE \"Product\" SET \"stock\" = \"stock\" + i.quantity, \"updatedAt\" = ? \
+                     FROM ({items}) AS i WHERE \"Product\".\"objectId\" = i.product RETURNING *"
+                ),
+                vec![SqlValue::from(now.as_str()), SqlValue::from(order_id)],
+            ),
+        );
     }
     statements
 }
