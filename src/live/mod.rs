@@ -1,5 +1,9 @@
 //! Live queries (the Parse LiveQuery protocol): the messages, the state a socket keeps, and which
 //! event each committed change is for each subscriber.
+pub mod connection;
 pub mod delivery;
 pub mod matcher;
 pub mod protocol;
+
+#[cfg(test)]
+mod connection_tests;

@@ -1,0 +1,121 @@
+//! A live connection against SQLite with the real migrations: connect, subscribe, events, logout.
+
+use super::connection::{fan_out, on_message, revoked_sessions, LiveContext};
+use super::protocol::SocketState;
+use crate::api::app::Config;
+use crate::auth::session;
+use crate::auth::token::TokenKey;
+use crate::engine::change::{Change, ChangeKind};
+use crate::engine::schema::Registry;
+use crate::store::{Row, Statement, Store};
+use crate::testing::SqliteStore;
+use futures::executor::block_on;
+use serde_json::{json, Value};
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef";
+const NOW: i64 = 1_700_000_000_000;
+
+struct Hub {
+    store: SqliteStore,
+    config: Config,
+    registry: Registry,
+}
+
+impl Hub {
+    fn new() -> Self {
+        let store = SqliteStore::migrated();
+        let rows = block_on(store.query(&Statement::new(Registry::LOAD_SQL, vec![]))).unwrap();
+        let config = Config { master_key: Some("mk".into()), session_secret: Some(SECRET.into()), ..Config::default() };
+        Hub { store, config, registry: Registry::from_rows(&rows).unwrap() }
+    }
+
+    fn send(&self, state: &mut SocketState, frame: Value) -> Vec<Value> {
+        let ctx = LiveContext { store: &self.store, config: &self.config, registry: &self.registry, now_ms: NOW };
+        block_on(on_message(&ctx, state, &frame.to_string())).frames
+    }
+
+    /// A user with a live session; returns its token and session id.
+    fn sign_in(&self, user: &str) -> (String, String) {
+        block_on(self.store.query(&Statement::new(
+            format!("INSERT INTO \"_User\" (\"objectId\", \"createdAt\", \"updatedAt\", \"username\") VALUES ('{user}', 'x', 'x', '{user}')"),
+            vec![],
+        )))
+        .unwrap();
+        let new = session::create(&TokenKey::from_secret(SECRET).unwrap(), user, "login", None, NOW, 60_000).unwrap();
+        block_on(self.store.query(&new.statement)).unwrap();
+        (new.token, new.session_id)
+    }
+}
+
+fn order_row(readers: &[&str], status: &str) -> Row {
+    json!({"objectId": "o1", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
+           "_rperm": json!(readers).to_string(), "_wperm": "[]", "status": status, "totalAmount": 12.5})
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_sdk_handshake_subscribes_and_events_reach_only_readers() {
+    let hub = Hub::new();
+    let (token, _) = hub.sign_in("b1");
+    let mut buyer = SocketState::new("c1".into());
+    let connected = hub.send(&mut buyer, json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}));
+    assert_eq!(connected, vec![json!({"op": "connected", "clientId": "c1"})]);
+    let subscribed = hub.send(&mut buyer, json!({"op": "subscribe", "requestId": 1, "query": {"className": "Order", "where": {"status": "pending"}}}));
+    assert_eq!(subscribed[0]["op"], "subscribed");
+
+    let created = Change::new("Order", ChangeKind::Created, &order_row(&["b1"], "pending"), None);
+    let frames = fan_out(&buyer, &hub.registry, &created, 9);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0]["op"], "create");
+    assert_eq!(frames[0]["object"]["className"], "Order");
+    assert_eq!(frames[0]["object"]["totalAmount"], 12.5);
+    assert_eq!(frames[0]["seq"], 9);
+
+    let someone_elses = Change::new("Order", ChangeKind::Created, &order_row(&["b2"], "pending"), None);
+    assert!(fan_out(&buyer, &hub.registry, &someone_elses, 10).is_empty());
+
+    let paid = Change::new("Order", ChangeKind::Updated, &order_row(&["b1"], "paid"), Some(&order_row(&["b1"], "pending")));
+    assert_eq!(fan_out(&buyer, &hub.registry, &paid, 11)[0]["op"], "leave");
+}
+
+#[test]
+fn anonymous_clients_cannot_subscribe_to_classes_that_need_a_session() {
+    let hub = Hub::new();
+    let mut anonymous = SocketState::new("c2".into());
+    hub.send(&mut anonymous, json!({"op": "connect", "applicationId": "artisan-market"}));
+    let refused = hub.send(&mut anonymous, json!({"op": "subscribe", "requestId": 3, "query": {"className": "Order", "where": {}}}));
+    assert_eq!(refused[0]["op"], "error");
+    assert_eq!(refused[0]["code"], 119);
+    assert_eq!(refused[0]["requestId"], 3);
+    let products = hub.send(&mut anonymous, json!({"op": "subscribe", "requestId": 4, "query": {"className": "Product", "where": {}}}));
+    assert_eq!(products[0]["op"], "subscribed");
+}
+
+#[test]
+fn bad_frames_and_bad_credentials_answer_error_frames() {
+    let hub = Hub::new();
+    let mut socket = SocketState::new("c3".into());
+    assert_eq!(hub.send(&mut socket, json!({"op": "subscribe", "requestId": 1, "query": {"className": "Product"}}))[0]["op"], "error");
+    assert_eq!(hub.send(&mut socket, json!({"op": "connect", "applicationId": "wrong"}))[0]["code"], -403);
+    assert_eq!(hub.send(&mut socket, json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": "forged"}))[0]["code"], 209);
+    assert!(socket.identity.is_none());
+    hub.send(&mut socket, json!({"op": "connect", "applicationId": "artisan-market", "masterKey": "mk"}));
+    let bad_query = hub.send(&mut socket, json!({"op": "subscribe", "requestId": 2, "query": {"className": "Product", "where": {"x": {"$inQuery": {}}}}}));
+    assert_eq!(bad_query[0]["code"], 102);
+    assert_eq!(hub.send(&mut socket, json!({"op": "unsubscribe", "requestId": 99}))[0]["op"], "error");
+}
+
+#[test]
+fn a_logged_out_session_is_found_in_one_query() {
+    let hub = Hub::new();
+    let (token, session_id) = hub.sign_in("b1");
+    let mut socket = SocketState::new("c4".into());
+    hub.send(&mut socket, json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}));
+    let states = vec![socket];
+    assert!(block_on(revoked_sessions(&hub.store, &states, "2023-11-14T22:13:21.000Z")).unwrap().is_empty());
+    block_on(hub.store.query(&session::revoke(&session_id))).unwrap();
+    let revoked = block_on(revoked_sessions(&hub.store, &states, "2023-11-14T22:13:21.000Z")).unwrap();
+    assert!(revoked.contains(&session_id));
+}
