@@ -65,9 +65,7 @@ async fn checkout<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, one_ar
         // holding several hubs at once.
         crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(request)).await?
     };
-    for change in reply.changes {
-        ctx.outbox.push(Some(change));
-    }
+    ctx.outbox.push_from_hub(reply.changes);
     match reply.reply {
         HubReply::Checkout(outcome) => Ok(outcome),
         other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),
@@ -154,9 +152,7 @@ async fn step<S: Store>(ctx: &Context<'_, S>, parties: &OrderParties, order_id: 
         now_ms: ctx.now_ms,
     };
     let served = ctx.hubs.call(&parties.artisan, HubCall::Transition(transition)).await?;
-    for change in served.changes {
-        ctx.outbox.push(Some(change));
-    }
+    ctx.outbox.push_from_hub(served.changes);
     match served.reply {
         HubReply::Transition { updated_at } => Ok(HttpResponse::ok(&json!({"updatedAt": updated_at}))),
         other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),

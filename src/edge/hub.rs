@@ -3,13 +3,18 @@
 //! events) and answers retried checkouts from its storage for a day, cleaned by its alarm.
 
 use super::d1::D1Store;
+use super::live::LiveRoom;
+use crate::engine::change::Change;
 use crate::error::{ParseError, Result as ParseResult};
 use crate::marketplace::hub::{serve, HubCall, HubClient, Served};
 use crate::platform::now_ms;
 use futures::future::LocalBoxFuture;
 use futures::lock::Mutex;
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response, Result, State};
+use worker::{
+    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response, Result, State, WebSocket,
+    WebSocketIncomingMessage,
+};
 
 /// How long a hub remembers a checkout's idempotency key.
 const KEY_TTL_MS: i64 = 24 * 3600 * 1000;
@@ -43,16 +48,42 @@ impl DurableObject for ArtisanHub {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let room = LiveRoom { state: &self.state, env: &self.env };
+        if req.headers().get("upgrade")?.is_some() {
+            return room.accept();
+        }
+        if req.path() == "/publish" {
+            let changes: Vec<Change> = req.json().await?;
+            let _turn = self.turn.lock().await;
+            room.publish(&changes).await?;
+            return Response::ok("");
+        }
         let call: HubCall = match req.json().await {
             Ok(call) => call,
             Err(e) => return Response::from_json(&Wire::Err { code: 107, error: format!("bad hub call: {e}") }),
         };
         let _turn = self.turn.lock().await;
         let wire = match self.run(&call).await {
-            Ok(reply) => Wire::Ok(reply),
+            Ok(served) => {
+                // This artisan's dashboards hear of it before the next call runs: commit order.
+                let _ = room.publish(&served.changes).await;
+                Wire::Ok(served)
+            }
             Err(e) => Wire::Err { code: e.code as i32, error: e.message },
         };
         Response::from_json(&wire)
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        LiveRoom { state: &self.state, env: &self.env }.message(ws, message).await
+    }
+
+    async fn websocket_close(&self, _ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
+        Ok(())
     }
 
     async fn alarm(&self) -> Result<Response> {

@@ -1,20 +1,32 @@
-//! The only code that touches the `worker` crate: the fetch handler and the D1 adapter. It turns
-//! a Worker request into an `HttpRequest`, runs the portable router, and turns the answer back.
+//! The only code that touches the `worker` crate: the fetch handler, the D1 adapter and the
+//! Durable Objects. It turns a Worker request into an `HttpRequest`, runs the portable router,
+//! turns the answer back, and publishes what the request committed to the live hubs.
 
 mod d1;
 mod hub;
+mod live;
+mod live_hub;
 
 use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::router;
+use crate::engine::change::Change;
 use crate::marketplace::hub::{HubClient, LocalHub};
 use d1::D1Store;
 use hub::DurableHubs;
-use worker::{event, Context, Env, Headers, Request, Response, Result};
+use worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response, Result};
 
 thread_local! {
     /// The schema registry outlives requests within an isolate (see `SchemaCache`).
     static SCHEMA_CACHE: &'static SchemaCache = Box::leak(Box::new(SchemaCache::default()));
+}
+
+pub(crate) fn schema_cache() -> &'static SchemaCache {
+    SCHEMA_CACHE.with(|c| *c)
+}
+
+pub(crate) fn config(env: &Env) -> Config {
+    Config::from_vars(|name| env.var(name).map(|v| v.to_string()).ok().or_else(|| env.secret(name).map(|v| v.to_string()).ok()))
 }
 
 #[event(start)]
@@ -23,13 +35,13 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let config = Config::from_vars(|name| {
-        env.var(name).map(|v| v.to_string()).ok().or_else(|| env.secret(name).map(|v| v.to_string()).ok())
-    });
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let config = config(&env);
+    if req.headers().get("upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+        return live_upgrade(req, &env, &config).await;
+    }
     let http = to_http(req).await?;
     let store = D1Store { db: env.d1("DB")? };
-    let cache = SCHEMA_CACHE.with(|c| *c);
     let durable = env.durable_object("ARTISAN_HUB").ok().map(|namespace| DurableHubs { namespace });
     let local = LocalHub { store: &store };
     let hubs: &dyn HubClient = match &durable {
@@ -37,9 +49,57 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         None => &local,
     };
     let outbox = Outbox::default();
-    let services = router::Services { store: &store, config: &config, cache, hubs, outbox: &outbox };
+    let services = router::Services { store: &store, config: &config, cache: schema_cache(), hubs, outbox: &outbox };
     let response = router::handle(&services, &http).await;
+    let (changes, from_hubs) = outbox.take_split();
+    if !changes.is_empty() {
+        // After commit, never before; the response does not wait for subscribers.
+        ctx.wait_until(publish(env, changes, from_hubs));
+    }
     to_worker(response)
+}
+
+/// Live connections: `<mount>/live/artisans/:id` joins that artisan's hub (its dashboard);
+/// anything else under the mount path, or `/`, joins the global live hub.
+async fn live_upgrade(req: Request, env: &Env, config: &Config) -> Result<Response> {
+    let path = req.path();
+    let mount = config.mount_path.trim_end_matches('/');
+    let artisan = path.strip_prefix(&format!("{mount}/live/artisans/")).map(|id| id.trim_end_matches('/').to_string());
+    let stub = match artisan {
+        Some(id) if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            env.durable_object("ARTISAN_HUB")?.id_from_name(&id)?.get_stub()?
+        }
+        Some(_) => return Response::error("unknown artisan", 404),
+        None if path == "/" || path == mount || path.starts_with(&format!("{mount}/")) => {
+            env.durable_object("LIVE_HUB")?.id_from_name(live_hub::GLOBAL)?.get_stub()?
+        }
+        None => return Response::error("not found", 404),
+    };
+    stub.fetch_with_request(req).await
+}
+
+/// Sends committed changes to the global live hub and to the hub of each artisan they concern
+/// (changes an artisan's hub made itself were delivered there already, in commit order).
+async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
+    let post = |changes: Vec<&Change>| -> Result<Request> {
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(serde_json::to_string(&changes).unwrap_or_default().into()));
+        Request::new_with_init("https://live/publish", &init)
+    };
+    if let Ok(stub) = env.durable_object("LIVE_HUB").and_then(|ns| ns.id_from_name(live_hub::GLOBAL)?.get_stub()) {
+        if let Ok(request) = post(changes.iter().collect()) {
+            let _ = stub.fetch_with_request(request).await;
+        }
+    }
+    let mut artisans: Vec<&str> = changes.iter().zip(&from_hubs).filter(|(_, h)| !**h).filter_map(|(c, _)| c.artisan()).collect();
+    artisans.dedup();
+    for artisan in artisans {
+        let theirs: Vec<&Change> = changes.iter().zip(&from_hubs).filter(|(c, h)| !**h && c.artisan() == Some(artisan)).map(|(c, _)| c).collect();
+        let Ok(stub) = env.durable_object("ARTISAN_HUB").and_then(|ns| ns.id_from_name(artisan)?.get_stub()) else { continue };
+        if let Ok(request) = post(theirs) {
+            let _ = stub.fetch_with_request(request).await;
+        }
+    }
 }
 
 async fn to_http(mut req: Request) -> Result<HttpRequest> {

@@ -1,0 +1,160 @@
+//! Live sockets inside a Durable Object, with the hibernation API: each socket's state is its
+//! attachment, so an idle hub is evicted from memory and wakes with every subscription intact.
+//! Events get the hub's sequence number and stay in a bounded log in the hub's storage, so a
+//! client that reconnects with the last number it saw receives what it missed.
+
+use super::d1::D1Store;
+use crate::api::app::Config;
+use crate::engine::change::Change;
+use crate::error::{Code, ParseError};
+use crate::live::connection::{fan_out, frames_for, on_message, revoked_sessions, LiveContext};
+use crate::live::delivery::Event;
+use crate::live::protocol::{self, SocketState};
+use crate::platform::{iso_from_ms, now_ms, random_alphanumeric};
+use serde_json::Value;
+use worker::{Env, ListOptions, Response, Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair};
+
+/// Events a hub keeps for resuming clients.
+pub const LOG_SIZE: u64 = 1000;
+const SEQ_KEY: &str = "seq";
+const EVENT_PREFIX: &str = "ev:";
+
+fn event_key(seq: u64) -> String {
+    format!("{EVENT_PREFIX}{seq:020}")
+}
+
+pub struct LiveRoom<'a> {
+    pub state: &'a State,
+    pub env: &'a Env,
+}
+
+impl LiveRoom<'_> {
+    fn config(&self) -> Config {
+        super::config(self.env)
+    }
+
+    fn store(&self) -> Result<D1Store> {
+        Ok(D1Store { db: self.env.d1("DB")? })
+    }
+
+    /// Accepts a WebSocket upgrade into this hub.
+    pub fn accept(&self) -> Result<Response> {
+        let pair = WebSocketPair::new()?;
+        let client_id = random_alphanumeric(16).unwrap_or_else(|_| now_ms().to_string());
+        self.state.accept_web_socket(&pair.server);
+        pair.server.serialize_attachment(SocketState::new(client_id))?;
+        Response::from_websocket(pair.client)
+    }
+
+    pub async fn message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let mut state: SocketState = match ws.deserialize_attachment()? {
+            Some(state) => state,
+            None => SocketState::new(random_alphanumeric(16).unwrap_or_default()),
+        };
+        let text = match message {
+            WebSocketIncomingMessage::String(text) => text,
+            WebSocketIncomingMessage::Binary(_) => {
+                let e = ParseError::new(Code::InvalidJson, "frames must be JSON text");
+                return ws.send(&protocol::error(&e, false, None));
+            }
+        };
+        let store = self.store()?;
+        let config = self.config();
+        let now = now_ms();
+        let registry = match super::schema_cache().get(&store, now).await {
+            Ok(registry) => registry,
+            Err(e) => return ws.send(&protocol::error(&e, true, None)),
+        };
+        let ctx = LiveContext { store: &store, config: &config, registry: &registry, now_ms: now };
+        let reply = on_message(&ctx, &mut state, &text).await;
+        ws.serialize_attachment(&state)?;
+        for frame in &reply.frames {
+            ws.send(frame)?;
+        }
+        if let Some((request_id, last_seq)) = reply.resume {
+            self.resume(&ws, &state, &registry, request_id, last_seq).await?;
+        }
+        Ok(())
+    }
+
+    /// Replays the logged events after `last_seq` to one subscription, or tells the client to
+    /// refetch when they are no longer in the log.
+    async fn resume(&self, ws: &WebSocket, state: &SocketState, registry: &crate::engine::schema::Registry, request_id: i64, last_seq: u64) -> Result<()> {
+        let storage = self.state.storage();
+        let current: u64 = storage.get(SEQ_KEY).await.ok().flatten().unwrap_or(0);
+        if last_seq >= current {
+            return Ok(());
+        }
+        if current - last_seq > LOG_SIZE {
+            let e = ParseError::new(Code::ObjectNotFound, format!("Events after {last_seq} are no longer kept: fetch the objects again."));
+            return ws.send(&protocol::error(&e, false, Some(request_id)));
+        }
+        let entries = storage
+            .list_with_options(ListOptions::new().start(&event_key(last_seq + 1)).prefix(EVENT_PREFIX))
+            .await?;
+        for entry in entries.entries() {
+            let Ok(pair) = entry.map(|e| js_sys::Array::from(&e)) else { continue };
+            let seq = pair.get(0).as_string().and_then(|k| k.trim_start_matches(EVENT_PREFIX).parse::<u64>().ok()).unwrap_or(0);
+            let Ok(change) = serde_wasm_bindgen::from_value::<Change>(pair.get(1)) else { continue };
+            let Some(schema) = registry.get(&change.class) else { continue };
+            let Some(event) = Event::decode(&change, schema) else { continue };
+            for frame in frames_for(state, schema, &event, seq, Some(request_id)) {
+                ws.send(&frame)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Numbers, logs and delivers committed changes to every socket of this hub, in order.
+    pub async fn publish(&self, changes: &[Change]) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let storage = self.state.storage();
+        let mut seq: u64 = storage.get(SEQ_KEY).await.ok().flatten().unwrap_or(0);
+        let first = seq + 1;
+        for change in changes {
+            seq += 1;
+            storage.put(&event_key(seq), change).await?;
+        }
+        storage.put(SEQ_KEY, seq).await?;
+        if seq > LOG_SIZE {
+            let stale: Vec<String> = (first.saturating_sub(changes.len() as u64 + 1).max(1)..=seq - LOG_SIZE).map(event_key).collect();
+            if !stale.is_empty() {
+                storage.delete_multiple(stale).await?;
+            }
+        }
+        let sockets = self.state.get_websockets();
+        if sockets.is_empty() {
+            return Ok(());
+        }
+        let mut states: Vec<Option<SocketState>> = sockets.iter().map(|ws| ws.deserialize_attachment().ok().flatten()).collect();
+        let store = self.store()?;
+        let registry = match super::schema_cache().get(&store, now_ms()).await {
+            Ok(registry) => registry,
+            Err(_) => return Ok(()),
+        };
+        // Sessions ended since the sockets connected stop receiving at once: one query for all.
+        let known: Vec<SocketState> = states.iter().flatten().cloned().collect();
+        let revoked = revoked_sessions(&store, &known, &iso_from_ms(now_ms())).await.unwrap_or_default();
+        for (ws, state) in sockets.iter().zip(states.iter_mut()) {
+            let Some(state) = state else { continue };
+            let mut changed = false;
+            for session in &revoked {
+                changed |= state.revoke(session);
+            }
+            if changed {
+                let _ = ws.serialize_attachment(&*state);
+                let e = crate::auth::session::invalid_token();
+                let _ = ws.send(&protocol::error(&e, false, None));
+            }
+            for (i, change) in changes.iter().enumerate() {
+                for frame in fan_out(state, &registry, change, first + i as u64) {
+                    // A socket that went away is cleaned up by the runtime; keep serving the rest.
+                    let _ = ws.send::<Value>(&frame);
+                }
+            }
+        }
+        Ok(())
+    }
+}

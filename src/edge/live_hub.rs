@@ -1,0 +1,47 @@
+//! `LiveHub`: the global live hub. Every committed write is published to it; it serves the live
+//! connections that are not an artisan's dashboard. One instance today (`GLOBAL`); the name is
+//! the shard key should one hub's sockets outgrow an isolate.
+
+use super::live::LiveRoom;
+use crate::engine::change::Change;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage};
+
+pub const GLOBAL: &str = "global";
+
+#[durable_object]
+pub struct LiveHub {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for LiveHub {
+    fn new(state: State, env: Env) -> Self {
+        LiveHub { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let room = LiveRoom { state: &self.state, env: &self.env };
+        if req.headers().get("upgrade")?.is_some() {
+            return room.accept();
+        }
+        let changes: Vec<Change> = req.json().await?;
+        room.publish(&changes).await?;
+        Response::ok("")
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        LiveRoom { state: &self.state, env: &self.env }.message(ws, message).await
+    }
+
+    async fn websocket_close(&self, _ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
+        Ok(())
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        Response::ok("")
+    }
+}
