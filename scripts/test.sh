@@ -37,6 +37,7 @@ mount=$(toml_var MOUNT_PATH)
 mount=${mount:-/parse}
 master_key=$(random_hex 64)
 session_secret=$(random_hex 64)
+webhook_secret=$(random_hex 64)
 port=$(free_port)
 inspector_port=$(free_port)
 while [ "$inspector_port" = "$port" ]; do inspector_port=$(free_port); done
@@ -53,7 +54,7 @@ echo "[test] starting wrangler dev on 127.0.0.1:$port (log: $log)"
 setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
   --persist-to "$state" \
   --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$session_secret" \
-  --var PBKDF2_ITERATIONS:10000 \
+  --var PBKDF2_ITERATIONS:10000 --var "PAYMENT_WEBHOOK_SECRET:$webhook_secret" \
   < /dev/null > "$log" 2>&1 &
 pid=$!
 
@@ -70,7 +71,7 @@ if [ "${#test_files[@]}" -eq 0 ]; then
   exit 0
 fi
 
-export PARSE_URL=$base APP_ID=$app_id MASTER_KEY=$master_key WRANGLER_LOG=$log PARSE_STATE_DIR=$state
+export PARSE_URL=$base APP_ID=$app_id MASTER_KEY=$master_key PAYMENT_WEBHOOK_SECRET=$webhook_secret WRANGLER_LOG=$log PARSE_STATE_DIR=$state
 echo "[test] node --test ${test_files[*]}"
 set +e
 node --test "${test_files[@]}"

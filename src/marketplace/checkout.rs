@@ -68,6 +68,15 @@ pub fn parse_items(body: &Map<String, Value>) -> Result<Vec<Item>> {
     let mut merged: Vec<Item> = Vec::new();
     for entry in raw {
         let source = if entry.is_null() { Value::Object(body.clone()) } else { entry.clone() };
+        if !entry.is_null() {
+            let fields = entry.as_object().ok_or_else(|| invalid("each item must be an object {product, quantity}"))?;
+            if fields.contains_key("unitPrice") {
+                return Err(ParseError::forbidden("unitPrice is set by the server, not by the client."));
+            }
+            if let Some(other) = fields.keys().find(|k| !matches!(k.as_str(), "product" | "quantity")) {
+                return Err(invalid(format!("items hold a product and a quantity, not {other}")));
+            }
+        }
         let product = match source.get("product") {
             Some(Value::String(id)) => id.clone(),
             Some(p) if p.get("className").and_then(Value::as_str) == Some("Product") => {

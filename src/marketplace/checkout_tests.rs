@@ -158,4 +158,6 @@ fn order_bodies_accept_items_or_the_short_form_and_refuse_forged_fields() {
     }
     let forged = parse_items(json!({"product": pointer, "buyer": "someone"}).as_object().unwrap()).unwrap_err();
     assert_eq!(forged.code, Code::OperationForbidden);
+    let priced = parse_items(json!({"items": [{"product": pointer, "quantity": 1, "unitPrice": 0.01}]}).as_object().unwrap()).unwrap_err();
+    assert_eq!(priced.code, Code::OperationForbidden);
 }
