@@ -278,7 +278,8 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
     })
 }
 
-/// `PUT /classes/:class/:objectId`.
+/// `PUT /classes/:class/:objectId`; `internal` sets columns only the server writes (a new
+/// password hash).
 pub fn plan_update(
     ctx: &WriteContext,
     class: &str,
@@ -286,24 +287,11 @@ pub fn plan_update(
     body: &Map<String, Value>,
     internal: Vec<(String, SqlValue)>,
 ) -> Result<WritePlan> {
-    if let Some(schema) = ctx.registry.get(class) {
-        clp::check(schema, ctx.access, Operation::Update)?;
-    }
+    let mut schema = ctx.registry.get(class).cloned().ok_or_else(ParseError::not_found)?;
+    // Permissions first: a client the CLP refuses learns nothing from the rules' checks.
+    let permission = clp::check(&schema, ctx.access, Operation::Update)?;
     let mut body = body.clone();
     ctx.rules.before_update(ctx, class, object_id, &mut body)?;
-    plan_update_with(ctx, class, object_id, &body, internal)
-}
-
-/// An update that also sets internal columns (a new password hash); the rules have already run.
-fn plan_update_with(
-    ctx: &WriteContext,
-    class: &str,
-    object_id: &str,
-    body: &Map<String, Value>,
-    internal: Vec<(String, SqlValue)>,
-) -> Result<WritePlan> {
-    let mut schema = ctx.registry.get(class).cloned().ok_or_else(ParseError::not_found)?;
-    let permission = clp::check(&schema, ctx.access, Operation::Update)?;
     let mut statements = Vec::new();
     let now = iso_from_ms(ctx.now_ms);
     let mut sets = vec!["\"updatedAt\" = ?".to_string()];
@@ -311,7 +299,7 @@ fn plan_update_with(
     let mut op_fields = Vec::new();
     let mut relation_statements = Vec::new();
 
-    for (key, value) in body {
+    for (key, value) in &body {
         match key.as_str() {
             "objectId" | "createdAt" | "updatedAt" => continue,
             "ACL" => {
