@@ -28,6 +28,8 @@ pub struct Config {
     pub pbkdf2_iterations: u32,
     /// Session lifetime.
     pub session_ttl_ms: i64,
+    /// Adds `X-D1-Round-Trips` to every response, for the benchmark harness.
+    pub bench_mode: bool,
 }
 
 impl Default for Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             pbkdf2_iterations: crate::auth::password::DEFAULT_ITERATIONS,
             session_ttl_ms: 365 * 24 * 3600 * 1000,
+            bench_mode: false,
         }
     }
 }
@@ -69,6 +72,7 @@ impl Config {
                 .and_then(|v| v.parse::<i64>().ok())
                 .map(|days| days * 24 * 3600 * 1000)
                 .unwrap_or(d.session_ttl_ms),
+            bench_mode: non_empty("BENCH_MODE").is_some_and(|v| v == "true" || v == "1"),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::router;
 use crate::engine::change::Change;
+use crate::store::Counted;
 use crate::marketplace::hub::{HubClient, LocalHub};
 use d1::D1Store;
 use hub::DurableHubs;
@@ -41,9 +42,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         return live_upgrade(req, &env, &config).await;
     }
     let http = to_http(req).await?;
-    let store = D1Store { db: env.d1("DB")? };
+    let store = Counted::new(D1Store { db: env.d1("DB")? });
     let durable = env.durable_object("ARTISAN_HUB").ok().map(|namespace| DurableHubs { namespace });
-    let local = LocalHub { store: &store };
+    let local = LocalHub { store: &store.inner };
     let hubs: &dyn HubClient = match &durable {
         Some(durable) => durable,
         None => &local,
@@ -55,6 +56,11 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if !changes.is_empty() {
         // After commit, never before; the response does not wait for subscribers.
         ctx.wait_until(publish(env, changes, from_hubs));
+    }
+    let mut response = response;
+    if config.bench_mode {
+        // D1 round trips of this request (hub calls make their own, not counted here).
+        response = response.with_header("x-d1-round-trips", &store.round_trips.get().to_string());
     }
     to_worker(response)
 }
