@@ -51,17 +51,46 @@ impl Code {
     /// The code for a number, as it comes back from another isolate; unknown numbers are internal.
     pub fn from_i32(n: i32) -> Code {
         const ALL: [Code; 36] = [
-            Code::Internal, Code::ConnectionFailed, Code::ObjectNotFound, Code::InvalidQuery,
-            Code::InvalidClassName, Code::MissingObjectId, Code::InvalidKeyName, Code::InvalidPointer,
-            Code::InvalidJson, Code::CommandUnavailable, Code::IncorrectType, Code::InvalidChannelName,
-            Code::OperationForbidden, Code::ObjectTooLarge, Code::InvalidNestedKey, Code::InvalidEmailAddress,
-            Code::DuplicateValue, Code::InvalidRoleName, Code::ScriptFailed, Code::ValidationError,
-            Code::RequestLimitExceeded, Code::DuplicateRequest, Code::UsernameMissing, Code::PasswordMissing,
-            Code::UsernameTaken, Code::EmailTaken, Code::EmailMissing, Code::EmailNotFound,
-            Code::SessionMissing, Code::MustCreateUserThroughSignup, Code::InvalidSessionToken,
-            Code::ClassNotEmpty, Code::Unauthorized, Code::Internal, Code::Internal, Code::Internal,
+            Code::Internal,
+            Code::ConnectionFailed,
+            Code::ObjectNotFound,
+            Code::InvalidQuery,
+            Code::InvalidClassName,
+            Code::MissingObjectId,
+            Code::InvalidKeyName,
+            Code::InvalidPointer,
+            Code::InvalidJson,
+            Code::CommandUnavailable,
+            Code::IncorrectType,
+            Code::InvalidChannelName,
+            Code::OperationForbidden,
+            Code::ObjectTooLarge,
+            Code::InvalidNestedKey,
+            Code::InvalidEmailAddress,
+            Code::DuplicateValue,
+            Code::InvalidRoleName,
+            Code::ScriptFailed,
+            Code::ValidationError,
+            Code::RequestLimitExceeded,
+            Code::DuplicateRequest,
+            Code::UsernameMissing,
+            Code::PasswordMissing,
+            Code::UsernameTaken,
+            Code::EmailTaken,
+            Code::EmailMissing,
+            Code::EmailNotFound,
+            Code::SessionMissing,
+            Code::MustCreateUserThroughSignup,
+            Code::InvalidSessionToken,
+            Code::ClassNotEmpty,
+            Code::Unauthorized,
+            Code::Internal,
+            Code::Internal,
+            Code::Internal,
         ];
-        ALL.into_iter().find(|c| *c as i32 == n).unwrap_or(Code::Internal)
+        ALL.into_iter()
+            .find(|c| *c as i32 == n)
+            .unwrap_or(Code::Internal)
     }
 }
 
@@ -75,7 +104,10 @@ pub type Result<T, E = ParseError> = std::result::Result<T, E>;
 
 impl ParseError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        ParseError { code, message: message.into() }
+        ParseError {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn not_found() -> Self {
@@ -148,7 +180,12 @@ mod tests {
 
     #[test]
     fn codes_survive_a_round_trip_through_their_numbers() {
-        for code in [Code::ObjectNotFound, Code::ValidationError, Code::DuplicateRequest, Code::Unauthorized] {
+        for code in [
+            Code::ObjectNotFound,
+            Code::ValidationError,
+            Code::DuplicateRequest,
+            Code::Unauthorized,
+        ] {
             assert_eq!(Code::from_i32(code as i32), code);
         }
         assert_eq!(Code::from_i32(12345), Code::Internal);

@@ -48,7 +48,10 @@ pub struct Statement {
 
 impl Statement {
     pub fn new(sql: impl Into<String>, params: Vec<SqlValue>) -> Self {
-        Statement { sql: sql.into(), params }
+        Statement {
+            sql: sql.into(),
+            params,
+        }
     }
 }
 
@@ -119,14 +122,19 @@ mod tests {
     #[test]
     fn unique_and_check_failures_are_told_apart() {
         assert_eq!(
-            StoreError::from_message("D1_ERROR: UNIQUE constraint failed: Product.sku: SQLITE_CONSTRAINT"),
+            StoreError::from_message(
+                "D1_ERROR: UNIQUE constraint failed: Product.sku: SQLITE_CONSTRAINT"
+            ),
             StoreError::Unique("Product.sku: SQLITE_CONSTRAINT".into())
         );
         assert!(matches!(
             StoreError::from_message("CHECK constraint failed: stock_not_negative"),
             StoreError::Check(_)
         ));
-        assert!(matches!(StoreError::from_message("disk I/O error"), StoreError::Other(_)));
+        assert!(matches!(
+            StoreError::from_message("disk I/O error"),
+            StoreError::Other(_)
+        ));
     }
 
     #[test]
@@ -150,7 +158,10 @@ pub struct Counted<S> {
 
 impl<S: Store> Counted<S> {
     pub fn new(inner: S) -> Self {
-        Counted { inner, round_trips: std::cell::Cell::new(0) }
+        Counted {
+            inner,
+            round_trips: std::cell::Cell::new(0),
+        }
     }
 }
 

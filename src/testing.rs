@@ -23,9 +23,12 @@ impl SqliteStore {
         files.sort();
         for file in files {
             let sql = std::fs::read_to_string(&file).expect("migration file");
-            conn.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            conn.execute_batch(&sql)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         }
-        SqliteStore { conn: RefCell::new(conn) }
+        SqliteStore {
+            conn: RefCell::new(conn),
+        }
     }
 
     fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Vec<Row>, StoreError> {
@@ -42,7 +45,9 @@ impl SqliteStore {
             })
             .collect();
         let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
-        let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(err)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(err)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(err)? {
             let mut map = Row::new();
@@ -69,7 +74,9 @@ impl Store for SqliteStore {
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {
         let mut conn = self.conn.borrow_mut();
-        let tx = conn.transaction().map_err(|e| StoreError::Other(e.to_string()))?;
+        let tx = conn
+            .transaction()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
         let mut out = Vec::with_capacity(statements.len());
         for statement in statements {
             out.push(Self::run(&tx, statement)?);

@@ -5,8 +5,8 @@ use crate::engine::access::Access;
 use crate::engine::change::Change;
 use crate::engine::objects::Objects;
 use crate::engine::schema::Registry;
-use crate::marketplace::hub::HubClient;
 use crate::error::Result;
+use crate::marketplace::hub::HubClient;
 use crate::store::{Statement, Store};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -62,8 +62,11 @@ impl Config {
             client_key: non_empty("REST_API_KEY"),
             session_secret: non_empty("SESSION_SECRET"),
             payment_webhook_secret: non_empty("PAYMENT_WEBHOOK_SECRET"),
-            allow_client_class_creation: non_empty("ALLOW_CLIENT_CLASS_CREATION").is_some_and(|v| v == "true" || v == "1"),
-            max_body_bytes: non_empty("MAX_BODY_BYTES").and_then(|v| v.parse().ok()).unwrap_or(d.max_body_bytes),
+            allow_client_class_creation: non_empty("ALLOW_CLIENT_CLASS_CREATION")
+                .is_some_and(|v| v == "true" || v == "1"),
+            max_body_bytes: non_empty("MAX_BODY_BYTES")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d.max_body_bytes),
             pbkdf2_iterations: non_empty("PBKDF2_ITERATIONS")
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n >= 1)
@@ -93,7 +96,9 @@ impl SchemaCache {
                 return Ok(registry.clone());
             }
         }
-        let rows = store.query(&Statement::new(Registry::LOAD_SQL, vec![])).await?;
+        let rows = store
+            .query(&Statement::new(Registry::LOAD_SQL, vec![]))
+            .await?;
         let registry = Rc::new(Registry::from_rows(&rows)?);
         *self.cached.borrow_mut() = Some((registry.clone(), now_ms));
         Ok(registry)
@@ -146,13 +151,18 @@ impl Outbox {
 
     /// The changes in commit order, and for each whether a hub made it.
     pub fn take_split(&self) -> (Vec<Change>, Vec<bool>) {
-        std::mem::take(&mut *self.changes.borrow_mut()).into_iter().unzip()
+        std::mem::take(&mut *self.changes.borrow_mut())
+            .into_iter()
+            .unzip()
     }
 }
 
 impl<S: Store> Context<'_, S> {
     /// Runs a write plan as one transaction and queues what it changed for live subscribers.
-    pub async fn execute(&self, plan: &crate::engine::write::WritePlan) -> Result<crate::engine::write::Outcome> {
+    pub async fn execute(
+        &self,
+        plan: &crate::engine::write::WritePlan,
+    ) -> Result<crate::engine::write::Outcome> {
         let results = self.store.batch(&plan.statements).await?;
         let outcome = plan.outcome(&results)?;
         self.outbox.push(plan.change(&results));

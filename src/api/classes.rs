@@ -9,7 +9,12 @@ use crate::error::{Code, ParseError, Result};
 use crate::store::Store;
 use serde_json::{json, Map, Value};
 
-pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, class: &str, rest: &[&str]) -> Result<HttpResponse> {
+pub async fn handle<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+    class: &str,
+    rest: &[&str],
+) -> Result<HttpResponse> {
     let objects = ctx.objects();
     match (request.method.as_str(), rest) {
         ("GET", []) => {
@@ -34,13 +39,20 @@ pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, 
         }
         (method, _) => Err(ParseError::new(
             Code::InvalidJson,
-            format!("unknown route: {method} /classes/{class}/{}", rest.join("/")),
+            format!(
+                "unknown route: {method} /classes/{class}/{}",
+                rest.join("/")
+            ),
         )),
     }
 }
 
 /// Runs a write plan and renders its outcome.
-pub async fn execute<S: Store>(ctx: &mut Context<'_, S>, plan: &WritePlan, request: &ParseRequest) -> Result<HttpResponse> {
+pub async fn execute<S: Store>(
+    ctx: &mut Context<'_, S>,
+    plan: &WritePlan,
+    request: &ParseRequest,
+) -> Result<HttpResponse> {
     let outcome = ctx.execute(plan).await?;
     if plan.schema_changed {
         ctx.reload_registry().await?;
@@ -51,8 +63,17 @@ pub async fn execute<S: Store>(ctx: &mut Context<'_, S>, plan: &WritePlan, reque
 /// The Parse answer for a write: 201 + Location for a create, the update's fields, `{}` for a delete.
 pub fn render(outcome: &Outcome, class: &str, base_url: &str) -> HttpResponse {
     match outcome {
-        Outcome::Created { object_id, created_at } => HttpResponse::json(201, &json!({"objectId": object_id, "createdAt": created_at}))
-            .with_header("location", &format!("{base_url}/classes/{class}/{object_id}")),
+        Outcome::Created {
+            object_id,
+            created_at,
+        } => HttpResponse::json(
+            201,
+            &json!({"objectId": object_id, "createdAt": created_at}),
+        )
+        .with_header(
+            "location",
+            &format!("{base_url}/classes/{class}/{object_id}"),
+        ),
         Outcome::Updated(answer) => HttpResponse::ok(&Value::Object(answer.clone())),
         Outcome::Deleted => HttpResponse::ok(&Value::Object(Map::new())),
     }
@@ -60,5 +81,9 @@ pub fn render(outcome: &Outcome, class: &str, base_url: &str) -> HttpResponse {
 
 /// The public URL of the mount path, for `Location` headers.
 fn mount_url<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest) -> String {
-    format!("{}{}", request.origin, ctx.config.mount_path.trim_end_matches('/'))
+    format!(
+        "{}{}",
+        request.origin,
+        ctx.config.mount_path.trim_end_matches('/')
+    )
 }

@@ -20,7 +20,10 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -35,7 +38,10 @@ impl HttpResponse {
     pub fn json(status: u16, value: &Value) -> Self {
         HttpResponse {
             status,
-            headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
             body: value.to_string().into_bytes(),
         }
     }
@@ -54,12 +60,16 @@ impl HttpResponse {
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_string()));
         self
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn body_json(&self) -> Value {
@@ -69,15 +79,22 @@ impl HttpResponse {
 
 /// The headers Parse Server sends so browser apps on any origin can call it.
 pub fn add_cors(response: &mut HttpResponse) {
-    const ALLOW_HEADERS: &str = "X-Parse-Master-Key, X-Parse-REST-API-Key, X-Parse-Javascript-Key, \
+    const ALLOW_HEADERS: &str =
+        "X-Parse-Master-Key, X-Parse-REST-API-Key, X-Parse-Javascript-Key, \
         X-Parse-Application-Id, X-Parse-Client-Version, X-Parse-Session-Token, X-Requested-With, \
         X-Parse-Revocable-Session, X-Parse-Request-Id, X-Parse-Installation-Id, Idempotency-Key, \
         Content-Type, Pragma, Cache-Control";
     for (name, value) in [
         ("access-control-allow-origin", "*"),
-        ("access-control-allow-methods", "GET, PUT, POST, DELETE, OPTIONS"),
+        (
+            "access-control-allow-methods",
+            "GET, PUT, POST, DELETE, OPTIONS",
+        ),
         ("access-control-allow-headers", ALLOW_HEADERS),
-        ("access-control-expose-headers", "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id, X-Request-Id"),
+        (
+            "access-control-expose-headers",
+            "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id, X-Request-Id",
+        ),
         ("access-control-max-age", "86400"),
     ] {
         response.headers.push((name.into(), value.into()));
@@ -92,7 +109,9 @@ pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);

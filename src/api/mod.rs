@@ -2,9 +2,12 @@
 pub mod app;
 pub mod batch;
 pub mod classes;
-pub mod orders;
 pub mod http;
+pub mod orders;
 pub mod request;
 pub mod router;
 pub mod schemas;
 pub mod users;
+
+#[cfg(test)]
+mod router_tests;

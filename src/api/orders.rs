@@ -11,7 +11,8 @@ use crate::engine::clp::{self, Operation};
 use crate::engine::codec::pointer;
 use crate::error::{Code, ParseError, Result};
 use crate::marketplace::checkout::{
-    group_by_artisan, lookup, parse_items, remembered, remembered_outcome, CheckoutOutcome, CheckoutRequest,
+    group_by_artisan, lookup, parse_items, remembered, remembered_outcome, CheckoutOutcome,
+    CheckoutRequest,
 };
 use crate::marketplace::hub::{ActorName, HubCall, HubReply, TransitionRequest};
 use crate::store::{SqlValue, Statement, Store};
@@ -25,9 +26,16 @@ const MAX_KEY_LENGTH: usize = 128;
 /// Turns a client's cart into a checkout request: who buys, what, from whom. A retry of a
 /// checkout that already happened is answered from its first outcome, read in the same round
 /// trip as the products (stock has moved on since, so it must not be checked again).
-async fn checkout<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, one_artisan: bool) -> Result<CheckoutOutcome> {
+async fn checkout<S: Store>(
+    ctx: &Context<'_, S>,
+    request: &ParseRequest,
+    one_artisan: bool,
+) -> Result<CheckoutOutcome> {
     let body = &request.body;
-    let schema = ctx.registry.get("Order").ok_or_else(|| ParseError::internal("the Order class is missing"))?;
+    let schema = ctx
+        .registry
+        .get("Order")
+        .ok_or_else(|| ParseError::internal("the Order class is missing"))?;
     clp::check(schema, &ctx.access, Operation::Create)?;
     let buyer = ctx
         .access
@@ -37,7 +45,10 @@ async fn checkout<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, one_ar
     let items = parse_items(body)?;
     let idempotency_key = match request.request_id.as_deref() {
         Some(key) if key.len() > MAX_KEY_LENGTH => {
-            return Err(ParseError::new(Code::InvalidJson, format!("request ids are at most {MAX_KEY_LENGTH} characters")))
+            return Err(ParseError::new(
+                Code::InvalidJson,
+                format!("request ids are at most {MAX_KEY_LENGTH} characters"),
+            ))
         }
         Some(key) if !key.is_empty() => Some(format!("{buyer}:{key}")),
         _ => None,
@@ -56,7 +67,12 @@ async fn checkout<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, one_ar
             "These products come from several artisans: check them out together with POST /functions/checkout.",
         ));
     }
-    let request = CheckoutRequest { buyer, carts, idempotency_key, now_ms: ctx.now_ms };
+    let request = CheckoutRequest {
+        buyer,
+        carts,
+        idempotency_key,
+        now_ms: ctx.now_ms,
+    };
     let reply = if request.carts.len() == 1 {
         let artisan = request.carts.keys().next().cloned().unwrap_or_default();
         ctx.hubs.call(&artisan, HubCall::Checkout(request)).await?
@@ -68,29 +84,51 @@ async fn checkout<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest, one_ar
     ctx.outbox.push_from_hub(reply.changes);
     match reply.reply {
         HubReply::Checkout(outcome) => Ok(outcome),
-        other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),
+        other => Err(ParseError::internal(format!(
+            "unexpected hub reply {other:?}"
+        ))),
     }
 }
 
 /// `POST /classes/Order` by a client: one artisan's order, answered as Parse's create.
-pub async fn place<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+pub async fn place<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+) -> Result<HttpResponse> {
     let outcome = checkout(ctx, request, true).await?;
-    let order = outcome.orders.first().ok_or_else(|| ParseError::internal("checkout placed no order"))?;
-    Ok(HttpResponse::json(201, &json!({"objectId": order.object_id, "createdAt": order.created_at})).with_header(
+    let order = outcome
+        .orders
+        .first()
+        .ok_or_else(|| ParseError::internal("checkout placed no order"))?;
+    Ok(HttpResponse::json(
+        201,
+        &json!({"objectId": order.object_id, "createdAt": order.created_at}),
+    )
+    .with_header(
         "location",
-        &format!("{}{}/classes/Order/{}", request.origin, ctx.config.mount_path.trim_end_matches('/'), order.object_id),
+        &format!(
+            "{}{}/classes/Order/{}",
+            request.origin,
+            ctx.config.mount_path.trim_end_matches('/'),
+            order.object_id
+        ),
     ))
 }
 
 /// `POST /functions/checkout {items}`: one order per artisan, all or none, grouped by a checkout id.
-pub async fn checkout_function<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+pub async fn checkout_function<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+) -> Result<HttpResponse> {
     let outcome = checkout(ctx, request, false).await?;
     let orders: Vec<Value> = outcome
         .orders
         .iter()
         .map(|o| json!({"objectId": o.object_id, "createdAt": o.created_at, "artisan": pointer("Artisan", &o.artisan)}))
         .collect();
-    Ok(HttpResponse::ok(&json!({"result": {"checkoutId": outcome.checkout_id, "orders": orders}})))
+    Ok(HttpResponse::ok(
+        &json!({"result": {"checkoutId": outcome.checkout_id, "orders": orders}}),
+    ))
 }
 
 /// What a step needs to know of the order: where it stands and who its parties are.
@@ -101,7 +139,11 @@ struct OrderParties {
     artisan_user: Option<String>,
 }
 
-async fn parties<S: Store>(ctx: &Context<'_, S>, access: &Access, order_id: &str) -> Result<OrderParties> {
+async fn parties<S: Store>(
+    ctx: &Context<'_, S>,
+    access: &Access,
+    order_id: &str,
+) -> Result<OrderParties> {
     let mut params = vec![SqlValue::from(order_id)];
     let readable = access.read_predicate("o", &mut params);
     let rows = ctx
@@ -125,10 +167,18 @@ async fn parties<S: Store>(ctx: &Context<'_, S>, access: &Access, order_id: &str
 }
 
 /// `PUT /classes/Order/:id {status}`: one step of the lifecycle, by whoever may take it.
-pub async fn change_status<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, order_id: &str) -> Result<HttpResponse> {
+pub async fn change_status<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+    order_id: &str,
+) -> Result<HttpResponse> {
     let to = match (request.body.get("status"), request.body.len()) {
         (Some(Value::String(to)), 1) => to.clone(),
-        _ => return Err(ParseError::forbidden("Only an order's status can change, and only on its own.")),
+        _ => {
+            return Err(ParseError::forbidden(
+                "Only an order's status can change, and only on its own.",
+            ))
+        }
     };
     let access = ctx.access.clone();
     let parties = parties(ctx, &access, order_id).await?;
@@ -138,12 +188,22 @@ pub async fn change_status<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRe
         _ if user.is_some() && user == parties.artisan_user.as_deref() => ActorName::Artisan,
         Access::Client(p) if p.roles.iter().any(|r| r == "admin") => ActorName::Admin,
         _ if user.is_some() && user == parties.buyer.as_deref() => ActorName::Buyer,
-        _ => return Err(ParseError::forbidden("Only the buyer, the artisan and admins may change this order.")),
+        _ => {
+            return Err(ParseError::forbidden(
+                "Only the buyer, the artisan and admins may change this order.",
+            ))
+        }
     };
     step(ctx, &parties, order_id, &to, actor).await
 }
 
-async fn step<S: Store>(ctx: &Context<'_, S>, parties: &OrderParties, order_id: &str, to: &str, actor: ActorName) -> Result<HttpResponse> {
+async fn step<S: Store>(
+    ctx: &Context<'_, S>,
+    parties: &OrderParties,
+    order_id: &str,
+    to: &str,
+    actor: ActorName,
+) -> Result<HttpResponse> {
     let transition = TransitionRequest {
         order_id: order_id.to_string(),
         from: parties.status.clone(),
@@ -151,31 +211,59 @@ async fn step<S: Store>(ctx: &Context<'_, S>, parties: &OrderParties, order_id: 
         actor,
         now_ms: ctx.now_ms,
     };
-    let served = ctx.hubs.call(&parties.artisan, HubCall::Transition(transition)).await?;
+    let served = ctx
+        .hubs
+        .call(&parties.artisan, HubCall::Transition(transition))
+        .await?;
     ctx.outbox.push_from_hub(served.changes);
     match served.reply {
-        HubReply::Transition { updated_at } => Ok(HttpResponse::ok(&json!({"updatedAt": updated_at}))),
-        other => Err(ParseError::internal(format!("unexpected hub reply {other:?}"))),
+        HubReply::Transition { updated_at } => {
+            Ok(HttpResponse::ok(&json!({"updatedAt": updated_at})))
+        }
+        other => Err(ParseError::internal(format!(
+            "unexpected hub reply {other:?}"
+        ))),
     }
 }
 
 /// `POST /webhooks/payment`: the payment provider confirms an order is paid. The body
 /// `{orderId, status: "paid"}` must carry `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the
 /// raw body with PAYMENT_WEBHOOK_SECRET>`; no app id is needed, the signature is the credential.
-pub async fn payment_webhook<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Result<HttpResponse> {
+pub async fn payment_webhook<S: Store>(
+    ctx: &Context<'_, S>,
+    http: &HttpRequest,
+) -> Result<HttpResponse> {
     let secret = ctx
         .config
         .payment_webhook_secret
         .as_deref()
-        .ok_or_else(|| ParseError::new(Code::CommandUnavailable, "The payment webhook is not configured."))?;
-    let signature = http.header("x-payment-signature").and_then(|s| s.strip_prefix("sha256=")).unwrap_or_default();
+        .ok_or_else(|| {
+            ParseError::new(
+                Code::CommandUnavailable,
+                "The payment webhook is not configured.",
+            )
+        })?;
+    let signature = http
+        .header("x-payment-signature")
+        .and_then(|s| s.strip_prefix("sha256="))
+        .unwrap_or_default();
     if !signature_matches(secret, &http.body, signature) {
-        return Err(ParseError::new(Code::Unauthorized, "unauthorized: bad payment signature"));
+        return Err(ParseError::new(
+            Code::Unauthorized,
+            "unauthorized: bad payment signature",
+        ));
     }
-    let body: Map<String, Value> = serde_json::from_slice(&http.body).map_err(|_| ParseError::invalid_json())?;
-    let order_id = body.get("orderId").and_then(Value::as_str).ok_or_else(|| ParseError::new(Code::ValidationError, "orderId is required"))?;
+    let body: Map<String, Value> =
+        serde_json::from_slice(&http.body).map_err(|_| ParseError::invalid_json())?;
+    let order_id = body
+        .get("orderId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ParseError::new(Code::ValidationError, "orderId is required"))?;
     if body.get("status").and_then(Value::as_str) != Some("paid") {
-        return Err(ParseError::new(Code::ValidationError, "the payment webhook only confirms payments: status must be paid"));
+        return Err(ParseError::new(
+            Code::ValidationError,
+            "the payment webhook only confirms payments: status must be paid",
+        ));
     }
     let parties = parties(ctx, &Access::Master, order_id).await?;
     step(ctx, &parties, order_id, "paid", ActorName::System).await
@@ -183,10 +271,16 @@ pub async fn payment_webhook<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest)
 
 /// Compares the hex signature with the body's HMAC in constant time.
 fn signature_matches(secret: &str, body: &[u8], signature_hex: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
     mac.update(body);
     let given: Option<Vec<u8>> = (0..signature_hex.len() / 2)
-        .map(|i| signature_hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .map(|i| {
+            signature_hex
+                .get(2 * i..2 * i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
         .collect();
     match given {
         Some(bytes) if signature_hex.len() == 64 => mac.verify_slice(&bytes).is_ok(),
@@ -203,7 +297,12 @@ mod tests {
         let body = br#"{"orderId":"o1","status":"paid"}"#;
         let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
         mac.update(body);
-        let good: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let good: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert!(signature_matches("secret", body, &good));
         assert!(!signature_matches("other", body, &good));
         assert!(!signature_matches("secret", b"{}", &good));

@@ -49,16 +49,28 @@ const ENVELOPE: [&str; 10] = [
 ];
 
 /// Decodes `http` if its path is under `mount`; `None` when it is not ours.
-pub fn decode(http: &HttpRequest, mount: &str, max_body_bytes: usize) -> Option<Result<ParseRequest>> {
+pub fn decode(
+    http: &HttpRequest,
+    mount: &str,
+    max_body_bytes: usize,
+) -> Option<Result<ParseRequest>> {
     let rest = http.path.strip_prefix(mount.trim_end_matches('/'))?;
     if !(rest.is_empty() || rest.starts_with('/')) {
         return None;
     }
-    let route = rest.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode(s, false)).collect();
+    let route = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s, false))
+        .collect();
     Some(decode_under_mount(http, route, max_body_bytes))
 }
 
-fn decode_under_mount(http: &HttpRequest, route: Vec<String>, max_body_bytes: usize) -> Result<ParseRequest> {
+fn decode_under_mount(
+    http: &HttpRequest,
+    route: Vec<String>,
+    max_body_bytes: usize,
+) -> Result<ParseRequest> {
     if http.body.len() > max_body_bytes {
         return Err(ParseError::new(
             Code::ObjectTooLarge,
@@ -80,8 +92,10 @@ fn decode_under_mount(http: &HttpRequest, route: Vec<String>, max_body_bytes: us
         client_key: envelope(&mut body, "_JavaScriptKey")
             .or_else(|| header("x-parse-rest-api-key"))
             .or_else(|| header("x-parse-javascript-key")),
-        session_token: envelope(&mut body, "_SessionToken").or_else(|| header("x-parse-session-token")),
-        installation_id: envelope(&mut body, "_InstallationId").or_else(|| header("x-parse-installation-id")),
+        session_token: envelope(&mut body, "_SessionToken")
+            .or_else(|| header("x-parse-session-token")),
+        installation_id: envelope(&mut body, "_InstallationId")
+            .or_else(|| header("x-parse-installation-id")),
         request_id: header("x-parse-request-id").or_else(|| header("idempotency-key")),
         params: query_params(&http.query),
         body: Map::new(),
@@ -109,7 +123,10 @@ fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>> {
         return Ok(Map::new());
     }
     if nesting_depth(bytes) > MAX_JSON_DEPTH {
-        return Err(ParseError::new(Code::InvalidJson, format!("JSON nested deeper than {MAX_JSON_DEPTH} levels")));
+        return Err(ParseError::new(
+            Code::InvalidJson,
+            format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"),
+        ));
     }
     match serde_json::from_slice(bytes) {
         Ok(Value::Object(map)) => Ok(map),
@@ -150,7 +167,10 @@ fn query_params(query: &str) -> Map<String, Value> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k, true), Value::String(percent_decode(v, true)))
+            (
+                percent_decode(k, true),
+                Value::String(percent_decode(v, true)),
+            )
         })
         .collect()
 }
@@ -189,9 +209,13 @@ mod tests {
 
     #[test]
     fn url_parameters_are_strings_and_headers_carry_credentials() {
-        let req = decode(&http("GET", "/parse/classes/A%20B", "where=%7B%7D&limit=3", ""), "/parse", 1024)
-            .unwrap()
-            .unwrap();
+        let req = decode(
+            &http("GET", "/parse/classes/A%20B", "where=%7B%7D&limit=3", ""),
+            "/parse",
+            1024,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(req.route, vec!["classes", "A B"]);
         assert_eq!(req.params["limit"], "3");
         assert_eq!(req.app_id.as_deref(), Some("app"));
@@ -206,7 +230,11 @@ mod tests {
 
     #[test]
     fn bad_bodies_are_107_and_big_ones_413() {
-        let err = |body: &str, max| decode(&http("POST", "/parse/x", "", body), "/parse", max).unwrap().unwrap_err();
+        let err = |body: &str, max| {
+            decode(&http("POST", "/parse/x", "", body), "/parse", max)
+                .unwrap()
+                .unwrap_err()
+        };
         assert_eq!(err("{", 1024).code, Code::InvalidJson);
         assert_eq!(err("[1]", 1024).code, Code::InvalidJson);
         assert_eq!(err(&"[".repeat(100), 1024).code, Code::InvalidJson);

@@ -5,11 +5,11 @@ use super::app::{Config, Context, Outbox, SchemaCache};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
 use super::{batch, classes, orders, schemas, users};
-use crate::marketplace::hub::HubClient;
 use crate::auth::session;
 use crate::auth::token::TokenKey;
 use crate::engine::access::Access;
 use crate::error::{Code, ParseError, Result};
+use crate::marketplace::hub::HubClient;
 use crate::platform::now_ms;
 use crate::store::{Statement, Store};
 use serde_json::json;
@@ -28,36 +28,90 @@ pub struct Services<'a, S: Store> {
 /// Handles one HTTP request for the Parse API.
 pub async fn handle<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
     let config = services.config;
-    let webhook = format!("{}/webhooks/payment", config.mount_path.trim_end_matches('/'));
+    let webhook = format!(
+        "{}/webhooks/payment",
+        config.mount_path.trim_end_matches('/')
+    );
     let mut response = if http.method.eq_ignore_ascii_case("OPTIONS") {
-        HttpResponse { status: 200, headers: vec![], body: vec![] }
+        HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: vec![],
+        }
     } else if http.method.eq_ignore_ascii_case("POST") && http.path == webhook {
         payment_webhook(services, http).await
     } else {
         match decode(http, &config.mount_path, config.max_body_bytes) {
-            None => HttpResponse::error(&ParseError::new(Code::InvalidJson, "Cannot route outside the mount path")).with_status(404),
+            None => HttpResponse::error(&ParseError::new(
+                Code::InvalidJson,
+                "Cannot route outside the mount path",
+            ))
+            .with_status(404),
             Some(Err(e)) => HttpResponse::error(&e),
             Some(Ok(request)) => serve(services, &request).await,
         }
     };
     add_cors(&mut response);
     response
+        .headers
+        .push(("x-request-id".into(), request_id(http)));
+    response
+}
+
+/// The request's id for logs and support: the client's `X-Request-Id` when it is a sane token,
+/// else a new one.
+fn request_id(http: &HttpRequest) -> String {
+    match http.header("x-request-id") {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) =>
+        {
+            id.to_string()
+        }
+        _ => crate::platform::random_alphanumeric(20).unwrap_or_default(),
+    }
 }
 
 /// The payment provider's webhook: no app id, its signature is the credential.
 async fn payment_webhook<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
-    let Services { store, config, cache, hubs, outbox } = *services;
+    let Services {
+        store,
+        config,
+        cache,
+        hubs,
+        outbox,
+    } = *services;
     let now = now_ms();
     let registry = match cache.get(store, now).await {
         Ok(registry) => registry,
         Err(e) => return HttpResponse::error(&e),
     };
-    let ctx = Context { store, config, schema_cache: cache, registry, access: Access::Master, now_ms: now, hubs, outbox };
-    orders::payment_webhook(&ctx, http).await.unwrap_or_else(|e| HttpResponse::error(&e))
+    let ctx = Context {
+        store,
+        config,
+        schema_cache: cache,
+        registry,
+        access: Access::Master,
+        now_ms: now,
+        hubs,
+        outbox,
+    };
+    orders::payment_webhook(&ctx, http)
+        .await
+        .unwrap_or_else(|e| HttpResponse::error(&e))
 }
 
 async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> HttpResponse {
-    let Services { store, config, cache, hubs, outbox } = *services;
+    let Services {
+        store,
+        config,
+        cache,
+        hubs,
+        outbox,
+    } = *services;
     // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
     if request.route.first().map(String::as_str) == Some("health") {
         return health(store).await;
@@ -85,7 +139,16 @@ async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> 
         Ok(registry) => registry,
         Err(e) => return HttpResponse::error(&e),
     };
-    let mut ctx = Context { store, config, schema_cache: cache, registry, access, now_ms: now, hubs, outbox };
+    let mut ctx = Context {
+        store,
+        config,
+        schema_cache: cache,
+        registry,
+        access,
+        now_ms: now,
+        hubs,
+        outbox,
+    };
     match route(&mut ctx, request).await {
         Ok(response) => response,
         Err(e) => HttpResponse::error(&e),
@@ -94,7 +157,12 @@ async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> 
 
 /// The client a request speaks for: anonymous, or the user of a valid session token. Sign-up and
 /// login ignore a stale token, as the SDK may still send one.
-async fn client_access<S: Store>(store: &S, config: &Config, request: &ParseRequest, now: i64) -> Result<Access> {
+async fn client_access<S: Store>(
+    store: &S,
+    config: &Config,
+    request: &ParseRequest,
+    now: i64,
+) -> Result<Access> {
     let Some(token) = request.session_token.as_deref().filter(|t| !t.is_empty()) else {
         return Ok(Access::public());
     };
@@ -106,13 +174,19 @@ async fn client_access<S: Store>(store: &S, config: &Config, request: &ParseRequ
     if ignores_token {
         return Ok(Access::public());
     }
-    let secret = config.session_secret.as_deref().ok_or_else(session::invalid_token)?;
+    let secret = config
+        .session_secret
+        .as_deref()
+        .ok_or_else(session::invalid_token)?;
     let key = TokenKey::from_secret(secret)?;
     session::resolve(store, &key, token, now).await
 }
 
 /// Dispatches a decoded request; `/batch` calls back in here for each sub-request.
-pub async fn route<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+pub async fn route<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+) -> Result<HttpResponse> {
     let route: Vec<&str> = request.route.iter().map(String::as_str).collect();
     let method = request.method.as_str();
     match (method, route.as_slice()) {
@@ -148,7 +222,10 @@ pub async fn route<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -
 async fn health<S: Store>(store: &S) -> HttpResponse {
     match store.query(&Statement::new("SELECT 1 AS ok", vec![])).await {
         Ok(_) => HttpResponse::ok(&json!({"status": "ok"})),
-        Err(e) => HttpResponse::json(503, &json!({"status": "error", "error": format!("database unavailable: {e:?}")})),
+        Err(e) => HttpResponse::json(
+            503,
+            &json!({"status": "error", "error": format!("database unavailable: {e:?}")}),
+        ),
     }
 }
 
@@ -165,7 +242,10 @@ pub fn require_master<S: Store>(ctx: &Context<'_, S>) -> Result<()> {
     if ctx.access.is_master() {
         Ok(())
     } else {
-        Err(ParseError::new(Code::Unauthorized, "unauthorized: master key is required"))
+        Err(ParseError::new(
+            Code::Unauthorized,
+            "unauthorized: master key is required",
+        ))
     }
 }
 

@@ -5,21 +5,37 @@ use super::http::HttpResponse;
 use super::request::ParseRequest;
 use super::router::require_master;
 use crate::engine::ddl;
-use crate::engine::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS};
+use crate::engine::schema::{
+    validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS,
+};
 use crate::error::{Code, ParseError, Result};
 use crate::store::{Statement, Store};
 use serde_json::{json, Map, Value};
 
-pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, rest: &[&str]) -> Result<HttpResponse> {
+pub async fn handle<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+    rest: &[&str],
+) -> Result<HttpResponse> {
     require_master(ctx)?;
     match (request.method.as_str(), rest) {
         ("GET", []) => {
-            let results: Vec<Value> = ctx.registry.classes.values().map(ClassSchema::to_api_json).collect();
+            let results: Vec<Value> = ctx
+                .registry
+                .classes
+                .values()
+                .map(ClassSchema::to_api_json)
+                .collect();
             Ok(HttpResponse::ok(&json!({ "results": results })))
         }
         ("GET", [class]) => Ok(HttpResponse::ok(&existing(ctx, class)?.to_api_json())),
         ("POST", []) => {
-            let class = request.body.get("className").and_then(Value::as_str).unwrap_or_default().to_string();
+            let class = request
+                .body
+                .get("className")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             create(ctx, &class, &request.body).await
         }
         ("POST", [class]) => {
@@ -35,7 +51,10 @@ pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, 
         }
         ("PUT", [class]) => update(ctx, class, &request.body).await,
         ("DELETE", [class]) => drop_class(ctx, class).await,
-        (method, _) => Err(ParseError::new(Code::InvalidJson, format!("unknown route: {method} /schemas/{}", rest.join("/")))),
+        (method, _) => Err(ParseError::new(
+            Code::InvalidJson,
+            format!("unknown route: {method} /schemas/{}", rest.join("/")),
+        )),
     }
 }
 
@@ -48,28 +67,45 @@ pub async fn purge<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<Ht
 }
 
 fn existing<'a, S: Store>(ctx: &'a Context<'_, S>, class: &str) -> Result<&'a ClassSchema> {
-    ctx.registry
-        .get(class)
-        .ok_or_else(|| ParseError::new(Code::InvalidClassName, format!("Class {class} does not exist.")))
+    ctx.registry.get(class).ok_or_else(|| {
+        ParseError::new(
+            Code::InvalidClassName,
+            format!("Class {class} does not exist."),
+        )
+    })
 }
 
-async fn create<S: Store>(ctx: &mut Context<'_, S>, class: &str, body: &Map<String, Value>) -> Result<HttpResponse> {
+async fn create<S: Store>(
+    ctx: &mut Context<'_, S>,
+    class: &str,
+    body: &Map<String, Value>,
+) -> Result<HttpResponse> {
     if class.is_empty() {
-        return Err(ParseError::new(Code::MissingObjectId, "POST /schemas needs a className"));
+        return Err(ParseError::new(
+            Code::MissingObjectId,
+            "POST /schemas needs a className",
+        ));
     }
     validate_class_name(class)?;
     if ctx.registry.get(class).is_some() {
-        return Err(ParseError::new(Code::InvalidClassName, format!("Class {class} already exists.")));
+        return Err(ParseError::new(
+            Code::InvalidClassName,
+            format!("Class {class} already exists."),
+        ));
     }
     let mut schema = ClassSchema::new(class);
     if let Some(fields) = body.get("fields") {
-        let fields = fields.as_object().ok_or_else(|| ParseError::invalid_json_field("fields must be an object"))?;
+        let fields = fields
+            .as_object()
+            .ok_or_else(|| ParseError::invalid_json_field("fields must be an object"))?;
         for (name, spec) in fields {
             if DEFAULT_FIELDS.contains(&name.as_str()) {
                 continue;
             }
             validate_field_name(name)?;
-            schema.fields.insert(name.clone(), FieldType::from_json(spec)?);
+            schema
+                .fields
+                .insert(name.clone(), FieldType::from_json(spec)?);
         }
     }
     if let Some(clp) = body.get("classLevelPermissions") {
@@ -80,35 +116,55 @@ async fn create<S: Store>(ctx: &mut Context<'_, S>, class: &str, body: &Map<Stri
     Ok(HttpResponse::ok(&existing(ctx, class)?.to_api_json()))
 }
 
-async fn update<S: Store>(ctx: &mut Context<'_, S>, class: &str, body: &Map<String, Value>) -> Result<HttpResponse> {
+async fn update<S: Store>(
+    ctx: &mut Context<'_, S>,
+    class: &str,
+    body: &Map<String, Value>,
+) -> Result<HttpResponse> {
     let schema = existing(ctx, class)?.clone();
     let mut statements: Vec<Statement> = Vec::new();
     if let Some(fields) = body.get("fields") {
-        let fields = fields.as_object().ok_or_else(|| ParseError::invalid_json_field("fields must be an object"))?;
+        let fields = fields
+            .as_object()
+            .ok_or_else(|| ParseError::invalid_json_field("fields must be an object"))?;
         for (name, spec) in fields {
             validate_field_name(name)?;
             let exists = schema.fields.contains_key(name);
             if spec.get("__op").and_then(Value::as_str) == Some("Delete") {
                 if !exists {
-                    return Err(ParseError::new(Code::ClassNotEmpty, format!("Field {name} does not exist, cannot delete.")));
+                    return Err(ParseError::new(
+                        Code::ClassNotEmpty,
+                        format!("Field {name} does not exist, cannot delete."),
+                    ));
                 }
                 statements.extend(ddl::drop_field(class, name, &schema.fields[name]));
             } else {
                 if exists || DEFAULT_FIELDS.contains(&name.as_str()) {
-                    return Err(ParseError::new(Code::ClassNotEmpty, format!("Field {name} exists, cannot update.")));
+                    return Err(ParseError::new(
+                        Code::ClassNotEmpty,
+                        format!("Field {name} exists, cannot update."),
+                    ));
                 }
                 statements.extend(ddl::add_field(class, name, &FieldType::from_json(spec)?));
             }
         }
     }
     if let Some(clp) = body.get("classLevelPermissions") {
-        statements.push(ddl::set_class_level_permissions(class, &class_level_permissions(clp)?));
+        statements.push(ddl::set_class_level_permissions(
+            class,
+            &class_level_permissions(clp)?,
+        ));
     }
     if !statements.is_empty() {
         ctx.store.batch(&statements).await.map_err(|e| match e {
             // SQLite refuses to drop a column that an index or constraint uses.
-            crate::store::StoreError::Other(m) if m.contains("DROP COLUMN") || m.contains("cannot drop") => {
-                ParseError::new(Code::ClassNotEmpty, "This field is indexed or constrained and cannot be deleted.")
+            crate::store::StoreError::Other(m)
+                if m.contains("DROP COLUMN") || m.contains("cannot drop") =>
+            {
+                ParseError::new(
+                    Code::ClassNotEmpty,
+                    "This field is indexed or constrained and cannot be deleted.",
+                )
             }
             other => other.into(),
         })?;
@@ -123,7 +179,11 @@ async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<H
         return Ok(HttpResponse::ok(&json!({})));
     };
     let rows = ctx.store.query(&ddl::count(class)).await?;
-    let count = rows.first().and_then(|r| r.get("count")).and_then(Value::as_f64).unwrap_or(0.0) as i64;
+    let count = rows
+        .first()
+        .and_then(|r| r.get("count"))
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0) as i64;
     if count > 0 {
         return Err(ParseError::new(
             Code::ClassNotEmpty,
@@ -139,19 +199,36 @@ async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<H
 /// pointer-field lists Parse allows).
 fn class_level_permissions(value: &Value) -> Result<Map<String, Value>> {
     const OPERATIONS: [&str; 10] = [
-        "find", "count", "get", "create", "update", "delete", "addField", "protectedFields", "readUserFields", "writeUserFields",
+        "find",
+        "count",
+        "get",
+        "create",
+        "update",
+        "delete",
+        "addField",
+        "protectedFields",
+        "readUserFields",
+        "writeUserFields",
     ];
-    let clp = value.as_object().ok_or_else(|| ParseError::invalid_json_field("classLevelPermissions must be an object"))?;
+    let clp = value
+        .as_object()
+        .ok_or_else(|| ParseError::invalid_json_field("classLevelPermissions must be an object"))?;
     for (op, rule) in clp {
         if !OPERATIONS.contains(&op.as_str()) {
-            return Err(ParseError::invalid_json_field(&format!("{op} is not a valid operation for class level permissions")));
+            return Err(ParseError::invalid_json_field(&format!(
+                "{op} is not a valid operation for class level permissions"
+            )));
         }
         let valid = match op.as_str() {
-            "readUserFields" | "writeUserFields" => rule.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            "readUserFields" | "writeUserFields" => rule
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string)),
             _ => rule.is_object(),
         };
         if !valid {
-            return Err(ParseError::invalid_json_field(&format!("invalid permission for {op}")));
+            return Err(ParseError::invalid_json_field(&format!(
+                "invalid permission for {op}"
+            )));
         }
     }
     let mut merged = crate::engine::schema::default_clp();

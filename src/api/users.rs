@@ -9,8 +9,8 @@ use crate::auth::password::{dummy_verify, hash_password, verify_password, Verifi
 use crate::auth::session::{self, invalid_token};
 use crate::auth::token::TokenKey;
 use crate::engine::access::{Access, Principal};
-use crate::engine::find::{FindOptions, FindPlan};
 use crate::engine::clp::Permission;
+use crate::engine::find::{FindOptions, FindPlan};
 use crate::engine::write::{Extras, Outcome, WritePlan};
 use crate::error::{Code, ParseError, Result};
 use crate::store::{SqlValue, Statement, Store, StoreError};
@@ -19,30 +19,50 @@ use serde_json::{json, Map, Value};
 const PASSWORD_COLUMN: &str = "_hashed_password";
 
 /// `/users`, `/users/:id`, `/users/me` and `/classes/_User…`.
-pub async fn handle<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, rest: &[&str]) -> Result<HttpResponse> {
+pub async fn handle<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+    rest: &[&str],
+) -> Result<HttpResponse> {
     match (request.method.as_str(), rest) {
         ("POST", []) => sign_up(ctx, request).await,
         ("GET", ["me"]) => me(ctx, request).await,
         ("GET", []) => {
             let options = FindOptions::from_params(&request.params)?;
-            Ok(HttpResponse::ok(&ctx.objects().find("_User", &options).await?))
+            Ok(HttpResponse::ok(
+                &ctx.objects().find("_User", &options).await?,
+            ))
         }
         ("GET", [id]) => {
             let options = FindOptions::from_params(&request.params)?;
-            Ok(HttpResponse::ok(&ctx.objects().get("_User", id, &options).await?))
+            Ok(HttpResponse::ok(
+                &ctx.objects().get("_User", id, &options).await?,
+            ))
         }
         ("PUT", [id]) => update(ctx, request, id).await,
         ("DELETE", [id]) => delete(ctx, request, id).await,
-        (method, _) => Err(ParseError::new(Code::InvalidJson, format!("unknown route: {method} /users/{}", rest.join("/")))),
+        (method, _) => Err(ParseError::new(
+            Code::InvalidJson,
+            format!("unknown route: {method} /users/{}", rest.join("/")),
+        )),
     }
 }
 
 fn token_key<S: Store>(ctx: &Context<'_, S>) -> Result<TokenKey> {
-    let secret = ctx.config.session_secret.as_deref().ok_or_else(|| ParseError::internal("SESSION_SECRET is not set"))?;
+    let secret = ctx
+        .config
+        .session_secret
+        .as_deref()
+        .ok_or_else(|| ParseError::internal("SESSION_SECRET is not set"))?;
     TokenKey::from_secret(secret)
 }
 
-fn required_text<'a>(body: &'a Map<String, Value>, field: &str, code: Code, message: &str) -> Result<&'a str> {
+fn required_text<'a>(
+    body: &'a Map<String, Value>,
+    field: &str,
+    code: Code,
+    message: &str,
+) -> Result<&'a str> {
     match body.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
         _ => Err(ParseError::new(code, message)),
@@ -53,26 +73,41 @@ fn required_text<'a>(body: &'a Map<String, Value>, field: &str, code: Code, mess
 fn validate_email(body: &Map<String, Value>) -> Result<()> {
     match body.get("email") {
         None | Some(Value::Null) => Ok(()),
-        Some(Value::String(e)) if e.len() <= 254 && !e.contains(char::is_whitespace) && e.split('@').count() == 2 && e.split('@').all(|p| !p.is_empty()) => Ok(()),
-        Some(_) => Err(ParseError::new(Code::InvalidEmailAddress, "Email address format is invalid.")),
+        Some(Value::String(e))
+            if e.len() <= 254
+                && !e.contains(char::is_whitespace)
+                && e.split('@').count() == 2
+                && e.split('@').all(|p| !p.is_empty()) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(ParseError::new(
+            Code::InvalidEmailAddress,
+            "Email address format is invalid.",
+        )),
     }
 }
 
 /// Unique violations on `_User` name the field that clashed, as Parse's 202 and 203.
 fn account_conflict(e: ParseError, store_error: Option<&StoreError>) -> ParseError {
     match store_error {
-        Some(StoreError::Unique(what)) if what.contains("username") => {
-            ParseError::new(Code::UsernameTaken, "Account already exists for this username.")
-        }
-        Some(StoreError::Unique(what)) if what.contains("email") => {
-            ParseError::new(Code::EmailTaken, "Account already exists for this email address.")
-        }
+        Some(StoreError::Unique(what)) if what.contains("username") => ParseError::new(
+            Code::UsernameTaken,
+            "Account already exists for this username.",
+        ),
+        Some(StoreError::Unique(what)) if what.contains("email") => ParseError::new(
+            Code::EmailTaken,
+            "Account already exists for this email address.",
+        ),
         _ => e,
     }
 }
 
 /// Runs a plan, telling username and email clashes apart.
-async fn run_account_plan<S: Store>(ctx: &Context<'_, S>, plan: &WritePlan) -> Result<Vec<Vec<crate::store::Row>>> {
+async fn run_account_plan<S: Store>(
+    ctx: &Context<'_, S>,
+    plan: &WritePlan,
+) -> Result<Vec<Vec<crate::store::Row>>> {
     match ctx.store.batch(&plan.statements).await {
         Ok(results) => Ok(results),
         Err(e) => Err(account_conflict(ParseError::from(e.clone()), Some(&e))),
@@ -80,38 +115,88 @@ async fn run_account_plan<S: Store>(ctx: &Context<'_, S>, plan: &WritePlan) -> R
 }
 
 /// `POST /users`: creates the account and its first session in one transaction.
-async fn sign_up<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+async fn sign_up<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+) -> Result<HttpResponse> {
     let mut body = request.body.clone();
-    required_text(&body, "username", Code::UsernameMissing, "bad or missing username")?;
-    let password = required_text(&body, "password", Code::PasswordMissing, "password is required")?.to_string();
+    required_text(
+        &body,
+        "username",
+        Code::UsernameMissing,
+        "bad or missing username",
+    )?;
+    let password = required_text(
+        &body,
+        "password",
+        Code::PasswordMissing,
+        "password is required",
+    )?
+    .to_string();
     validate_email(&body)?;
     body.remove("password");
     let key = token_key(ctx)?;
     let hash = hash_password(&password, ctx.config.pbkdf2_iterations)?;
-    let extras = Extras { columns: vec![(PASSWORD_COLUMN.into(), SqlValue::Text(hash))], ..Extras::default() };
+    let extras = Extras {
+        columns: vec![(PASSWORD_COLUMN.into(), SqlValue::Text(hash))],
+        ..Extras::default()
+    };
     let mut plan = ctx.objects().plan_create_with("_User", &body, extras)?;
     let user_id = plan.created_id().unwrap_or_default().to_string();
-    let session = session::create(&key, &user_id, "signup", request.installation_id.as_deref(), ctx.now_ms, ctx.config.session_ttl_ms)?;
+    let session = session::create(
+        &key,
+        &user_id,
+        "signup",
+        request.installation_id.as_deref(),
+        ctx.now_ms,
+        ctx.config.session_ttl_ms,
+    )?;
     plan.statements.push(session.statement);
     let results = run_account_plan(ctx, &plan).await?;
     ctx.outbox.push(plan.change(&results));
-    let Outcome::Created { object_id, created_at } = plan.outcome(&results)? else {
+    let Outcome::Created {
+        object_id,
+        created_at,
+    } = plan.outcome(&results)?
+    else {
         return Err(ParseError::internal("sign-up did not create a user"));
     };
-    Ok(HttpResponse::json(201, &json!({"objectId": object_id, "createdAt": created_at, "sessionToken": session.token}))
-        .with_header("location", &format!("{}/users/{object_id}", mount_url(ctx, request))))
+    Ok(HttpResponse::json(
+        201,
+        &json!({"objectId": object_id, "createdAt": created_at, "sessionToken": session.token}),
+    )
+    .with_header(
+        "location",
+        &format!("{}/users/{object_id}", mount_url(ctx, request)),
+    ))
 }
 
 /// `GET|POST /login`: a wrong password and an unknown user answer alike, in comparable time.
-pub async fn login<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+pub async fn login<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+) -> Result<HttpResponse> {
     let mut credentials = request.params.clone();
     credentials.extend(request.body.clone());
     let invalid = || ParseError::new(Code::ObjectNotFound, "Invalid username/password.");
-    let password = required_text(&credentials, "password", Code::PasswordMissing, "password is required.")?;
-    let (column, name) = match (credentials.get("username").and_then(Value::as_str), credentials.get("email").and_then(Value::as_str)) {
+    let password = required_text(
+        &credentials,
+        "password",
+        Code::PasswordMissing,
+        "password is required.",
+    )?;
+    let (column, name) = match (
+        credentials.get("username").and_then(Value::as_str),
+        credentials.get("email").and_then(Value::as_str),
+    ) {
         (Some(u), _) if !u.is_empty() => ("username", u),
         (_, Some(e)) if !e.is_empty() => ("email", e),
-        _ => return Err(ParseError::new(Code::UsernameMissing, "username/email is required.")),
+        _ => {
+            return Err(ParseError::new(
+                Code::UsernameMissing,
+                "username/email is required.",
+            ))
+        }
     };
     let rows = ctx
         .store
@@ -125,20 +210,34 @@ pub async fn login<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -
         dummy_verify(password, wanted);
         return Err(invalid());
     };
-    let user_id = row.get("objectId").and_then(Value::as_str).unwrap_or_default().to_string();
+    let user_id = row
+        .get("objectId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let stored = row.get("hash").and_then(Value::as_str).unwrap_or_default();
     let needs_rehash = match verify_password(password, stored, wanted) {
         Verification::Invalid => return Err(invalid()),
         Verification::Valid { needs_rehash } => needs_rehash,
     };
     let key = token_key(ctx)?;
-    let session = session::create(&key, &user_id, "login", request.installation_id.as_deref(), ctx.now_ms, ctx.config.session_ttl_ms)?;
+    let session = session::create(
+        &key,
+        &user_id,
+        "login",
+        request.installation_id.as_deref(),
+        ctx.now_ms,
+        ctx.config.session_ttl_ms,
+    )?;
     let mut statements = vec![session.statement];
     if needs_rehash {
         // The configured iteration count grew since this hash was made: upgrade it now.
         statements.push(Statement::new(
             format!("UPDATE \"_User\" SET \"{PASSWORD_COLUMN}\" = ? WHERE \"objectId\" = ?"),
-            vec![SqlValue::Text(hash_password(password, wanted)?), SqlValue::from(user_id.as_str())],
+            vec![
+                SqlValue::Text(hash_password(password, wanted)?),
+                SqlValue::from(user_id.as_str()),
+            ],
         ));
     }
     let user = self_view(ctx, &user_id, statements).await?;
@@ -146,17 +245,40 @@ pub async fn login<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -
 }
 
 /// Reads the user as itself sees it, after running `before` in the same batch.
-async fn self_view<S: Store>(ctx: &Context<'_, S>, user_id: &str, before: Vec<Statement>) -> Result<Value> {
-    let access = Access::Client(Principal { user_id: Some(user_id.to_string()), ..Principal::default() });
-    let schema = ctx.registry.get("_User").ok_or_else(|| ParseError::internal("the _User class is missing"))?;
-    let options = FindOptions { where_: json!({"objectId": user_id}), limit: 1, ..FindOptions::default() };
-    let plan = FindPlan::compile(&ctx.registry, &access, schema, &options, &Permission::Granted)?;
+async fn self_view<S: Store>(
+    ctx: &Context<'_, S>,
+    user_id: &str,
+    before: Vec<Statement>,
+) -> Result<Value> {
+    let access = Access::Client(Principal {
+        user_id: Some(user_id.to_string()),
+        ..Principal::default()
+    });
+    let schema = ctx
+        .registry
+        .get("_User")
+        .ok_or_else(|| ParseError::internal("the _User class is missing"))?;
+    let options = FindOptions {
+        where_: json!({"objectId": user_id}),
+        limit: 1,
+        ..FindOptions::default()
+    };
+    let plan = FindPlan::compile(
+        &ctx.registry,
+        &access,
+        schema,
+        &options,
+        &Permission::Granted,
+    )?;
     let skip = before.len();
     let mut statements = before;
     statements.extend(plan.statements());
     let results = ctx.store.batch(&statements).await?;
     let found = plan.respond(results.into_iter().skip(skip).collect());
-    found["results"].get(0).cloned().ok_or_else(ParseError::not_found)
+    found["results"]
+        .get(0)
+        .cloned()
+        .ok_or_else(ParseError::not_found)
 }
 
 fn with_token(mut user: Value, token: &str) -> Value {
@@ -169,7 +291,11 @@ fn with_token(mut user: Value, token: &str) -> Value {
 /// The signed-in client, or 209 when the request carried no valid session.
 fn current_user<S: Store>(ctx: &Context<'_, S>) -> Result<(String, String)> {
     match &ctx.access {
-        Access::Client(Principal { user_id: Some(user), session_id: Some(session), .. }) => Ok((user.clone(), session.clone())),
+        Access::Client(Principal {
+            user_id: Some(user),
+            session_id: Some(session),
+            ..
+        }) => Ok((user.clone(), session.clone())),
         _ => Err(invalid_token()),
     }
 }
@@ -178,7 +304,10 @@ fn current_user<S: Store>(ctx: &Context<'_, S>) -> Result<(String, String)> {
 async fn me<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
     let (user, _) = current_user(ctx)?;
     let found = self_view(ctx, &user, vec![]).await?;
-    Ok(HttpResponse::ok(&with_token(found, request.session_token.as_deref().unwrap_or_default())))
+    Ok(HttpResponse::ok(&with_token(
+        found,
+        request.session_token.as_deref().unwrap_or_default(),
+    )))
 }
 
 /// `POST /logout`: the session ends at once.
@@ -189,26 +318,59 @@ pub async fn logout<S: Store>(ctx: &mut Context<'_, S>) -> Result<HttpResponse> 
 }
 
 /// `GET /sessions/me`.
-pub async fn session_me<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest) -> Result<HttpResponse> {
+pub async fn session_me<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+) -> Result<HttpResponse> {
     let (_, session_id) = current_user(ctx)?;
-    let found = ctx.objects().get("_Session", &session_id, &FindOptions { limit: 1, ..FindOptions::default() }).await?;
-    Ok(HttpResponse::ok(&with_token(found, request.session_token.as_deref().unwrap_or_default())))
+    let found = ctx
+        .objects()
+        .get(
+            "_Session",
+            &session_id,
+            &FindOptions {
+                limit: 1,
+                ..FindOptions::default()
+            },
+        )
+        .await?;
+    Ok(HttpResponse::ok(&with_token(
+        found,
+        request.session_token.as_deref().unwrap_or_default(),
+    )))
 }
 
 /// `PUT /users/:id`: a new password is hashed, and ends every other session of the user.
-async fn update<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: &str) -> Result<HttpResponse> {
+async fn update<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+    id: &str,
+) -> Result<HttpResponse> {
     let mut body = request.body.clone();
     validate_email(&body)?;
     let mut internal = Vec::new();
     let password = body.remove("password");
     if let Some(password) = &password {
-        let password = password.as_str().filter(|p| !p.is_empty()).ok_or_else(|| ParseError::new(Code::PasswordMissing, "password must be a non-empty string"))?;
-        internal.push((PASSWORD_COLUMN.to_string(), SqlValue::Text(hash_password(password, ctx.config.pbkdf2_iterations)?)));
+        let password = password.as_str().filter(|p| !p.is_empty()).ok_or_else(|| {
+            ParseError::new(Code::PasswordMissing, "password must be a non-empty string")
+        })?;
+        internal.push((
+            PASSWORD_COLUMN.to_string(),
+            SqlValue::Text(hash_password(password, ctx.config.pbkdf2_iterations)?),
+        ));
     }
-    if body.get("username").is_some_and(|u| u.as_str().is_none_or(str::is_empty)) {
-        return Err(ParseError::new(Code::UsernameMissing, "bad or missing username"));
+    if body
+        .get("username")
+        .is_some_and(|u| u.as_str().is_none_or(str::is_empty))
+    {
+        return Err(ParseError::new(
+            Code::UsernameMissing,
+            "bad or missing username",
+        ));
     }
-    let mut plan = ctx.objects().plan_update_with("_User", id, &body, internal)?;
+    let mut plan = ctx
+        .objects()
+        .plan_update_with("_User", id, &body, internal)?;
     if password.is_some() {
         plan.guard_row_exists();
         let keep = ctx.access.clone();
@@ -216,7 +378,8 @@ async fn update<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: 
             Access::Client(p) => p.session_id.clone(),
             Access::Master => None,
         };
-        plan.statements.push(session::revoke_all(id, current.as_deref()));
+        plan.statements
+            .push(session::revoke_all(id, current.as_deref()));
     }
     let results = run_account_plan(ctx, &plan).await?;
     let outcome = plan.outcome(&results)?;
@@ -225,7 +388,11 @@ async fn update<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: 
 }
 
 /// `DELETE /users/:id`: the account and every session of it, or nothing.
-async fn delete<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: &str) -> Result<HttpResponse> {
+async fn delete<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+    id: &str,
+) -> Result<HttpResponse> {
     let mut plan = ctx.objects().plan_delete("_User", id)?;
     plan.guard_row_exists();
     plan.statements.push(session::revoke_all(id, None));
@@ -233,5 +400,9 @@ async fn delete<S: Store>(ctx: &mut Context<'_, S>, request: &ParseRequest, id: 
 }
 
 fn mount_url<S: Store>(ctx: &Context<'_, S>, request: &ParseRequest) -> String {
-    format!("{}{}", request.origin, ctx.config.mount_path.trim_end_matches('/'))
+    format!(
+        "{}{}",
+        request.origin,
+        ctx.config.mount_path.trim_end_matches('/')
+    )
 }

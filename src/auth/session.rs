@@ -30,9 +30,20 @@ fn lookup(session_id: &str, user_id: &str, now_iso: &str) -> Statement {
 }
 
 /// The client a session token stands for; any bad, expired or revoked token is 209.
-pub async fn resolve(store: &impl Store, key: &TokenKey, token: &str, now_ms: i64) -> Result<Access> {
+pub async fn resolve(
+    store: &impl Store,
+    key: &TokenKey,
+    token: &str,
+    now_ms: i64,
+) -> Result<Access> {
     let claims = token::verify(key, token, now_ms)?;
-    let rows = store.query(&lookup(&claims.session_id, &claims.user_id, &iso_from_ms(now_ms))).await?;
+    let rows = store
+        .query(&lookup(
+            &claims.session_id,
+            &claims.user_id,
+            &iso_from_ms(now_ms),
+        ))
+        .await?;
     let row = rows.first().ok_or_else(invalid_token)?;
     Ok(Access::Client(principal_from(row, &claims.session_id)))
 }
@@ -64,7 +75,14 @@ pub struct NewSession {
     pub session_id: String,
 }
 
-pub fn create(key: &TokenKey, user_id: &str, action: &str, installation_id: Option<&str>, now_ms: i64, ttl_ms: i64) -> Result<NewSession> {
+pub fn create(
+    key: &TokenKey,
+    user_id: &str,
+    action: &str,
+    installation_id: Option<&str>,
+    now_ms: i64,
+    ttl_ms: i64,
+) -> Result<NewSession> {
     let session_id = new_object_id()?;
     let token = token::issue(key, user_id, &session_id, now_ms, ttl_ms)?;
     let now = iso_from_ms(now_ms);
@@ -84,19 +102,29 @@ pub fn create(key: &TokenKey, user_id: &str, action: &str, installation_id: Opti
             installation_id.map(SqlValue::from).unwrap_or(SqlValue::Null),
         ],
     );
-    Ok(NewSession { statement, token, session_id })
+    Ok(NewSession {
+        statement,
+        token,
+        session_id,
+    })
 }
 
 /// Ends a session at once: the next request with its token answers 209.
 pub fn revoke(session_id: &str) -> Statement {
-    Statement::new("DELETE FROM \"_Session\" WHERE \"objectId\" = ?", vec![SqlValue::from(session_id)])
+    Statement::new(
+        "DELETE FROM \"_Session\" WHERE \"objectId\" = ?",
+        vec![SqlValue::from(session_id)],
+    )
 }
 
 /// Ends every session of a user (account deleted, password changed), optionally keeping one.
 pub fn revoke_all(user_id: &str, except: Option<&str>) -> Statement {
     Statement::new(
         "DELETE FROM \"_Session\" WHERE \"user\" = ? AND \"objectId\" IS NOT ?",
-        vec![SqlValue::from(user_id), except.map(SqlValue::from).unwrap_or(SqlValue::Null)],
+        vec![
+            SqlValue::from(user_id),
+            except.map(SqlValue::from).unwrap_or(SqlValue::Null),
+        ],
     )
 }
 
@@ -115,7 +143,10 @@ mod tests {
             vec![],
         )))
         .unwrap();
-        (store, TokenKey::from_secret("0123456789abcdef0123456789abcdef").unwrap())
+        (
+            store,
+            TokenKey::from_secret("0123456789abcdef0123456789abcdef").unwrap(),
+        )
     }
 
     #[test]
@@ -134,7 +165,10 @@ mod tests {
         }
         let access = block_on(resolve(&store, &key, &session.token, NOW + 1000)).unwrap();
         assert_eq!(access.user_id(), Some("u1"));
-        assert_eq!(access.acl_keys(), vec!["*", "u1", "role:artisan", "role:moderator", "role:staff"]);
+        assert_eq!(
+            access.acl_keys(),
+            vec!["*", "u1", "role:artisan", "role:moderator", "role:staff"]
+        );
     }
 
     #[test]

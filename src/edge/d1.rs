@@ -32,9 +32,15 @@ impl Store for D1Store {
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {
-        let prepared = statements.iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
+        let prepared = statements
+            .iter()
+            .map(|s| self.prepare(s))
+            .collect::<Result<Vec<_>, _>>()?;
         let results = self.db.batch(prepared).await.map_err(error)?;
-        results.iter().map(|r| r.results::<Row>().map_err(error)).collect()
+        results
+            .iter()
+            .map(|r| r.results::<Row>().map_err(error))
+            .collect()
     }
 }
 
@@ -45,7 +51,11 @@ fn error(e: worker::Error) -> StoreError {
         // is not one, which traps the isolate.
         worker::Error::D1(d1) => {
             let js: &js_sys::Error = d1.as_ref();
-            let cause = js.cause().dyn_into::<js_sys::Error>().map(|c| String::from(c.message())).unwrap_or_default();
+            let cause = js
+                .cause()
+                .dyn_into::<js_sys::Error>()
+                .map(|c| String::from(c.message()))
+                .unwrap_or_default();
             format!("{} {cause}", String::from(js.message()))
         }
         other => other.to_string(),

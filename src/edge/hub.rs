@@ -12,8 +12,8 @@ use futures::future::LocalBoxFuture;
 use futures::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response, Result, State, WebSocket,
-    WebSocketIncomingMessage,
+    durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response,
+    Result, State, WebSocket, WebSocketIncomingMessage,
 };
 
 /// How long a hub remembers a checkout's idempotency key.
@@ -44,11 +44,18 @@ enum Wire {
 
 impl DurableObject for ArtisanHub {
     fn new(state: State, env: Env) -> Self {
-        ArtisanHub { state, env, turn: Mutex::new(()) }
+        ArtisanHub {
+            state,
+            env,
+            turn: Mutex::new(()),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let room = LiveRoom { state: &self.state, env: &self.env };
+        let room = LiveRoom {
+            state: &self.state,
+            env: &self.env,
+        };
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();
         }
@@ -60,7 +67,12 @@ impl DurableObject for ArtisanHub {
         }
         let call: HubCall = match req.json().await {
             Ok(call) => call,
-            Err(e) => return Response::from_json(&Wire::Err { code: 107, error: format!("bad hub call: {e}") }),
+            Err(e) => {
+                return Response::from_json(&Wire::Err {
+                    code: 107,
+                    error: format!("bad hub call: {e}"),
+                })
+            }
         };
         let _turn = self.turn.lock().await;
         let wire = match self.run(&call).await {
@@ -69,16 +81,34 @@ impl DurableObject for ArtisanHub {
                 let _ = room.publish(&served.changes).await;
                 Wire::Ok(served)
             }
-            Err(e) => Wire::Err { code: e.code as i32, error: e.message },
+            Err(e) => Wire::Err {
+                code: e.code as i32,
+                error: e.message,
+            },
         };
         Response::from_json(&wire)
     }
 
-    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
-        LiveRoom { state: &self.state, env: &self.env }.message(ws, message).await
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        LiveRoom {
+            state: &self.state,
+            env: &self.env,
+        }
+        .message(ws, message)
+        .await
     }
 
-    async fn websocket_close(&self, _ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+    async fn websocket_close(
+        &self,
+        _ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> Result<()> {
         Ok(())
     }
 
@@ -89,15 +119,21 @@ impl DurableObject for ArtisanHub {
     async fn alarm(&self) -> Result<Response> {
         let now = now_ms();
         let storage = self.state.storage();
-        let keys = storage.list_with_options(worker::ListOptions::new().prefix(KEY_PREFIX)).await?;
+        let keys = storage
+            .list_with_options(worker::ListOptions::new().prefix(KEY_PREFIX))
+            .await?;
         let mut expired = Vec::new();
         let mut next: Option<i64> = None;
         for entry in keys.entries() {
-            let Ok(pair) = entry.map(|e| js_sys::Array::from(&e)) else { continue };
+            let Ok(pair) = entry.map(|e| js_sys::Array::from(&e)) else {
+                continue;
+            };
             let key = pair.get(0).as_string().unwrap_or_default();
             let remembered: Option<Remembered> = serde_wasm_bindgen::from_value(pair.get(1)).ok();
             match remembered {
-                Some(r) if r.expires_at_ms > now => next = Some(next.map_or(r.expires_at_ms, |n| n.min(r.expires_at_ms))),
+                Some(r) if r.expires_at_ms > now => {
+                    next = Some(next.map_or(r.expires_at_ms, |n| n.min(r.expires_at_ms)))
+                }
                 _ => expired.push(key),
             }
         }
@@ -107,7 +143,11 @@ impl DurableObject for ArtisanHub {
         // The database's copy of the keys (the crash-safe one) ages out on the same schedule.
         if let Ok(db) = self.env.d1("DB") {
             let cutoff = crate::platform::iso_from_ms(now - KEY_TTL_MS);
-            let _ = db.prepare("DELETE FROM \"_Idempotency\" WHERE \"createdAt\" < ?").bind(&[cutoff.into()])?.run().await;
+            let _ = db
+                .prepare("DELETE FROM \"_Idempotency\" WHERE \"createdAt\" < ?")
+                .bind(&[cutoff.into()])?
+                .run()
+                .await;
         }
         if let Some(at) = next {
             storage.set_alarm(at).await?;
@@ -119,7 +159,10 @@ impl DurableObject for ArtisanHub {
 impl ArtisanHub {
     async fn run(&self, call: &HubCall) -> ParseResult<Served> {
         let key = match call {
-            HubCall::Checkout(c) => c.idempotency_key.as_ref().map(|k| format!("{KEY_PREFIX}{k}")),
+            HubCall::Checkout(c) => c
+                .idempotency_key
+                .as_ref()
+                .map(|k| format!("{KEY_PREFIX}{k}")),
             _ => None,
         };
         let storage = self.state.storage();
@@ -127,16 +170,30 @@ impl ArtisanHub {
             if let Ok(Some(remembered)) = storage.get::<Remembered>(key).await {
                 if remembered.expires_at_ms > now_ms() {
                     // A retry changes nothing, so live subscribers hear nothing new.
-                    return Ok(Served { changes: vec![], ..remembered.served });
+                    return Ok(Served {
+                        changes: vec![],
+                        ..remembered.served
+                    });
                 }
             }
         }
-        let db = self.env.d1("DB").map_err(|e| ParseError::internal(format!("D1 binding: {e}")))?;
+        let db = self
+            .env
+            .d1("DB")
+            .map_err(|e| ParseError::internal(format!("D1 binding: {e}")))?;
         let served = serve(&D1Store { db }, call).await?;
         if let Some(key) = &key {
             let expires_at_ms = now_ms() + KEY_TTL_MS;
             // Best effort: the database holds the key too, so a lost write here costs a query.
-            let _ = storage.put(key, Remembered { served: served.clone(), expires_at_ms }).await;
+            let _ = storage
+                .put(
+                    key,
+                    Remembered {
+                        served: served.clone(),
+                        expires_at_ms,
+                    },
+                )
+                .await;
             if matches!(storage.get_alarm().await, Ok(None)) {
                 let _ = storage.set_alarm(expires_at_ms).await;
             }
@@ -151,20 +208,36 @@ pub struct DurableHubs {
 }
 
 impl HubClient for DurableHubs {
-    fn call<'a>(&'a self, artisan: &'a str, call: HubCall) -> LocalBoxFuture<'a, ParseResult<Served>> {
+    fn call<'a>(
+        &'a self,
+        artisan: &'a str,
+        call: HubCall,
+    ) -> LocalBoxFuture<'a, ParseResult<Served>> {
         Box::pin(async move {
-            let unavailable = |e: worker::Error| ParseError::internal(format!("artisan hub unavailable: {e}"));
-            let stub = self.namespace.id_from_name(artisan).and_then(|id| id.get_stub()).map_err(unavailable)?;
-            let body = serde_json::to_string(&call).map_err(|e| ParseError::internal(e.to_string()))?;
+            let unavailable =
+                |e: worker::Error| ParseError::internal(format!("artisan hub unavailable: {e}"));
+            let stub = self
+                .namespace
+                .id_from_name(artisan)
+                .and_then(|id| id.get_stub())
+                .map_err(unavailable)?;
+            let body =
+                serde_json::to_string(&call).map_err(|e| ParseError::internal(e.to_string()))?;
             let mut init = RequestInit::new();
             init.with_method(Method::Post).with_body(Some(body.into()));
             // Stub requests need an absolute URL; the host is never resolved.
-            let request = Request::new_with_init("https://artisan-hub/call", &init).map_err(unavailable)?;
-            let mut response = stub.fetch_with_request(request).await.map_err(unavailable)?;
+            let request =
+                Request::new_with_init("https://artisan-hub/call", &init).map_err(unavailable)?;
+            let mut response = stub
+                .fetch_with_request(request)
+                .await
+                .map_err(unavailable)?;
             let wire: Wire = response.json().await.map_err(unavailable)?;
             match wire {
                 Wire::Ok(served) => Ok(served),
-                Wire::Err { code, error } => Err(ParseError::new(crate::error::Code::from_i32(code), error)),
+                Wire::Err { code, error } => {
+                    Err(ParseError::new(crate::error::Code::from_i32(code), error))
+                }
             }
         })
     }

@@ -12,7 +12,9 @@ use crate::live::delivery::Event;
 use crate::live::protocol::{self, SocketState};
 use crate::platform::{iso_from_ms, now_ms, random_alphanumeric};
 use serde_json::Value;
-use worker::{Env, ListOptions, Response, Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair};
+use worker::{
+    Env, ListOptions, Response, Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+};
 
 /// Events a hub keeps for resuming clients.
 pub const LOG_SIZE: u64 = 1000;
@@ -34,7 +36,9 @@ impl LiveRoom<'_> {
     }
 
     fn store(&self) -> Result<D1Store> {
-        Ok(D1Store { db: self.env.d1("DB")? })
+        Ok(D1Store {
+            db: self.env.d1("DB")?,
+        })
     }
 
     /// Accepts a WebSocket upgrade into this hub.
@@ -42,7 +46,8 @@ impl LiveRoom<'_> {
         let pair = WebSocketPair::new()?;
         let client_id = random_alphanumeric(16).unwrap_or_else(|_| now_ms().to_string());
         self.state.accept_web_socket(&pair.server);
-        pair.server.serialize_attachment(SocketState::new(client_id))?;
+        pair.server
+            .serialize_attachment(SocketState::new(client_id))?;
         Response::from_websocket(pair.client)
     }
 
@@ -65,39 +70,71 @@ impl LiveRoom<'_> {
             Ok(registry) => registry,
             Err(e) => return ws.send(&protocol::error(&e, true, None)),
         };
-        let ctx = LiveContext { store: &store, config: &config, registry: &registry, now_ms: now };
+        let ctx = LiveContext {
+            store: &store,
+            config: &config,
+            registry: &registry,
+            now_ms: now,
+        };
         let reply = on_message(&ctx, &mut state, &text).await;
         ws.serialize_attachment(&state)?;
         for frame in &reply.frames {
             ws.send(frame)?;
         }
         if let Some((request_id, last_seq)) = reply.resume {
-            self.resume(&ws, &state, &registry, request_id, last_seq).await?;
+            self.resume(&ws, &state, &registry, request_id, last_seq)
+                .await?;
         }
         Ok(())
     }
 
     /// Replays the logged events after `last_seq` to one subscription, or tells the client to
     /// refetch when they are no longer in the log.
-    async fn resume(&self, ws: &WebSocket, state: &SocketState, registry: &crate::engine::schema::Registry, request_id: i64, last_seq: u64) -> Result<()> {
+    async fn resume(
+        &self,
+        ws: &WebSocket,
+        state: &SocketState,
+        registry: &crate::engine::schema::Registry,
+        request_id: i64,
+        last_seq: u64,
+    ) -> Result<()> {
         let storage = self.state.storage();
         let current: u64 = storage.get(SEQ_KEY).await.ok().flatten().unwrap_or(0);
         if last_seq >= current {
             return Ok(());
         }
         if current - last_seq > LOG_SIZE {
-            let e = ParseError::new(Code::ObjectNotFound, format!("Events after {last_seq} are no longer kept: fetch the objects again."));
+            let e = ParseError::new(
+                Code::ObjectNotFound,
+                format!("Events after {last_seq} are no longer kept: fetch the objects again."),
+            );
             return ws.send(&protocol::error(&e, false, Some(request_id)));
         }
         let entries = storage
-            .list_with_options(ListOptions::new().start(&event_key(last_seq + 1)).prefix(EVENT_PREFIX))
+            .list_with_options(
+                ListOptions::new()
+                    .start(&event_key(last_seq + 1))
+                    .prefix(EVENT_PREFIX),
+            )
             .await?;
         for entry in entries.entries() {
-            let Ok(pair) = entry.map(|e| js_sys::Array::from(&e)) else { continue };
-            let seq = pair.get(0).as_string().and_then(|k| k.trim_start_matches(EVENT_PREFIX).parse::<u64>().ok()).unwrap_or(0);
-            let Ok(change) = serde_wasm_bindgen::from_value::<Change>(pair.get(1)) else { continue };
-            let Some(schema) = registry.get(&change.class) else { continue };
-            let Some(event) = Event::decode(&change, schema) else { continue };
+            let Ok(pair) = entry.map(|e| js_sys::Array::from(&e)) else {
+                continue;
+            };
+            let seq = pair
+                .get(0)
+                .as_string()
+                .and_then(|k| k.trim_start_matches(EVENT_PREFIX).parse::<u64>().ok())
+                .unwrap_or(0);
+            let Ok(change) = serde_wasm_bindgen::from_value::<Change>(pair.get(1)) else {
+                continue;
+            };
+            let Some(schema) = registry.get(&change.class) else {
+                continue;
+            };
+            let Some(event) = Event::decode(&change, schema) else {
+                continue;
+            };
             for frame in frames_for(state, schema, &event, seq, Some(request_id)) {
                 ws.send(&frame)?;
             }
@@ -119,7 +156,10 @@ impl LiveRoom<'_> {
         }
         storage.put(SEQ_KEY, seq).await?;
         if seq > LOG_SIZE {
-            let stale: Vec<String> = (first.saturating_sub(changes.len() as u64 + 1).max(1)..=seq - LOG_SIZE).map(event_key).collect();
+            let stale: Vec<String> = (first.saturating_sub(changes.len() as u64 + 1).max(1)
+                ..=seq - LOG_SIZE)
+                .map(event_key)
+                .collect();
             if !stale.is_empty() {
                 storage.delete_multiple(stale).await?;
             }
@@ -128,7 +168,10 @@ impl LiveRoom<'_> {
         if sockets.is_empty() {
             return Ok(());
         }
-        let mut states: Vec<Option<SocketState>> = sockets.iter().map(|ws| ws.deserialize_attachment().ok().flatten()).collect();
+        let mut states: Vec<Option<SocketState>> = sockets
+            .iter()
+            .map(|ws| ws.deserialize_attachment().ok().flatten())
+            .collect();
         let store = self.store()?;
         let registry = match super::schema_cache().get(&store, now_ms()).await {
             Ok(registry) => registry,
@@ -136,7 +179,9 @@ impl LiveRoom<'_> {
         };
         // Sessions ended since the sockets connected stop receiving at once: one query for all.
         let known: Vec<SocketState> = states.iter().flatten().cloned().collect();
-        let revoked = revoked_sessions(&store, &known, &iso_from_ms(now_ms())).await.unwrap_or_default();
+        let revoked = revoked_sessions(&store, &known, &iso_from_ms(now_ms()))
+            .await
+            .unwrap_or_default();
         for (ws, state) in sockets.iter().zip(states.iter_mut()) {
             let Some(state) = state else { continue };
             let mut changed = false;

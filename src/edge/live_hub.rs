@@ -4,7 +4,10 @@
 
 use super::live::LiveRoom;
 use crate::engine::change::Change;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket,
+    WebSocketIncomingMessage,
+};
 
 pub const GLOBAL: &str = "global";
 
@@ -20,7 +23,10 @@ impl DurableObject for LiveHub {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let room = LiveRoom { state: &self.state, env: &self.env };
+        let room = LiveRoom {
+            state: &self.state,
+            env: &self.env,
+        };
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();
         }
@@ -29,11 +35,26 @@ impl DurableObject for LiveHub {
         Response::ok("")
     }
 
-    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
-        LiveRoom { state: &self.state, env: &self.env }.message(ws, message).await
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        LiveRoom {
+            state: &self.state,
+            env: &self.env,
+        }
+        .message(ws, message)
+        .await
     }
 
-    async fn websocket_close(&self, _ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+    async fn websocket_close(
+        &self,
+        _ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> Result<()> {
         Ok(())
     }
 

@@ -11,8 +11,8 @@ use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::router;
 use crate::engine::change::Change;
-use crate::store::Counted;
 use crate::marketplace::hub::{HubClient, LocalHub};
+use crate::store::Counted;
 use d1::D1Store;
 use hub::DurableHubs;
 use worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response, Result};
@@ -27,7 +27,12 @@ pub(crate) fn schema_cache() -> &'static SchemaCache {
 }
 
 pub(crate) fn config(env: &Env) -> Config {
-    Config::from_vars(|name| env.var(name).map(|v| v.to_string()).ok().or_else(|| env.secret(name).map(|v| v.to_string()).ok()))
+    Config::from_vars(|name| {
+        env.var(name)
+            .map(|v| v.to_string())
+            .ok()
+            .or_else(|| env.secret(name).map(|v| v.to_string()).ok())
+    })
 }
 
 #[event(start)]
@@ -38,25 +43,42 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let config = config(&env);
-    if req.headers().get("upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+    if req
+        .headers()
+        .get("upgrade")?
+        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+    {
         return live_upgrade(req, &env, &config).await;
     }
+    let started = crate::platform::now_ms();
     let http = to_http(req).await?;
     let store = Counted::new(D1Store { db: env.d1("DB")? });
-    let durable = env.durable_object("ARTISAN_HUB").ok().map(|namespace| DurableHubs { namespace });
-    let local = LocalHub { store: &store.inner };
+    let durable = env
+        .durable_object("ARTISAN_HUB")
+        .ok()
+        .map(|namespace| DurableHubs { namespace });
+    let local = LocalHub {
+        store: &store.inner,
+    };
     let hubs: &dyn HubClient = match &durable {
         Some(durable) => durable,
         None => &local,
     };
     let outbox = Outbox::default();
-    let services = router::Services { store: &store, config: &config, cache: schema_cache(), hubs, outbox: &outbox };
+    let services = router::Services {
+        store: &store,
+        config: &config,
+        cache: schema_cache(),
+        hubs,
+        outbox: &outbox,
+    };
     let response = router::handle(&services, &http).await;
     let (changes, from_hubs) = outbox.take_split();
     if !changes.is_empty() {
         // After commit, never before; the response does not wait for subscribers.
         ctx.wait_until(publish(env, changes, from_hubs));
     }
+    log_request(&http, &response, crate::platform::now_ms() - started);
     let mut response = response;
     if config.bench_mode {
         // D1 round trips of this request (hub calls make their own, not counted here).
@@ -65,20 +87,38 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     to_worker(response)
 }
 
+/// One structured line per request. Never the body, tokens, keys or emails: only what routing
+/// and status say.
+fn log_request(http: &HttpRequest, response: &HttpResponse, latency_ms: i64) {
+    let line = serde_json::json!({
+        "method": http.method,
+        "path": http.path,
+        "status": response.status,
+        "latencyMs": latency_ms,
+        "requestId": response.header("x-request-id"),
+        "error": (response.status >= 400).then(|| response.body_json().get("code").cloned()).flatten(),
+    });
+    worker::console_log!("{line}");
+}
+
 /// Live connections: `<mount>/live/artisans/:id` joins that artisan's hub (its dashboard);
 /// anything else under the mount path, or `/`, joins the global live hub.
 async fn live_upgrade(req: Request, env: &Env, config: &Config) -> Result<Response> {
     let path = req.path();
     let mount = config.mount_path.trim_end_matches('/');
-    let artisan = path.strip_prefix(&format!("{mount}/live/artisans/")).map(|id| id.trim_end_matches('/').to_string());
+    let artisan = path
+        .strip_prefix(&format!("{mount}/live/artisans/"))
+        .map(|id| id.trim_end_matches('/').to_string());
     let stub = match artisan {
-        Some(id) if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => {
-            env.durable_object("ARTISAN_HUB")?.id_from_name(&id)?.get_stub()?
-        }
+        Some(id) if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => env
+            .durable_object("ARTISAN_HUB")?
+            .id_from_name(&id)?
+            .get_stub()?,
         Some(_) => return Response::error("unknown artisan", 404),
-        None if path == "/" || path == mount || path.starts_with(&format!("{mount}/")) => {
-            env.durable_object("LIVE_HUB")?.id_from_name(live_hub::GLOBAL)?.get_stub()?
-        }
+        None if path == "/" || path == mount || path.starts_with(&format!("{mount}/")) => env
+            .durable_object("LIVE_HUB")?
+            .id_from_name(live_hub::GLOBAL)?
+            .get_stub()?,
         None => return Response::error("not found", 404),
     };
     stub.fetch_with_request(req).await
@@ -89,19 +129,39 @@ async fn live_upgrade(req: Request, env: &Env, config: &Config) -> Result<Respon
 async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
     let post = |changes: Vec<&Change>| -> Result<Request> {
         let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(serde_json::to_string(&changes).unwrap_or_default().into()));
+        init.with_method(Method::Post).with_body(Some(
+            serde_json::to_string(&changes).unwrap_or_default().into(),
+        ));
         Request::new_with_init("https://live/publish", &init)
     };
-    if let Ok(stub) = env.durable_object("LIVE_HUB").and_then(|ns| ns.id_from_name(live_hub::GLOBAL)?.get_stub()) {
+    if let Ok(stub) = env
+        .durable_object("LIVE_HUB")
+        .and_then(|ns| ns.id_from_name(live_hub::GLOBAL)?.get_stub())
+    {
         if let Ok(request) = post(changes.iter().collect()) {
             let _ = stub.fetch_with_request(request).await;
         }
     }
-    let mut artisans: Vec<&str> = changes.iter().zip(&from_hubs).filter(|(_, h)| !**h).filter_map(|(c, _)| c.artisan()).collect();
+    let mut artisans: Vec<&str> = changes
+        .iter()
+        .zip(&from_hubs)
+        .filter(|(_, h)| !**h)
+        .filter_map(|(c, _)| c.artisan())
+        .collect();
     artisans.dedup();
     for artisan in artisans {
-        let theirs: Vec<&Change> = changes.iter().zip(&from_hubs).filter(|(c, h)| !**h && c.artisan() == Some(artisan)).map(|(c, _)| c).collect();
-        let Ok(stub) = env.durable_object("ARTISAN_HUB").and_then(|ns| ns.id_from_name(artisan)?.get_stub()) else { continue };
+        let theirs: Vec<&Change> = changes
+            .iter()
+            .zip(&from_hubs)
+            .filter(|(c, h)| !**h && c.artisan() == Some(artisan))
+            .map(|(c, _)| c)
+            .collect();
+        let Ok(stub) = env
+            .durable_object("ARTISAN_HUB")
+            .and_then(|ns| ns.id_from_name(artisan)?.get_stub())
+        else {
+            continue;
+        };
         if let Ok(request) = post(theirs) {
             let _ = stub.fetch_with_request(request).await;
         }
@@ -110,7 +170,11 @@ async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
 
 async fn to_http(mut req: Request) -> Result<HttpRequest> {
     let url = req.url()?;
-    let headers = req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+    let headers = req
+        .headers()
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
     let body = match req.method() {
         worker::Method::Get | worker::Method::Head | worker::Method::Options => Vec::new(),
         _ => req.bytes().await.unwrap_or_default(),
@@ -130,5 +194,7 @@ fn to_worker(response: HttpResponse) -> Result<Response> {
     for (name, value) in &response.headers {
         headers.append(name, value)?;
     }
-    Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
+    Ok(Response::from_bytes(response.body)?
+        .with_status(response.status)
+        .with_headers(headers))
 }

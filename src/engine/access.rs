@@ -93,12 +93,22 @@ impl Acl {
                 let list = match perm.as_str() {
                     "read" => &mut acl.read,
                     "write" => &mut acl.write,
-                    _ => return Err(ParseError::new(Code::InvalidJson, format!("invalid permission type: {perm}"))),
+                    _ => {
+                        return Err(ParseError::new(
+                            Code::InvalidJson,
+                            format!("invalid permission type: {perm}"),
+                        ))
+                    }
                 };
                 match granted {
                     Value::Bool(true) => list.push(key.clone()),
                     Value::Bool(false) => {}
-                    _ => return Err(ParseError::new(Code::InvalidJson, "ACL values must be booleans")),
+                    _ => {
+                        return Err(ParseError::new(
+                            Code::InvalidJson,
+                            "ACL values must be booleans",
+                        ))
+                    }
                 }
             }
         }
@@ -130,19 +140,29 @@ impl Acl {
         };
         match (parse(rperm), parse(wperm)) {
             (None, None) => None,
-            (r, w) => Some(Acl { read: r.unwrap_or_default(), write: w.unwrap_or_default() }),
+            (r, w) => Some(Acl {
+                read: r.unwrap_or_default(),
+                write: w.unwrap_or_default(),
+            }),
         }
     }
 }
 
 fn validate_acl_key(key: &str) -> Result<()> {
     let ok = key == "*"
-        || key.strip_prefix("role:").is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || "_- ".contains(c)))
+        || key.strip_prefix("role:").is_some_and(|r| {
+            !r.is_empty()
+                && r.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_- ".contains(c))
+        })
         || (!key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_alphanumeric()));
     if ok {
         Ok(())
     } else {
-        Err(ParseError::new(Code::InvalidJson, format!("invalid ACL key: {key}")))
+        Err(ParseError::new(
+            Code::InvalidJson,
+            format!("invalid ACL key: {key}"),
+        ))
     }
 }
 

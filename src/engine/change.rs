@@ -26,12 +26,23 @@ pub struct Change {
 
 impl Change {
     pub fn new(class: &str, kind: ChangeKind, row: &Row, before: Option<&Row>) -> Self {
-        Change { class: class.to_string(), kind, row: public_columns(row), before: before.map(public_columns) }
+        Change {
+            class: class.to_string(),
+            kind,
+            row: public_columns(row),
+            before: before.map(public_columns),
+        }
     }
 
     /// The object and its original as Parse JSON (with ACL), per `schema`.
-    pub fn decode(&self, schema: &ClassSchema) -> Option<(Map<String, Value>, Option<Map<String, Value>>)> {
-        Some((decode_row(schema, &self.row)?, self.before.as_ref().and_then(|b| decode_row(schema, b))))
+    pub fn decode(
+        &self,
+        schema: &ClassSchema,
+    ) -> Option<(Map<String, Value>, Option<Map<String, Value>>)> {
+        Some((
+            decode_row(schema, &self.row)?,
+            self.before.as_ref().and_then(|b| decode_row(schema, b)),
+        ))
     }
 
     /// The artisan whose hub also hears of this change, when the object belongs to one.
@@ -56,7 +67,8 @@ fn public_columns(row: &Row) -> Row {
 
 /// Decodes a full stored row of `schema`'s table.
 pub fn decode_row(schema: &ClassSchema, row: &Row) -> Option<Map<String, Value>> {
-    let mut columns: Vec<(&str, Option<&FieldType>)> = vec![("objectId", None), ("createdAt", None), ("updatedAt", None)];
+    let mut columns: Vec<(&str, Option<&FieldType>)> =
+        vec![("objectId", None), ("createdAt", None), ("updatedAt", None)];
     columns.extend(schema.column_fields().map(|(f, t)| (f.as_str(), Some(t))));
     decode_object(row, &columns)
 }
@@ -102,23 +114,40 @@ impl Tracked {
         self.roles.push(Role::Before(class.to_string()));
     }
 
-    pub fn push_after(&mut self, class: &str, kind: ChangeKind, statement: crate::store::Statement) {
+    pub fn push_after(
+        &mut self,
+        class: &str,
+        kind: ChangeKind,
+        statement: crate::store::Statement,
+    ) {
         self.statements.push(statement);
         self.roles.push(Role::After(class.to_string(), kind));
     }
 
     /// The changes, in statement order, from the committed batch's results.
     pub fn changes(&self, results: &[Vec<Row>]) -> Vec<Change> {
-        let id = |row: &Row| row.get("objectId").and_then(Value::as_str).map(String::from);
+        let id = |row: &Row| {
+            row.get("objectId")
+                .and_then(Value::as_str)
+                .map(String::from)
+        };
         let mut before: Vec<(&str, String, &Row)> = Vec::new();
         let mut changes = Vec::new();
         for (role, rows) in self.roles.iter().zip(results) {
             match role {
                 Role::Plain => {}
-                Role::Before(class) => before.extend(rows.iter().filter_map(|r| Some((class.as_str(), id(r)?, r)))),
+                Role::Before(class) => before.extend(
+                    rows.iter()
+                        .filter_map(|r| Some((class.as_str(), id(r)?, r))),
+                ),
                 Role::After(class, kind) => {
                     for row in rows {
-                        let original = id(row).and_then(|i| before.iter().find(|(c, b, _)| c == class && *b == i).map(|(_, _, r)| *r));
+                        let original = id(row).and_then(|i| {
+                            before
+                                .iter()
+                                .find(|(c, b, _)| c == class && *b == i)
+                                .map(|(_, _, r)| *r)
+                        });
                         changes.push(Change::new(class, *kind, row, original));
                     }
                 }

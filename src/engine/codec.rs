@@ -20,7 +20,10 @@ pub fn infer_type(value: &Value) -> Option<FieldType> {
         Value::Bool(_) => FieldType::Boolean,
         Value::Array(_) => FieldType::Array,
         Value::Null => return None,
-        Value::Object(o) => match (o.get("__type").and_then(Value::as_str), o.get("__op").and_then(Value::as_str)) {
+        Value::Object(o) => match (
+            o.get("__type").and_then(Value::as_str),
+            o.get("__op").and_then(Value::as_str),
+        ) {
             (Some("Date"), _) => FieldType::Date,
             (Some("Pointer"), _) => FieldType::Pointer(o.get("className")?.as_str()?.to_string()),
             (Some("GeoPoint"), _) => FieldType::GeoPoint,
@@ -57,7 +60,9 @@ pub fn encode(field: &str, ty: &FieldType, value: &Value) -> Result<SqlValue> {
         FieldType::Number => number(value).ok_or_else(mismatch)?,
         FieldType::Boolean => SqlValue::from(value.as_bool().ok_or_else(mismatch)?),
         FieldType::Date => SqlValue::Text(date_iso(value).ok_or_else(mismatch)?),
-        FieldType::Pointer(target) => SqlValue::Text(pointer_id(value, target).ok_or_else(mismatch)?),
+        FieldType::Pointer(target) => {
+            SqlValue::Text(pointer_id(value, target).ok_or_else(mismatch)?)
+        }
         FieldType::Object if value.is_object() && value.get("__type").is_none() => json_text(value),
         FieldType::Array if value.is_array() => json_text(value),
         FieldType::GeoPoint | FieldType::File | FieldType::Bytes | FieldType::Polygon
@@ -74,7 +79,9 @@ pub fn decode(ty: &FieldType, stored: &Value) -> Value {
     match (ty, stored) {
         (_, Value::Null) => Value::Null,
         (FieldType::Number, v) => normalize_number(v),
-        (FieldType::Boolean, v) => Value::Bool(v.as_f64().is_some_and(|n| n != 0.0) || v.as_bool() == Some(true)),
+        (FieldType::Boolean, v) => {
+            Value::Bool(v.as_f64().is_some_and(|n| n != 0.0) || v.as_bool() == Some(true))
+        }
         (FieldType::Date, Value::String(iso)) => json!({"__type": "Date", "iso": iso}),
         (FieldType::Pointer(target), Value::String(id)) => pointer(target, id),
         (FieldType::String, v) => v.clone(),
@@ -120,9 +127,13 @@ pub fn date_iso(value: &Value) -> Option<String> {
 /// The objectId of a pointer to `target`; a pointer to another class is a type error.
 pub fn pointer_id(value: &Value, target: &str) -> Option<String> {
     let o = value.as_object()?;
-    let is_pointer = matches!(o.get("__type").and_then(Value::as_str), Some("Pointer") | Some("Object"));
+    let is_pointer = matches!(
+        o.get("__type").and_then(Value::as_str),
+        Some("Pointer") | Some("Object")
+    );
     let id = o.get("objectId")?.as_str()?;
-    (is_pointer && o.get("className")?.as_str()? == target && !id.is_empty()).then(|| id.to_string())
+    (is_pointer && o.get("className")?.as_str()? == target && !id.is_empty())
+        .then(|| id.to_string())
 }
 
 fn json_text(value: &Value) -> SqlValue {
@@ -151,11 +162,20 @@ mod tests {
             (FieldType::Number, json!(3)),
             (FieldType::Number, json!(2.5)),
             (FieldType::Boolean, json!(true)),
-            (FieldType::Date, json!({"__type":"Date","iso":"2024-05-01T08:00:00.000Z"})),
-            (FieldType::Pointer("Artisan".into()), json!({"__type":"Pointer","className":"Artisan","objectId":"abc"})),
+            (
+                FieldType::Date,
+                json!({"__type":"Date","iso":"2024-05-01T08:00:00.000Z"}),
+            ),
+            (
+                FieldType::Pointer("Artisan".into()),
+                json!({"__type":"Pointer","className":"Artisan","objectId":"abc"}),
+            ),
             (FieldType::Object, json!({"a": [1, {"b": null}]})),
             (FieldType::Array, json!(["x", 1, {"y": true}])),
-            (FieldType::GeoPoint, json!({"__type":"GeoPoint","latitude":1.5,"longitude":2})),
+            (
+                FieldType::GeoPoint,
+                json!({"__type":"GeoPoint","latitude":1.5,"longitude":2}),
+            ),
         ];
         for (ty, value) in cases {
             let stored = match encode("f", &ty, &value).unwrap() {
@@ -172,14 +192,29 @@ mod tests {
     fn a_value_of_the_wrong_type_is_error_111() {
         let err = encode("price", &FieldType::Number, &json!("12")).unwrap_err();
         assert_eq!(err.code, crate::error::Code::IncorrectType);
-        assert!(encode("when", &FieldType::Date, &json!({"__type":"Date","iso":"soon"})).is_err());
-        assert!(encode("owner", &FieldType::Pointer("Artisan".into()), &pointer("_User", "u1")).is_err());
+        assert!(encode(
+            "when",
+            &FieldType::Date,
+            &json!({"__type":"Date","iso":"soon"})
+        )
+        .is_err());
+        assert!(encode(
+            "owner",
+            &FieldType::Pointer("Artisan".into()),
+            &pointer("_User", "u1")
+        )
+        .is_err());
         assert!(encode("meta", &FieldType::Object, &json!([1])).is_err());
     }
 
     #[test]
     fn dates_are_stored_in_one_canonical_form() {
-        let v = encode("d", &FieldType::Date, &json!({"__type":"Date","iso":"2024-05-01T10:00:00+02:00"})).unwrap();
+        let v = encode(
+            "d",
+            &FieldType::Date,
+            &json!({"__type":"Date","iso":"2024-05-01T10:00:00+02:00"}),
+        )
+        .unwrap();
         assert_eq!(v, SqlValue::Text("2024-05-01T08:00:00.000Z".into()));
     }
 
@@ -191,8 +226,14 @@ mod tests {
 
     #[test]
     fn types_are_inferred_from_values_and_ops() {
-        assert_eq!(infer_type(&json!({"__op":"Increment","amount":1})), Some(FieldType::Number));
-        assert_eq!(infer_type(&pointer("Artisan", "a")), Some(FieldType::Pointer("Artisan".into())));
+        assert_eq!(
+            infer_type(&json!({"__op":"Increment","amount":1})),
+            Some(FieldType::Number)
+        );
+        assert_eq!(
+            infer_type(&pointer("Artisan", "a")),
+            Some(FieldType::Pointer("Artisan".into()))
+        );
         assert_eq!(infer_type(&json!({"k": 1})), Some(FieldType::Object));
         assert_eq!(infer_type(&Value::Null), None);
     }

@@ -9,12 +9,26 @@ const BASE_COLUMNS_SQL: &str = "\"objectId\" TEXT PRIMARY KEY, \"createdAt\" TEX
 
 pub fn create_class(schema: &ClassSchema) -> Vec<Statement> {
     let mut columns = vec![BASE_COLUMNS_SQL.to_string()];
-    columns.extend(schema.column_fields().map(|(name, ty)| format!("{} {}", ident(name), ty.sql_type())));
+    columns.extend(
+        schema
+            .column_fields()
+            .map(|(name, ty)| format!("{} {}", ident(name), ty.sql_type())),
+    );
     let mut statements = vec![
-        Statement::new(format!("CREATE TABLE {} ({})", ident(&schema.name), columns.join(", ")), vec![]),
+        Statement::new(
+            format!(
+                "CREATE TABLE {} ({})",
+                ident(&schema.name),
+                columns.join(", ")
+            ),
+            vec![],
+        ),
         Statement::new(
             "INSERT INTO \"_SCHEMA\" (\"className\", \"schema\") VALUES (?, ?)",
-            vec![SqlValue::from(schema.name.as_str()), SqlValue::Text(schema.to_document().to_string())],
+            vec![
+                SqlValue::from(schema.name.as_str()),
+                SqlValue::Text(schema.to_document().to_string()),
+            ],
         ),
     ];
     for (name, ty) in &schema.fields {
@@ -47,7 +61,12 @@ pub fn add_field(class: &str, field: &str, ty: &FieldType) -> Vec<Statement> {
     let storage = match ty {
         FieldType::Relation(_) => create_relation(class, field),
         _ => vec![Statement::new(
-            format!("ALTER TABLE {} ADD COLUMN {} {}", ident(class), ident(field), ty.sql_type()),
+            format!(
+                "ALTER TABLE {} ADD COLUMN {} {}",
+                ident(class),
+                ident(field),
+                ty.sql_type()
+            ),
             vec![],
         )],
     };
@@ -69,7 +88,10 @@ pub fn add_field(class: &str, field: &str, ty: &FieldType) -> Vec<Statement> {
 
 pub fn drop_field(class: &str, field: &str, ty: &FieldType) -> Vec<Statement> {
     let storage = match ty {
-        FieldType::Relation(_) => format!("DROP TABLE IF EXISTS {}", ident(&relation_table(class, field))),
+        FieldType::Relation(_) => format!(
+            "DROP TABLE IF EXISTS {}",
+            ident(&relation_table(class, field))
+        ),
         _ => format!("ALTER TABLE {} DROP COLUMN {}", ident(class), ident(field)),
     };
     vec![
@@ -81,7 +103,10 @@ pub fn drop_field(class: &str, field: &str, ty: &FieldType) -> Vec<Statement> {
     ]
 }
 
-pub fn set_class_level_permissions(class: &str, clp: &serde_json::Map<String, serde_json::Value>) -> Statement {
+pub fn set_class_level_permissions(
+    class: &str,
+    clp: &serde_json::Map<String, serde_json::Value>,
+) -> Statement {
     Statement::new(
         "UPDATE \"_SCHEMA\" SET \"schema\" = json_set(\"schema\", '$.classLevelPermissions', json(?)) WHERE \"className\" = ?",
         vec![SqlValue::Text(serde_json::Value::Object(clp.clone()).to_string()), SqlValue::from(class)],
@@ -89,13 +114,25 @@ pub fn set_class_level_permissions(class: &str, clp: &serde_json::Map<String, se
 }
 
 pub fn drop_class(schema: &ClassSchema) -> Vec<Statement> {
-    let mut statements = vec![Statement::new(format!("DROP TABLE {}", ident(&schema.name)), vec![])];
+    let mut statements = vec![Statement::new(
+        format!("DROP TABLE {}", ident(&schema.name)),
+        vec![],
+    )];
     for (name, ty) in &schema.fields {
         if matches!(ty, FieldType::Relation(_)) {
-            statements.push(Statement::new(format!("DROP TABLE IF EXISTS {}", ident(&relation_table(&schema.name, name))), vec![]));
+            statements.push(Statement::new(
+                format!(
+                    "DROP TABLE IF EXISTS {}",
+                    ident(&relation_table(&schema.name, name))
+                ),
+                vec![],
+            ));
         }
     }
-    statements.push(Statement::new("DELETE FROM \"_SCHEMA\" WHERE \"className\" = ?", vec![SqlValue::from(schema.name.as_str())]));
+    statements.push(Statement::new(
+        "DELETE FROM \"_SCHEMA\" WHERE \"className\" = ?",
+        vec![SqlValue::from(schema.name.as_str())],
+    ));
     statements
 }
 
@@ -104,5 +141,8 @@ pub fn purge(class: &str) -> Statement {
 }
 
 pub fn count(class: &str) -> Statement {
-    Statement::new(format!("SELECT COUNT(*) AS count FROM {}", ident(class)), vec![])
+    Statement::new(
+        format!("SELECT COUNT(*) AS count FROM {}", ident(class)),
+        vec![],
+    )
 }

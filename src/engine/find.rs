@@ -20,8 +20,19 @@ pub const MAX_INCLUDE_DEPTH: usize = 3;
 /// Parameters a query may carry; anything else is a client mistake (102), as in Parse Server.
 /// The read-preference and hint parameters are accepted and have no effect on SQLite.
 const QUERY_PARAMETERS: [&str; 13] = [
-    "where", "order", "limit", "skip", "keys", "excludeKeys", "include", "count", "readPreference",
-    "includeReadPreference", "subqueryReadPreference", "hint", "explain",
+    "where",
+    "order",
+    "limit",
+    "skip",
+    "keys",
+    "excludeKeys",
+    "include",
+    "count",
+    "readPreference",
+    "includeReadPreference",
+    "subqueryReadPreference",
+    "hint",
+    "explain",
 ];
 
 /// The query parameters, decoded from either a query string (all strings) or an SDK body (typed).
@@ -39,20 +50,28 @@ pub struct FindOptions {
 
 impl FindOptions {
     pub fn from_params(params: &Map<String, Value>) -> Result<Self> {
-        if let Some(unknown) = params.keys().find(|k| !QUERY_PARAMETERS.contains(&k.as_str())) {
-            return Err(ParseError::invalid_query(format!("Invalid parameter for query: {unknown}")));
+        if let Some(unknown) = params
+            .keys()
+            .find(|k| !QUERY_PARAMETERS.contains(&k.as_str()))
+        {
+            return Err(ParseError::invalid_query(format!(
+                "Invalid parameter for query: {unknown}"
+            )));
         }
         let where_ = match params.get("where") {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(Value::String(text)) if text.trim().is_empty() => Value::Object(Map::new()),
-            Some(Value::String(text)) => serde_json::from_str(text)
-                .map_err(|_| ParseError::new(crate::error::Code::InvalidJson, "where is not valid JSON"))?,
+            Some(Value::String(text)) => serde_json::from_str(text).map_err(|_| {
+                ParseError::new(crate::error::Code::InvalidJson, "where is not valid JSON")
+            })?,
             Some(other) => other.clone(),
         };
         if !where_.is_object() {
             return Err(ParseError::invalid_query("where must be a JSON object"));
         }
-        let limit = integer(params.get("limit"), "limit")?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+        let limit = integer(params.get("limit"), "limit")?
+            .unwrap_or(DEFAULT_LIMIT)
+            .min(MAX_LIMIT);
         let skip = integer(params.get("skip"), "skip")?.unwrap_or(0);
         let count = match params.get("count") {
             None | Some(Value::Null) => false,
@@ -73,7 +92,10 @@ impl FindOptions {
             order,
             limit,
             skip,
-            keys: params.get("keys").map(|k| list(Some(k), "keys")).transpose()?,
+            keys: params
+                .get("keys")
+                .map(|k| list(Some(k), "keys"))
+                .transpose()?,
             exclude_keys: list(params.get("excludeKeys"), "excludeKeys")?,
             include: list(params.get("include"), "include")?,
             count,
@@ -90,7 +112,9 @@ fn integer(value: Option<&Value>, name: &str) -> Result<Option<i64>> {
     };
     match n {
         Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= i64::MAX as f64 => Ok(Some(n as i64)),
-        _ => Err(ParseError::invalid_query(format!("{name} must be a non-negative integer"))),
+        _ => Err(ParseError::invalid_query(format!(
+            "{name} must be a non-negative integer"
+        ))),
     }
 }
 
@@ -104,7 +128,11 @@ fn list(value: Option<&Value>, name: &str) -> Result<Vec<String>> {
             .map(|v| v.as_str().map(|s| s.trim().to_string()))
             .collect::<Option<_>>()
             .ok_or_else(|| ParseError::invalid_query(format!("{name} must be a list of names")))?,
-        Some(_) => return Err(ParseError::invalid_query(format!("{name} must be a comma-separated string"))),
+        Some(_) => {
+            return Err(ParseError::invalid_query(format!(
+                "{name} must be a comma-separated string"
+            )))
+        }
     };
     Ok(items.into_iter().filter(|s| !s.is_empty()).collect())
 }
@@ -159,7 +187,12 @@ impl FindPlan {
         let clp = permission.predicate(schema, "t", access, &mut compiler.params);
         let predicate = format!("{where_predicate} AND {acl} AND {clp}");
 
-        let mut nodes = vec![Node { class: schema.name.clone(), alias: "t".into(), relations: vec![], parent: None }];
+        let mut nodes = vec![Node {
+            class: schema.name.clone(),
+            alias: "t".into(),
+            relations: vec![],
+            parent: None,
+        }];
         let mut join_params = Vec::new();
         let mut joins = String::new();
         for path in include_paths(&options.include, options.keys.as_deref())? {
@@ -171,29 +204,42 @@ impl FindPlan {
                 None => (0, path.clone()),
             };
             let parent_schema = registry.get(&nodes[parent].class);
-            let Some(FieldType::Pointer(target)) = parent_schema.and_then(|s| s.field_type(&field)) else {
+            let Some(FieldType::Pointer(target)) = parent_schema.and_then(|s| s.field_type(&field))
+            else {
                 continue; // Parse ignores includes of fields that are not pointers.
             };
-            let Some(target_schema) = registry.get(&target) else { continue };
+            let Some(target_schema) = registry.get(&target) else {
+                continue;
+            };
             // An included object is a read of its class: its CLP and ACL apply, in the join.
-            let Ok(target_permission) = clp::check(target_schema, access, Operation::Get) else { continue };
+            let Ok(target_permission) = clp::check(target_schema, access, Operation::Get) else {
+                continue;
+            };
             let alias = format!("j{}", nodes.len());
             let acl = access.read_predicate(&alias, &mut join_params);
-            let restriction = target_permission.predicate(target_schema, &alias, access, &mut join_params);
+            let restriction =
+                target_permission.predicate(target_schema, &alias, access, &mut join_params);
             joins.push_str(&format!(
                 " LEFT JOIN {} AS {alias} ON {alias}.\"objectId\" = {}.{} AND {acl} AND {restriction}",
                 ident(&target),
                 nodes[parent].alias,
                 ident(&field)
             ));
-            nodes.push(Node { class: target, alias, relations: vec![], parent: Some((parent, field)) });
+            nodes.push(Node {
+                class: target,
+                alias,
+                relations: vec![],
+                parent: Some((parent, field)),
+            });
         }
 
         let mut columns = Vec::new();
         let mut select_params = Vec::new();
         let mut select = Vec::new();
         for index in 0..nodes.len() {
-            let Some(node_schema) = registry.get(&nodes[index].class) else { continue };
+            let Some(node_schema) = registry.get(&nodes[index].class) else {
+                continue;
+            };
             let path = node_path(&nodes, index);
             nodes[index].relations = node_schema
                 .fields
@@ -208,7 +254,11 @@ impl FindPlan {
             let protected = clp::protected_fields(node_schema, access);
             for base in BASE_COLUMNS {
                 select.push(format!("{}.{}", node.alias, ident(base)));
-                columns.push(Selected { node: index, field: base.into(), ty: None });
+                columns.push(Selected {
+                    node: index,
+                    field: base.into(),
+                    ty: None,
+                });
             }
             for (field, ty) in node_schema.column_fields() {
                 if !wanted(field, &path, options) {
@@ -217,13 +267,22 @@ impl FindPlan {
                 let column = format!("{}.{}", node.alias, ident(field));
                 if protected.contains(field) {
                     // A user always sees its own protected fields (its email), nobody else does.
-                    let Some(user) = access.user_id().filter(|_| node.class == "_User") else { continue };
+                    let Some(user) = access.user_id().filter(|_| node.class == "_User") else {
+                        continue;
+                    };
                     select_params.push(SqlValue::Text(user.to_string()));
-                    select.push(format!("CASE WHEN {}.\"objectId\" = ? THEN {column} END", node.alias));
+                    select.push(format!(
+                        "CASE WHEN {}.\"objectId\" = ? THEN {column} END",
+                        node.alias
+                    ));
                 } else {
                     select.push(column);
                 }
-                columns.push(Selected { node: index, field: field.clone(), ty: Some(ty.clone()) });
+                columns.push(Selected {
+                    node: index,
+                    field: field.clone(),
+                    ty: Some(ty.clone()),
+                });
             }
         }
         let select_list = select
@@ -233,7 +292,10 @@ impl FindPlan {
             .collect::<Vec<_>>()
             .join(", ");
         join_params.splice(0..0, select_params);
-        let select_from = format!("SELECT {select_list} FROM {} AS t{joins}", ident(&schema.name));
+        let select_from = format!(
+            "SELECT {select_list} FROM {} AS t{joins}",
+            ident(&schema.name)
+        );
 
         let mut order = Vec::new();
         for (field, descending) in &options.order {
@@ -246,7 +308,11 @@ impl FindPlan {
                     continue;
                 }
             }
-            order.push(format!("t.{}{}", ident(field), if *descending { " DESC" } else { "" }));
+            order.push(format!(
+                "t.{}{}",
+                ident(field),
+                if *descending { " DESC" } else { "" }
+            ));
         }
         // Insertion order breaks ties, so paging through equal keys is stable.
         order.push("t.rowid".into());
@@ -284,7 +350,11 @@ impl FindPlan {
         }
         if self.count {
             out.push(Statement::new(
-                format!("SELECT COUNT(*) AS count FROM {} AS t WHERE {}", ident(&self.nodes[0].class), self.predicate),
+                format!(
+                    "SELECT COUNT(*) AS count FROM {} AS t WHERE {}",
+                    ident(&self.nodes[0].class),
+                    self.predicate
+                ),
                 self.where_params.clone(),
             ));
         }
@@ -294,12 +364,20 @@ impl FindPlan {
     /// The Parse response `{results, count?}` from the statements' rows.
     pub fn respond(&self, mut results: Vec<Vec<Row>>) -> Value {
         let count = if self.count { results.pop() } else { None };
-        let rows = if self.limit > 0 { results.pop().unwrap_or_default() } else { vec![] };
+        let rows = if self.limit > 0 {
+            results.pop().unwrap_or_default()
+        } else {
+            vec![]
+        };
         let objects: Vec<Value> = rows.iter().filter_map(|row| self.decode(row)).collect();
         let mut out = Map::new();
         out.insert("results".into(), Value::Array(objects));
         if let Some(rows) = count {
-            let n = rows.first().and_then(|r| r.get("count")).and_then(Value::as_f64).unwrap_or(0.0);
+            let n = rows
+                .first()
+                .and_then(|r| r.get("count"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
             out.insert("count".into(), Value::from(n as i64));
         }
         Value::Object(out)
@@ -321,7 +399,10 @@ impl FindPlan {
                 .collect();
             objects[index] = decode_object(&stored[index], &types).map(|mut object| {
                 for (field, target) in &node.relations {
-                    object.insert(field.clone(), serde_json::json!({"__type": "Relation", "className": target}));
+                    object.insert(
+                        field.clone(),
+                        serde_json::json!({"__type": "Relation", "className": target}),
+                    );
                 }
                 if index > 0 {
                     object.insert("__type".into(), Value::from("Object"));
@@ -332,7 +413,9 @@ impl FindPlan {
         }
         // Children have higher indexes than their parents: fold included objects in bottom-up.
         for index in (1..self.nodes.len()).rev() {
-            let Some((parent, field)) = &self.nodes[index].parent else { continue };
+            let Some((parent, field)) = &self.nodes[index].parent else {
+                continue;
+            };
             let child = objects[index].take();
             if let Some(parent_object) = objects[*parent].as_mut() {
                 // A pointer whose target is gone or unreadable is dropped, as Parse Server does.
@@ -347,7 +430,10 @@ impl FindPlan {
 }
 
 /// Builds a Parse object from its stored columns; `None` when the row is absent (a LEFT JOIN miss).
-pub fn decode_object(stored: &Map<String, Value>, columns: &[(&str, Option<&FieldType>)]) -> Option<Map<String, Value>> {
+pub fn decode_object(
+    stored: &Map<String, Value>,
+    columns: &[(&str, Option<&FieldType>)],
+) -> Option<Map<String, Value>> {
     let object_id = stored.get("objectId")?.as_str()?;
     let mut object = Map::new();
     object.insert("objectId".into(), Value::from(object_id));
@@ -364,7 +450,10 @@ pub fn decode_object(stored: &Map<String, Value>, columns: &[(&str, Option<&Fiel
         }
     }
     let empty = Value::Null;
-    if let Some(acl) = Acl::from_columns(stored.get("_rperm").unwrap_or(&empty), stored.get("_wperm").unwrap_or(&empty)) {
+    if let Some(acl) = Acl::from_columns(
+        stored.get("_rperm").unwrap_or(&empty),
+        stored.get("_wperm").unwrap_or(&empty),
+    ) {
         object.insert("ACL".into(), acl.to_json());
     }
     Some(object)
@@ -376,7 +465,9 @@ fn include_paths(include: &[String], keys: Option<&[String]>) -> Result<Vec<Stri
     for path in include {
         let segments: Vec<&str> = path.split('.').collect();
         if segments.len() > MAX_INCLUDE_DEPTH {
-            return Err(ParseError::invalid_query(format!("include is limited to {MAX_INCLUDE_DEPTH} levels")));
+            return Err(ParseError::invalid_query(format!(
+                "include is limited to {MAX_INCLUDE_DEPTH} levels"
+            )));
         }
         for depth in 1..=segments.len() {
             let prefix = segments[..depth].join(".");
@@ -393,7 +484,8 @@ fn include_paths(include: &[String], keys: Option<&[String]>) -> Result<Vec<Stri
     if let Some(keys) = keys {
         paths.retain(|p| {
             let top = p.split('.').next().unwrap_or(p);
-            keys.iter().any(|k| k == top || k.starts_with(&format!("{top}.")))
+            keys.iter()
+                .any(|k| k == top || k.starts_with(&format!("{top}.")))
         });
     }
     Ok(paths)
@@ -416,16 +508,31 @@ fn node_path(nodes: &[Node], index: usize) -> String {
 
 /// Whether `field` of the node at `path` is selected under `keys`/`excludeKeys`.
 fn wanted(field: &str, path: &str, options: &FindOptions) -> bool {
-    let full = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+    let full = if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    };
     if path.is_empty() && options.exclude_keys.iter().any(|k| k == field) {
         return false;
     }
-    let Some(keys) = &options.keys else { return true };
-    let prefix = if path.is_empty() { String::new() } else { format!("{path}.") };
+    let Some(keys) = &options.keys else {
+        return true;
+    };
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}.")
+    };
     // Keys that name something inside this node; none means the whole node was asked for.
-    let inside: Vec<&String> = keys.iter().filter(|k| prefix.is_empty() || k.starts_with(&prefix)).collect();
+    let inside: Vec<&String> = keys
+        .iter()
+        .filter(|k| prefix.is_empty() || k.starts_with(&prefix))
+        .collect();
     if !prefix.is_empty() && inside.is_empty() {
         return true;
     }
-    inside.iter().any(|k| **k == full || k.starts_with(&format!("{full}.")))
+    inside
+        .iter()
+        .any(|k| **k == full || k.starts_with(&format!("{full}.")))
 }

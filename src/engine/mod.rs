@@ -1,15 +1,15 @@
 //! Parse semantics over any SQL store: the schema registry, the value codec, `where` → SQL,
 //! field operations, ACLs, and the object lifecycle.
 pub mod access;
-pub mod clp;
 pub mod change;
+pub mod clp;
 pub mod codec;
 pub mod ddl;
 pub mod find;
 pub mod objects;
+#[cfg(test)]
+mod objects_tests;
 pub mod query;
 pub mod regex_plan;
 pub mod schema;
 pub mod write;
-#[cfg(test)]
-mod objects_tests;

@@ -5,9 +5,11 @@ use super::access::Access;
 use super::clp::{self, Operation};
 use super::find::{FindOptions, FindPlan};
 use super::schema::Registry;
-use super::write::{plan_create, plan_delete, plan_update, Extras, Outcome, Rules, WriteContext, WritePlan};
-use crate::store::SqlValue;
+use super::write::{
+    plan_create, plan_delete, plan_update, Extras, Outcome, Rules, WriteContext, WritePlan,
+};
 use crate::error::{ParseError, Result};
+use crate::store::SqlValue;
 use crate::store::Store;
 use serde_json::{Map, Value};
 
@@ -33,11 +35,20 @@ impl<S: Store> Objects<'_, S> {
 
     /// `GET /classes/:class`: `{results, count?}`. A class that does not exist has no rows.
     pub async fn find(&self, class: &str, options: &FindOptions) -> Result<Value> {
-        let operation = if options.limit == 0 && options.count { Operation::Count } else { Operation::Find };
+        let operation = if options.limit == 0 && options.count {
+            Operation::Count
+        } else {
+            Operation::Find
+        };
         self.read(class, options, operation).await
     }
 
-    async fn read(&self, class: &str, options: &FindOptions, operation: Operation) -> Result<Value> {
+    async fn read(
+        &self,
+        class: &str,
+        options: &FindOptions,
+        operation: Operation,
+    ) -> Result<Value> {
         let Some(schema) = self.registry.get(class) else {
             self.missing_class(class)?;
             let mut empty = Map::new();
@@ -82,7 +93,9 @@ impl<S: Store> Objects<'_, S> {
         if self.write_context().may_change_schema {
             Ok(())
         } else {
-            Err(ParseError::forbidden(format!("This user is not allowed to access non-existent class: {class}")))
+            Err(ParseError::forbidden(format!(
+                "This user is not allowed to access non-existent class: {class}"
+            )))
         }
     }
 
@@ -91,16 +104,32 @@ impl<S: Store> Objects<'_, S> {
     }
 
     /// A create with what only the server writes (e.g. a password hash).
-    pub fn plan_create_with(&self, class: &str, body: &Map<String, Value>, extras: Extras) -> Result<WritePlan> {
+    pub fn plan_create_with(
+        &self,
+        class: &str,
+        body: &Map<String, Value>,
+        extras: Extras,
+    ) -> Result<WritePlan> {
         plan_create(&self.write_context(), class, body, extras)
     }
 
-    pub fn plan_update(&self, class: &str, object_id: &str, body: &Map<String, Value>) -> Result<WritePlan> {
+    pub fn plan_update(
+        &self,
+        class: &str,
+        object_id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<WritePlan> {
         plan_update(&self.write_context(), class, object_id, body, vec![])
     }
 
     /// An update that also sets internal columns.
-    pub fn plan_update_with(&self, class: &str, object_id: &str, body: &Map<String, Value>, internal: Vec<(String, SqlValue)>) -> Result<WritePlan> {
+    pub fn plan_update_with(
+        &self,
+        class: &str,
+        object_id: &str,
+        body: &Map<String, Value>,
+        internal: Vec<(String, SqlValue)>,
+    ) -> Result<WritePlan> {
         plan_update(&self.write_context(), class, object_id, body, internal)
     }
 

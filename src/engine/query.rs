@@ -53,7 +53,11 @@ impl RegexProbe {
         }
         let ids: Vec<&str> = rows
             .iter()
-            .filter(|r| r.get("v").and_then(Value::as_str).is_some_and(|v| self.regex.is_match(v)))
+            .filter(|r| {
+                r.get("v")
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| self.regex.is_match(v))
+            })
             .filter_map(|r| r.get("id").and_then(Value::as_str))
             .collect();
         if let Some(slot) = params.get_mut(self.param_index) {
@@ -74,7 +78,13 @@ pub struct WhereCompiler<'a> {
 
 impl<'a> WhereCompiler<'a> {
     pub fn new(registry: &'a Registry, access: &'a Access) -> Self {
-        WhereCompiler { registry, access, params: Vec::new(), probes: Vec::new(), next_alias: 0 }
+        WhereCompiler {
+            registry,
+            access,
+            params: Vec::new(),
+            probes: Vec::new(),
+            next_alias: 0,
+        }
     }
 
     /// A fresh table alias for a subquery or join.
@@ -93,7 +103,13 @@ impl<'a> WhereCompiler<'a> {
         self.compile_at(schema, alias, where_, 0)
     }
 
-    fn compile_at(&mut self, schema: &ClassSchema, alias: &str, where_: &Value, depth: usize) -> Result<String> {
+    fn compile_at(
+        &mut self,
+        schema: &ClassSchema,
+        alias: &str,
+        where_: &Value,
+        depth: usize,
+    ) -> Result<String> {
         if depth > MAX_QUERY_DEPTH {
             return Err(ParseError::invalid_query("query is nested too deeply"));
         }
@@ -112,7 +128,9 @@ impl<'a> WhereCompiler<'a> {
                     return Err(ParseError::invalid_query(format!("{key} is not supported")))
                 }
                 _ if key.starts_with('$') => {
-                    return Err(ParseError::invalid_query(format!("Invalid key {key} for find")))
+                    return Err(ParseError::invalid_query(format!(
+                        "Invalid key {key} for find"
+                    )))
                 }
                 _ => self.field(schema, alias, key, value, depth)?,
             });
@@ -126,8 +144,14 @@ impl<'a> WhereCompiler<'a> {
         let bad = || ParseError::invalid_query("$relatedTo needs an object pointer and a key");
         let owner = value.get("object").ok_or_else(bad)?;
         let key = value.get("key").and_then(Value::as_str).ok_or_else(bad)?;
-        let owner_class = owner.get("className").and_then(Value::as_str).ok_or_else(bad)?;
-        let owner_id = owner.get("objectId").and_then(Value::as_str).ok_or_else(bad)?;
+        let owner_class = owner
+            .get("className")
+            .and_then(Value::as_str)
+            .ok_or_else(bad)?;
+        let owner_id = owner
+            .get("objectId")
+            .and_then(Value::as_str)
+            .ok_or_else(bad)?;
         let owner_schema = self.registry.get(owner_class).ok_or_else(bad)?;
         match owner_schema.field_type(key) {
             Some(FieldType::Relation(target)) if target == schema.name => {
@@ -137,15 +161,26 @@ impl<'a> WhereCompiler<'a> {
                     ident(&super::schema::relation_table(owner_class, key))
                 ))
             }
-            _ => Err(ParseError::invalid_query(format!("{owner_class}.{key} is not a relation to {}", schema.name))),
+            _ => Err(ParseError::invalid_query(format!(
+                "{owner_class}.{key} is not a relation to {}",
+                schema.name
+            ))),
         }
     }
 
-    fn logical(&mut self, schema: &ClassSchema, alias: &str, op: &str, value: &Value, depth: usize) -> Result<String> {
-        let branches = value
-            .as_array()
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| ParseError::invalid_query(format!("Bad {op} format - use an array of at least 1 value.")))?;
+    fn logical(
+        &mut self,
+        schema: &ClassSchema,
+        alias: &str,
+        op: &str,
+        value: &Value,
+        depth: usize,
+    ) -> Result<String> {
+        let branches = value.as_array().filter(|a| !a.is_empty()).ok_or_else(|| {
+            ParseError::invalid_query(format!(
+                "Bad {op} format - use an array of at least 1 value."
+            ))
+        })?;
         let mut parts = Vec::with_capacity(branches.len());
         for branch in branches {
             parts.push(self.compile_at(schema, alias, branch, depth + 1)?);
@@ -157,12 +192,21 @@ impl<'a> WhereCompiler<'a> {
         })
     }
 
-    fn field(&mut self, schema: &ClassSchema, alias: &str, key: &str, value: &Value, depth: usize) -> Result<String> {
+    fn field(
+        &mut self,
+        schema: &ClassSchema,
+        alias: &str,
+        key: &str,
+        value: &Value,
+        depth: usize,
+    ) -> Result<String> {
         let column = self.column(schema, alias, key)?;
         match value.as_object() {
             Some(ops) if ops.keys().any(|k| k.starts_with('$')) => {
                 if let Some(plain) = ops.keys().find(|k| !k.starts_with('$')) {
-                    return Err(ParseError::invalid_query(format!("cannot mix {plain} with operators on {key}")));
+                    return Err(ParseError::invalid_query(format!(
+                        "cannot mix {plain} with operators on {key}"
+                    )));
                 }
                 let mut parts = Vec::with_capacity(ops.len());
                 for (op, operand) in ops {
@@ -189,30 +233,49 @@ impl<'a> WhereCompiler<'a> {
         if !matches!(base, "objectId" | "createdAt" | "updatedAt") {
             validate_field_name(base)?;
         }
-        if clp::protected_fields(schema, self.access).iter().any(|f| f == base) {
+        if clp::protected_fields(schema, self.access)
+            .iter()
+            .any(|f| f == base)
+        {
             return Err(ParseError::forbidden(format!(
                 "This user is not allowed to query {base} on class {}",
                 schema.name
             )));
         }
         let Some(ty) = schema.field_type(base) else {
-            return Ok(Column { sql: "NULL".into(), ty: None, class: schema.name.clone() });
+            return Ok(Column {
+                sql: "NULL".into(),
+                ty: None,
+                class: schema.name.clone(),
+            });
         };
         if let FieldType::Relation(_) = ty {
-            return Err(ParseError::invalid_query(format!("{base} is a relation: query it with $relatedTo")));
+            return Err(ParseError::invalid_query(format!(
+                "{base} is a relation: query it with $relatedTo"
+            )));
         }
         let sql = format!("{alias}.{}", ident(base));
         match path {
-            None => Ok(Column { sql, ty: Some(ty), class: schema.name.clone() }),
+            None => Ok(Column {
+                sql,
+                ty: Some(ty),
+                class: schema.name.clone(),
+            }),
             Some(path) => {
                 if ty != FieldType::Object {
-                    return Err(ParseError::invalid_query(format!("{base} is not an Object; dotted keys need one")));
+                    return Err(ParseError::invalid_query(format!(
+                        "{base} is not an Object; dotted keys need one"
+                    )));
                 }
                 for segment in path.split('.') {
                     validate_field_name(segment)?;
                 }
                 let mark = self.bind(SqlValue::Text(format!("$.{path}")));
-                Ok(Column { sql: format!("json_extract({sql}, {mark})"), ty: None, class: schema.name.clone() })
+                Ok(Column {
+                    sql: format!("json_extract({sql}, {mark})"),
+                    ty: None,
+                    class: schema.name.clone(),
+                })
             }
         }
     }
@@ -223,14 +286,24 @@ impl<'a> WhereCompiler<'a> {
         }
         if column.ty == Some(FieldType::Array) && !value.is_array() {
             let mark = self.bind(element_param(value));
-            return Ok(format!("EXISTS (SELECT 1 FROM json_each({}) WHERE value = {mark})", column.sql));
+            return Ok(format!(
+                "EXISTS (SELECT 1 FROM json_each({}) WHERE value = {mark})",
+                column.sql
+            ));
         }
         let param = self.param(column, value)?;
         let mark = self.bind(param);
         Ok(format!("{} = {mark}", column.sql))
     }
 
-    fn constraint(&mut self, column: &Column, op: &str, operand: &Value, ops: &Map<String, Value>, depth: usize) -> Result<String> {
+    fn constraint(
+        &mut self,
+        column: &Column,
+        op: &str,
+        operand: &Value,
+        ops: &Map<String, Value>,
+        depth: usize,
+    ) -> Result<String> {
         let col = &column.sql;
         let is_array = column.ty == Some(FieldType::Array);
         Ok(match op {
@@ -263,7 +336,9 @@ impl<'a> WhereCompiler<'a> {
                 } else {
                     format!("{col} IN ({list})")
                 };
-                let has_null = operand.as_array().is_some_and(|a| a.iter().any(Value::is_null));
+                let has_null = operand
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(Value::is_null));
                 match (op, is_array, has_null) {
                     ("$in", false, true) => format!("({col} IS NULL OR {inside})"),
                     ("$in", _, _) => inside,
@@ -272,14 +347,20 @@ impl<'a> WhereCompiler<'a> {
                 }
             }
             "$all" => {
-                let items = operand.as_array().ok_or_else(|| ParseError::invalid_query("bad $all: expected an array"))?;
+                let items = operand
+                    .as_array()
+                    .ok_or_else(|| ParseError::invalid_query("bad $all: expected an array"))?;
                 if items.is_empty() || items.len() > MAX_IN_LIST {
-                    return Err(ParseError::invalid_query(format!("bad $all: between 1 and {MAX_IN_LIST} values")));
+                    return Err(ParseError::invalid_query(format!(
+                        "bad $all: between 1 and {MAX_IN_LIST} values"
+                    )));
                 }
                 let mut parts = Vec::with_capacity(items.len());
                 for item in items {
                     let mark = self.bind(element_param(item));
-                    parts.push(format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE value = {mark})"));
+                    parts.push(format!(
+                        "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = {mark})"
+                    ));
                 }
                 format!("({col} IS NOT NULL AND {})", parts.join(" AND "))
             }
@@ -290,7 +371,11 @@ impl<'a> WhereCompiler<'a> {
             "$exists" => match operand {
                 Value::Bool(true) => format!("{col} IS NOT NULL"),
                 Value::Bool(false) => format!("{col} IS NULL"),
-                _ => return Err(ParseError::invalid_query("bad $exists: expected true or false")),
+                _ => {
+                    return Err(ParseError::invalid_query(
+                        "bad $exists: expected true or false",
+                    ))
+                }
             },
             "$regex" => self.regex(column, operand, ops.get("$options"))?,
             "$inQuery" | "$notInQuery" => {
@@ -308,8 +393,14 @@ impl<'a> WhereCompiler<'a> {
                 let sub = self.subquery(query, key, depth)?;
                 self.membership(column, op == "$select", &sub)
             }
-            "$nearSphere" | "$within" | "$geoWithin" | "$geoIntersects" | "$maxDistance"
-            | "$maxDistanceInRadians" | "$maxDistanceInMiles" | "$maxDistanceInKilometers" => {
+            "$nearSphere"
+            | "$within"
+            | "$geoWithin"
+            | "$geoIntersects"
+            | "$maxDistance"
+            | "$maxDistanceInRadians"
+            | "$maxDistanceInMiles"
+            | "$maxDistanceInKilometers" => {
                 return Err(ParseError::invalid_query(format!("{op} is not supported")))
             }
             _ => return Err(ParseError::invalid_query(format!("bad constraint: {op}"))),
@@ -321,15 +412,25 @@ impl<'a> WhereCompiler<'a> {
             .as_array()
             .ok_or_else(|| ParseError::invalid_query(format!("bad {op}: expected an array")))?;
         if items.len() > MAX_IN_LIST {
-            return Err(ParseError::invalid_query(format!("bad {op}: at most {MAX_IN_LIST} values")));
+            return Err(ParseError::invalid_query(format!(
+                "bad {op}: at most {MAX_IN_LIST} values"
+            )));
         }
         let mut marks = Vec::with_capacity(items.len());
         for item in items.iter().filter(|v| !v.is_null()) {
-            let param = if column.ty == Some(FieldType::Array) { element_param(item) } else { self.param(column, item)? };
+            let param = if column.ty == Some(FieldType::Array) {
+                element_param(item)
+            } else {
+                self.param(column, item)?
+            };
             marks.push(self.bind(param));
         }
         // `IN ()` is not SQL; NULL never equals anything, so it keeps an empty list matching nothing.
-        Ok(if marks.is_empty() { "NULL".into() } else { marks.join(", ") })
+        Ok(if marks.is_empty() {
+            "NULL".into()
+        } else {
+            marks.join(", ")
+        })
     }
 
     /// `col IN (sub)` / its negation; for an array of pointers, membership of any element.
@@ -358,8 +459,13 @@ impl<'a> WhereCompiler<'a> {
         };
         let schema = schema.clone();
         let alias = self.alias("s");
-        if clp::protected_fields(&schema, self.access).iter().any(|f| f == key) {
-            return Err(ParseError::forbidden(format!("This user is not allowed to query {key} on class {class}")));
+        if clp::protected_fields(&schema, self.access)
+            .iter()
+            .any(|f| f == key)
+        {
+            return Err(ParseError::forbidden(format!(
+                "This user is not allowed to query {key} on class {class}"
+            )));
         }
         let column = match schema.field_type(key) {
             Some(_) => format!("{alias}.{}", ident(key)),
@@ -369,7 +475,12 @@ impl<'a> WhereCompiler<'a> {
             }
         };
         let permission = clp::check(&schema, self.access, Operation::Find)?;
-        let predicate = self.compile_at(&schema, &alias, spec.get("where").unwrap_or(&Value::Null), depth + 1)?;
+        let predicate = self.compile_at(
+            &schema,
+            &alias,
+            spec.get("where").unwrap_or(&Value::Null),
+            depth + 1,
+        )?;
         let acl = self.access.read_predicate(&alias, &mut self.params);
         let restriction = permission.predicate(&schema, &alias, self.access, &mut self.params);
         Ok(format!(
@@ -378,8 +489,15 @@ impl<'a> WhereCompiler<'a> {
         ))
     }
 
-    fn regex(&mut self, column: &Column, pattern: &Value, options: Option<&Value>) -> Result<String> {
-        let pattern = pattern.as_str().ok_or_else(|| ParseError::invalid_query("$regex must be a string"))?;
+    fn regex(
+        &mut self,
+        column: &Column,
+        pattern: &Value,
+        options: Option<&Value>,
+    ) -> Result<String> {
+        let pattern = pattern
+            .as_str()
+            .ok_or_else(|| ParseError::invalid_query("$regex must be a string"))?;
         let options = match options {
             None => "",
             Some(Value::String(s)) => s.as_str(),
@@ -387,16 +505,29 @@ impl<'a> WhereCompiler<'a> {
         };
         let plan = regex_plan::plan(pattern, options)?;
         let col = column.sql.clone();
-        let target = if column.ty == Some(FieldType::Array) { "value".to_string() } else { col.clone() };
+        let target = if column.ty == Some(FieldType::Array) {
+            "value".to_string()
+        } else {
+            col.clone()
+        };
         let test = match plan {
-            RegexPlan::Sql(SqlMatch::Equals(text)) => format!("{target} = {}", self.bind(SqlValue::Text(text))),
-            RegexPlan::Sql(SqlMatch::Glob(glob)) => format!("{target} GLOB {}", self.bind(SqlValue::Text(glob))),
+            RegexPlan::Sql(SqlMatch::Equals(text)) => {
+                format!("{target} = {}", self.bind(SqlValue::Text(text)))
+            }
+            RegexPlan::Sql(SqlMatch::Glob(glob)) => {
+                format!("{target} GLOB {}", self.bind(SqlValue::Text(glob)))
+            }
             RegexPlan::Sql(SqlMatch::Like(like)) => {
-                format!("{target} LIKE {} ESCAPE '\\'", self.bind(SqlValue::Text(like)))
+                format!(
+                    "{target} LIKE {} ESCAPE '\\'",
+                    self.bind(SqlValue::Text(like))
+                )
             }
             RegexPlan::Engine(regex) => {
                 if column.ty != Some(FieldType::String) && column.ty.is_some() {
-                    return Err(ParseError::invalid_query("this $regex is only supported on String fields"));
+                    return Err(ParseError::invalid_query(
+                        "this $regex is only supported on String fields",
+                    ));
                 }
                 if column.sql == "NULL" {
                     return Ok("0".into());
@@ -415,7 +546,9 @@ impl<'a> WhereCompiler<'a> {
                     regex,
                 });
                 let alias = col.split('.').next().unwrap_or("t");
-                return Ok(format!("{alias}.\"objectId\" IN (SELECT value FROM json_each(?))"));
+                return Ok(format!(
+                    "{alias}.\"objectId\" IN (SELECT value FROM json_each(?))"
+                ));
             }
         };
         Ok(if column.ty == Some(FieldType::Array) {
@@ -427,11 +560,18 @@ impl<'a> WhereCompiler<'a> {
 
     /// The parameter a constraint value becomes, checked against the field's type.
     fn param(&self, column: &Column, value: &Value) -> Result<SqlValue> {
-        let bad = || ParseError::invalid_query(format!("bad value for a constraint on {}: {value}", column.sql));
+        let bad = || {
+            ParseError::invalid_query(format!(
+                "bad value for a constraint on {}: {value}",
+                column.sql
+            ))
+        };
         match &column.ty {
             None => Ok(element_param(value)),
             Some(FieldType::Date) => match value {
-                Value::String(s) => crate::platform::canonical_iso(s).map(SqlValue::Text).ok_or_else(bad),
+                Value::String(s) => crate::platform::canonical_iso(s)
+                    .map(SqlValue::Text)
+                    .ok_or_else(bad),
                 _ => codec::date_iso(value).map(SqlValue::Text).ok_or_else(bad),
             },
             Some(FieldType::Pointer(target)) => codec::pointer_id(value, target)

@@ -47,17 +47,25 @@ impl FieldType {
                 FieldType::Pointer(target.to_string())
             }
             ("Pointer", None) => {
-                return Err(ParseError::new(Code::MissingObjectId, "type Pointer needs a class name"))
+                return Err(ParseError::new(
+                    Code::MissingObjectId,
+                    "type Pointer needs a class name",
+                ))
             }
             ("Relation", Some(target)) => {
                 validate_class_name(target)?;
                 FieldType::Relation(target.to_string())
             }
             ("Relation", None) => {
-                return Err(ParseError::new(Code::MissingObjectId, "type Relation needs a class name"))
+                return Err(ParseError::new(
+                    Code::MissingObjectId,
+                    "type Relation needs a class name",
+                ))
             }
             (other, _) => {
-                return Err(ParseError::incorrect_type(format!("invalid field type: {other}")))
+                return Err(ParseError::incorrect_type(format!(
+                    "invalid field type: {other}"
+                )))
             }
         })
     }
@@ -136,7 +144,9 @@ impl ClassSchema {
         let mut schema = ClassSchema::new(name);
         if let Some(fields) = doc.get("fields").and_then(Value::as_object) {
             for (field, spec) in fields {
-                schema.fields.insert(field.clone(), FieldType::from_json(spec)?);
+                schema
+                    .fields
+                    .insert(field.clone(), FieldType::from_json(spec)?);
             }
         }
         if let Some(clp) = doc.get("classLevelPermissions").and_then(Value::as_object) {
@@ -150,8 +160,11 @@ impl ClassSchema {
 
     /// The stored document: what `from_document` reads back.
     pub fn to_document(&self) -> Value {
-        let fields: Map<String, Value> =
-            self.fields.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+        let fields: Map<String, Value> = self
+            .fields
+            .iter()
+            .map(|(k, t)| (k.clone(), t.to_json()))
+            .collect();
         json!({"fields": fields, "classLevelPermissions": self.clp, "indexes": self.indexes})
     }
 
@@ -178,7 +191,9 @@ impl ClassSchema {
 
     /// Fields stored as columns of the class's table (every field but relations).
     pub fn column_fields(&self) -> impl Iterator<Item = (&String, &FieldType)> {
-        self.fields.iter().filter(|(_, t)| !matches!(t, FieldType::Relation(_)))
+        self.fields
+            .iter()
+            .filter(|(_, t)| !matches!(t, FieldType::Relation(_)))
     }
 
     /// The type of a field a query or write names; `None` for a field the class does not have.
@@ -195,7 +210,9 @@ impl ClassSchema {
 pub fn default_clp() -> Map<String, Value> {
     let open = json!({"*": true});
     let mut clp = Map::new();
-    for op in ["find", "count", "get", "create", "update", "delete", "addField"] {
+    for op in [
+        "find", "count", "get", "create", "update", "delete", "addField",
+    ] {
         clp.insert(op.into(), open.clone());
     }
     clp.insert("protectedFields".into(), json!({"*": []}));
@@ -250,12 +267,17 @@ impl Registry {
     pub fn from_rows(rows: &[crate::store::Row]) -> Result<Self> {
         let mut classes = BTreeMap::new();
         for row in rows {
-            let name = row.get("className").and_then(Value::as_str).unwrap_or_default();
+            let name = row
+                .get("className")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let doc: Value = row
                 .get("schema")
                 .and_then(Value::as_str)
                 .and_then(|s| serde_json::from_str(s).ok())
-                .ok_or_else(|| ParseError::internal(format!("corrupt schema document for {name}")))?;
+                .ok_or_else(|| {
+                    ParseError::internal(format!("corrupt schema document for {name}"))
+                })?;
             classes.insert(name.to_string(), ClassSchema::from_document(name, &doc)?);
         }
         Ok(Registry { classes })
@@ -274,7 +296,8 @@ mod tests {
     fn a_schema_document_round_trips() {
         let mut s = ClassSchema::new("Product");
         s.fields.insert("title".into(), FieldType::String);
-        s.fields.insert("owner".into(), FieldType::Pointer("Artisan".into()));
+        s.fields
+            .insert("owner".into(), FieldType::Pointer("Artisan".into()));
         let back = ClassSchema::from_document("Product", &s.to_document()).unwrap();
         assert_eq!(back, s);
     }
@@ -284,7 +307,11 @@ mod tests {
         assert!(validate_field_name("price").is_ok());
         assert!(validate_field_name("unit_price2").is_ok());
         for bad in ["", "a b", "$x", "1a", "_hidden", "a.b", "a\"b"] {
-            assert_eq!(validate_field_name(bad).unwrap_err().code, Code::InvalidKeyName, "{bad}");
+            assert_eq!(
+                validate_field_name(bad).unwrap_err().code,
+                Code::InvalidKeyName,
+                "{bad}"
+            );
         }
     }
 

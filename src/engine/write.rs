@@ -6,9 +6,9 @@
 //! `RETURNING`, so concurrent increments and adds never lose a write.
 
 use super::access::{Access, Acl};
+use super::change::{Change, ChangeKind};
 use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
-use super::change::{Change, ChangeKind};
 use super::ddl;
 use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType, Registry};
 use crate::error::{Code, ParseError, Result};
@@ -31,18 +31,42 @@ pub struct WriteContext<'a> {
 /// They may rewrite the body (server-set fields, default ACLs) and add what only the server
 /// writes (`Extras`); an error rejects the write before anything is planned.
 pub trait Rules {
-    fn before_create(&self, ctx: &WriteContext, class: &str, body: &mut Map<String, Value>, extras: &mut Extras) -> Result<()>;
-    fn before_update(&self, ctx: &WriteContext, class: &str, object_id: &str, body: &mut Map<String, Value>) -> Result<()>;
+    fn before_create(
+        &self,
+        ctx: &WriteContext,
+        class: &str,
+        body: &mut Map<String, Value>,
+        extras: &mut Extras,
+    ) -> Result<()>;
+    fn before_update(
+        &self,
+        ctx: &WriteContext,
+        class: &str,
+        object_id: &str,
+        body: &mut Map<String, Value>,
+    ) -> Result<()>;
 }
 
 /// No rules: the generic Parse engine.
 pub struct NoRules;
 
 impl Rules for NoRules {
-    fn before_create(&self, _: &WriteContext, _: &str, _: &mut Map<String, Value>, _: &mut Extras) -> Result<()> {
+    fn before_create(
+        &self,
+        _: &WriteContext,
+        _: &str,
+        _: &mut Map<String, Value>,
+        _: &mut Extras,
+    ) -> Result<()> {
         Ok(())
     }
-    fn before_update(&self, _: &WriteContext, _: &str, _: &str, _: &mut Map<String, Value>) -> Result<()> {
+    fn before_update(
+        &self,
+        _: &WriteContext,
+        _: &str,
+        _: &str,
+        _: &mut Map<String, Value>,
+    ) -> Result<()> {
         Ok(())
     }
 }
@@ -72,7 +96,10 @@ pub struct Guard {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// `201` with `{objectId, createdAt}`.
-    Created { object_id: String, created_at: String },
+    Created {
+        object_id: String,
+        created_at: String,
+    },
     /// `{updatedAt, ...results of field operations}`.
     Updated(Map<String, Value>),
     Deleted,
@@ -101,8 +128,13 @@ impl WritePlan {
     /// Reads the answer from the batch results; an update or delete that matched no row (absent,
     /// or hidden by its ACL) is "Object not found", as Parse answers.
     pub fn outcome(&self, results: &[Vec<Row>]) -> Result<Outcome> {
-        let Some(index) = self.returning else { return Ok(self.outcome.clone()) };
-        let row = results.get(index).and_then(|rows| rows.first()).ok_or_else(|| self.miss.clone())?;
+        let Some(index) = self.returning else {
+            return Ok(self.outcome.clone());
+        };
+        let row = results
+            .get(index)
+            .and_then(|rows| rows.first())
+            .ok_or_else(|| self.miss.clone())?;
         Ok(match &self.outcome {
             Outcome::Updated(base) => {
                 let mut answer = base.clone();
@@ -124,7 +156,12 @@ impl WritePlan {
             Outcome::Updated(_) => ChangeKind::Updated,
             Outcome::Deleted => ChangeKind::Deleted,
         };
-        Some(Change::new(&self.class, kind, row(self.after)?, row(self.before)))
+        Some(Change::new(
+            &self.class,
+            kind,
+            row(self.after)?,
+            row(self.before),
+        ))
     }
 
     /// The objectId a create will give its object.
@@ -145,18 +182,29 @@ impl WritePlan {
 }
 
 /// `POST /classes/:class`.
-pub fn plan_create(ctx: &WriteContext, class: &str, body: &Map<String, Value>, mut extras: Extras) -> Result<WritePlan> {
+pub fn plan_create(
+    ctx: &WriteContext,
+    class: &str,
+    body: &Map<String, Value>,
+    mut extras: Extras,
+) -> Result<WritePlan> {
     // Permissions first: a client the CLP refuses learns nothing from the rules' checks.
     if let Some(schema) = ctx.registry.get(class) {
         clp::check(schema, ctx.access, Operation::Create)?;
     }
     let mut body = body.clone();
-    ctx.rules.before_create(ctx, class, &mut body, &mut extras)?;
+    ctx.rules
+        .before_create(ctx, class, &mut body, &mut extras)?;
     plan_create_with(ctx, class, &body, extras)
 }
 
 /// A create with what the server adds; the rules have already run.
-pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Value>, extras: Extras) -> Result<WritePlan> {
+pub fn plan_create_with(
+    ctx: &WriteContext,
+    class: &str,
+    body: &Map<String, Value>,
+    extras: Extras,
+) -> Result<WritePlan> {
     validate_class_name(class)?;
     let mut statements = Vec::new();
     let mut schema = match ctx.registry.get(class) {
@@ -176,10 +224,15 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
         // Creating is allowed only when the object names the user in one of those fields.
         let user = ctx.access.user_id().unwrap_or_default();
         let names_user = fields.iter().any(|f| {
-            body.get(f).and_then(|v| v.get("objectId")).and_then(Value::as_str) == Some(user)
+            body.get(f)
+                .and_then(|v| v.get("objectId"))
+                .and_then(Value::as_str)
+                == Some(user)
         });
         if !names_user {
-            return Err(ParseError::forbidden(format!("Permission denied for action create on class {class}.")));
+            return Err(ParseError::forbidden(format!(
+                "Permission denied for action create on class {class}."
+            )));
         }
     }
     let object_id = match extras.object_id {
@@ -187,9 +240,17 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
         None => new_object_id()?,
     };
     let now = iso_from_ms(ctx.now_ms);
-    let mut columns = vec!["objectId".to_string(), "createdAt".into(), "updatedAt".into()];
+    let mut columns = vec![
+        "objectId".to_string(),
+        "createdAt".into(),
+        "updatedAt".into(),
+    ];
     let mut relation_statements = Vec::new();
-    let mut params = vec![SqlValue::from(object_id.as_str()), SqlValue::from(now.as_str()), SqlValue::from(now.as_str())];
+    let mut params = vec![
+        SqlValue::from(object_id.as_str()),
+        SqlValue::from(now.as_str()),
+        SqlValue::from(now.as_str()),
+    ];
 
     for (key, value) in body {
         match key.as_str() {
@@ -215,7 +276,9 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
         }
         let ty = field_type_for_write(ctx, &mut schema, &mut statements, key, &value)?;
         if let FieldType::Relation(_) = ty {
-            return Err(ParseError::incorrect_type(format!("{key} is a relation: change it with AddRelation or RemoveRelation")));
+            return Err(ParseError::incorrect_type(format!(
+                "{key} is a relation: change it with AddRelation or RemoveRelation"
+            )));
         }
         columns.push(key.clone());
         params.push(codec::encode(key, &ty, &value)?);
@@ -238,11 +301,18 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
     }
     let schema_changed = !statements.is_empty();
     let marks = marks.join(", ");
-    let column_list = columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    let column_list = columns
+        .iter()
+        .map(|c| ident(c))
+        .collect::<Vec<_>>()
+        .join(", ");
     let (returning, miss) = match extras.guard {
         None => {
             statements.push(Statement::new(
-                format!("INSERT INTO {} ({column_list}) VALUES ({marks}) RETURNING *", ident(class)),
+                format!(
+                    "INSERT INTO {} ({column_list}) VALUES ({marks}) RETURNING *",
+                    ident(class)
+                ),
                 params,
             ));
             (None, ParseError::not_found())
@@ -271,7 +341,10 @@ pub fn plan_create_with(ctx: &WriteContext, class: &str, body: &Map<String, Valu
         returning,
         schema_changed,
         miss,
-        outcome: Outcome::Created { object_id, created_at: now },
+        outcome: Outcome::Created {
+            object_id,
+            created_at: now,
+        },
         op_fields: vec![],
         after,
         before: None,
@@ -287,7 +360,11 @@ pub fn plan_update(
     body: &Map<String, Value>,
     internal: Vec<(String, SqlValue)>,
 ) -> Result<WritePlan> {
-    let mut schema = ctx.registry.get(class).cloned().ok_or_else(ParseError::not_found)?;
+    let mut schema = ctx
+        .registry
+        .get(class)
+        .cloned()
+        .ok_or_else(ParseError::not_found)?;
     // Permissions first: a client the CLP refuses learns nothing from the rules' checks.
     let permission = clp::check(&schema, ctx.access, Operation::Update)?;
     let mut body = body.clone();
@@ -316,7 +393,10 @@ pub fn plan_update(
         if op == Some("Delete") {
             match schema.field_type(key) {
                 Some(FieldType::Relation(_)) => relation_statements.push(Statement::new(
-                    format!("DELETE FROM {} WHERE \"owningId\" = ?", ident(&super::schema::relation_table(class, key))),
+                    format!(
+                        "DELETE FROM {} WHERE \"owningId\" = ?",
+                        ident(&super::schema::relation_table(class, key))
+                    ),
                     vec![SqlValue::from(object_id)],
                 )),
                 Some(_) => sets.push(format!("{column} = NULL")),
@@ -336,24 +416,31 @@ pub fn plan_update(
             }
             Some("Increment") => {
                 if ty != FieldType::Number {
-                    return Err(ParseError::incorrect_type(format!("Increment needs a Number field; {key} is {}", ty.name())));
+                    return Err(ParseError::incorrect_type(format!(
+                        "Increment needs a Number field; {key} is {}",
+                        ty.name()
+                    )));
                 }
-                let amount = value
-                    .get("amount")
-                    .and_then(codec::number)
-                    .ok_or_else(|| ParseError::invalid_json_field("Increment amount must be a number"))?;
+                let amount = value.get("amount").and_then(codec::number).ok_or_else(|| {
+                    ParseError::invalid_json_field("Increment amount must be a number")
+                })?;
                 sets.push(format!("{column} = COALESCE({column}, 0) + ?"));
                 params.push(amount);
                 op_fields.push((key.clone(), ty));
             }
             Some(array_op @ ("Add" | "AddUnique" | "Remove")) => {
                 if ty != FieldType::Array {
-                    return Err(ParseError::incorrect_type(format!("{array_op} needs an Array field; {key} is {}", ty.name())));
+                    return Err(ParseError::incorrect_type(format!(
+                        "{array_op} needs an Array field; {key} is {}",
+                        ty.name()
+                    )));
                 }
                 let objects = value
                     .get("objects")
                     .filter(|o| o.is_array())
-                    .ok_or_else(|| ParseError::invalid_json_field("objects to add must be an array"))?
+                    .ok_or_else(|| {
+                        ParseError::invalid_json_field("objects to add must be an array")
+                    })?
                     .to_string();
                 let (sql, binds) = array_op_sql(array_op, &column, objects);
                 sets.push(format!("{column} = {sql}"));
@@ -361,7 +448,9 @@ pub fn plan_update(
                 op_fields.push((key.clone(), ty));
             }
             Some(other) => {
-                return Err(ParseError::invalid_json_field(&format!("unknown operation {other}")))
+                return Err(ParseError::invalid_json_field(&format!(
+                    "unknown operation {other}"
+                )))
             }
         }
     }
@@ -411,22 +500,39 @@ pub fn plan_update(
 /// A statement that aborts its batch when the write just before it touched no row: it inserts
 /// into `_Guard`, whose CHECK refuses every row, only when `changes()` is 0.
 fn existence_guard() -> Statement {
-    Statement::new("INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0", vec![])
+    Statement::new(
+        "INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0",
+        vec![],
+    )
 }
 
 fn is_relation_op(value: &Value) -> bool {
-    matches!(value.get("__op").and_then(Value::as_str), Some("AddRelation" | "RemoveRelation" | "Batch"))
+    matches!(
+        value.get("__op").and_then(Value::as_str),
+        Some("AddRelation" | "RemoveRelation" | "Batch")
+    )
 }
 
 /// AddRelation / RemoveRelation (or a Batch of them) on relation `field` of `owner`.
-fn relation_op(class: &str, field: &str, ty: &FieldType, owner: &str, value: &Value) -> Result<Vec<Statement>> {
+fn relation_op(
+    class: &str,
+    field: &str,
+    ty: &FieldType,
+    owner: &str,
+    value: &Value,
+) -> Result<Vec<Statement>> {
     let FieldType::Relation(target) = ty else {
-        return Err(ParseError::incorrect_type(format!("{field} is not a relation")));
+        return Err(ParseError::incorrect_type(format!(
+            "{field} is not a relation"
+        )));
     };
     let table = ident(&super::schema::relation_table(class, field));
     match value.get("__op").and_then(Value::as_str) {
         Some("Batch") => {
-            let ops = value.get("ops").and_then(Value::as_array).ok_or_else(|| ParseError::invalid_json_field("Batch needs ops"))?;
+            let ops = value
+                .get("ops")
+                .and_then(Value::as_array)
+                .ok_or_else(|| ParseError::invalid_json_field("Batch needs ops"))?;
             let mut out = Vec::new();
             for op in ops {
                 out.extend(relation_op(class, field, ty, owner, op)?);
@@ -434,12 +540,19 @@ fn relation_op(class: &str, field: &str, ty: &FieldType, owner: &str, value: &Va
             Ok(out)
         }
         Some(op @ ("AddRelation" | "RemoveRelation")) => {
-            let objects = value.get("objects").and_then(Value::as_array).ok_or_else(|| ParseError::invalid_json_field("objects must be an array"))?;
+            let objects = value
+                .get("objects")
+                .and_then(Value::as_array)
+                .ok_or_else(|| ParseError::invalid_json_field("objects must be an array"))?;
             let ids = objects
                 .iter()
                 .map(|o| codec::pointer_id(o, target))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| ParseError::incorrect_type(format!("{field} relates to {target}: objects must be pointers to {target}")))?;
+                .ok_or_else(|| {
+                    ParseError::incorrect_type(format!(
+                        "{field} relates to {target}: objects must be pointers to {target}"
+                    ))
+                })?;
             let ids = SqlValue::Text(Value::from(ids).to_string());
             Ok(vec![if op == "AddRelation" {
                 Statement::new(
@@ -453,7 +566,9 @@ fn relation_op(class: &str, field: &str, ty: &FieldType, owner: &str, value: &Va
                 )
             }])
         }
-        _ => Err(ParseError::incorrect_type(format!("{field} is a relation: change it with AddRelation or RemoveRelation"))),
+        _ => Err(ParseError::incorrect_type(format!(
+            "{field} is a relation: change it with AddRelation or RemoveRelation"
+        ))),
     }
 }
 
@@ -484,7 +599,12 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
 
 /// Which rows an update or delete may touch: the object's write ACL and the CLP's pointer
 /// fields, qualified by the table itself (UPDATE and DELETE have no alias of their own).
-fn row_restriction(ctx: &WriteContext, schema: &ClassSchema, permission: &Permission, params: &mut Vec<SqlValue>) -> String {
+fn row_restriction(
+    ctx: &WriteContext,
+    schema: &ClassSchema,
+    permission: &Permission,
+    params: &mut Vec<SqlValue>,
+) -> String {
     let table = ident(&schema.name);
     let acl = ctx.access.write_predicate(&table, params);
     let clp = permission.predicate(schema, &table, ctx.access, params);
@@ -493,7 +613,9 @@ fn row_restriction(ctx: &WriteContext, schema: &ClassSchema, permission: &Permis
 
 /// A field operation on a new object becomes its plain result, as Parse applies it.
 fn initial_value(key: &str, value: &Value) -> Result<Value> {
-    let Some(op) = value.get("__op").and_then(Value::as_str) else { return Ok(value.clone()) };
+    let Some(op) = value.get("__op").and_then(Value::as_str) else {
+        return Ok(value.clone());
+    };
     Ok(match op {
         "Delete" => Value::Null,
         "Increment" => value
@@ -520,7 +642,11 @@ fn initial_value(key: &str, value: &Value) -> Result<Value> {
                 _ => json!([]),
             }
         }
-        other => return Err(ParseError::invalid_json_field(&format!("unknown operation {other} on {key}"))),
+        other => {
+            return Err(ParseError::invalid_json_field(&format!(
+                "unknown operation {other} on {key}"
+            )))
+        }
     })
 }
 
@@ -542,7 +668,8 @@ fn field_type_for_write(
         )));
     }
     clp::check(schema, ctx.access, Operation::AddField)?;
-    let ty = infer_type(value).ok_or_else(|| ParseError::incorrect_type(format!("cannot infer a type for {key}")))?;
+    let ty = infer_type(value)
+        .ok_or_else(|| ParseError::incorrect_type(format!("cannot infer a type for {key}")))?;
     if let FieldType::Pointer(target) = &ty {
         validate_class_name(target)?;
     }
@@ -555,7 +682,8 @@ fn field_type_for_write(
 /// `json_each` presents them (value and JSON type), and the result keeps the array's order.
 fn array_op_sql(op: &str, column: &str, objects: String) -> (String, Vec<SqlValue>) {
     // json_each gives objects, arrays and booleans as SQL text/integers; turn them back into JSON.
-    const ELEMENT: &str = "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') \
+    const ELEMENT: &str =
+        "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') \
         WHEN 'object' THEN json(value) WHEN 'array' THEN json(value) ELSE value END";
     let current = format!("json_each(COALESCE({column}, '[]'))");
     let same = "x.value IS y.value AND x.type = y.type";
@@ -582,7 +710,9 @@ fn array_op_sql(op: &str, column: &str, objects: String) -> (String, Vec<SqlValu
         ),
     };
     (
-        format!("(SELECT COALESCE(json_group_array({ELEMENT} ORDER BY part, key), '[]') FROM ({rows}))"),
+        format!(
+            "(SELECT COALESCE(json_group_array({ELEMENT} ORDER BY part, key), '[]') FROM ({rows}))"
+        ),
         binds,
     )
 }

@@ -36,18 +36,29 @@ pub struct Reply {
 
 impl Reply {
     fn one(frame: Value) -> Self {
-        Reply { frames: vec![frame], resume: None }
+        Reply {
+            frames: vec![frame],
+            resume: None,
+        }
     }
 }
 
 /// Applies a client frame to `state`. Errors become `error` frames; nothing here closes the socket.
-pub async fn on_message<S: Store>(ctx: &LiveContext<'_, S>, state: &mut SocketState, text: &str) -> Reply {
+pub async fn on_message<S: Store>(
+    ctx: &LiveContext<'_, S>,
+    state: &mut SocketState,
+    text: &str,
+) -> Reply {
     let message = match protocol::parse_message(text) {
         Ok(m) => m,
         Err(e) => return Reply::one(protocol::error(&e, false, None)),
     };
     match message {
-        ClientMessage::Connect { application_id, session_token, master_key } => {
+        ClientMessage::Connect {
+            application_id,
+            session_token,
+            master_key,
+        } => {
             if application_id.as_deref() != Some(ctx.config.app_id.as_str()) {
                 let e = ParseError::new(Code::Unauthorized, "Key in request is not valid");
                 return Reply::one(protocol::error(&e, false, None));
@@ -74,7 +85,10 @@ pub async fn on_message<S: Store>(ctx: &LiveContext<'_, S>, state: &mut SocketSt
             let before = state.subscriptions.len();
             state.subscriptions.retain(|s| s.request_id != request_id);
             if state.subscriptions.len() == before {
-                let e = ParseError::new(Code::InvalidJson, format!("Cannot find subscription with requestId {request_id}"));
+                let e = ParseError::new(
+                    Code::InvalidJson,
+                    format!("Cannot find subscription with requestId {request_id}"),
+                );
                 return Reply::one(protocol::error(&e, false, Some(request_id)));
             }
             Reply::one(protocol::unsubscribed(&state.client_id, request_id))
@@ -83,7 +97,11 @@ pub async fn on_message<S: Store>(ctx: &LiveContext<'_, S>, state: &mut SocketSt
 }
 
 /// The identity a connect or subscribe carries: the master key, a live session, or anonymous.
-async fn identify<S: Store>(ctx: &LiveContext<'_, S>, token: Option<&str>, master_key: Option<&str>) -> Result<Identity> {
+async fn identify<S: Store>(
+    ctx: &LiveContext<'_, S>,
+    token: Option<&str>,
+    master_key: Option<&str>,
+) -> Result<Identity> {
     if let (Some(given), Some(expected)) = (master_key, ctx.config.master_key.as_deref()) {
         if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
             return Ok(Identity::Master);
@@ -92,22 +110,40 @@ async fn identify<S: Store>(ctx: &LiveContext<'_, S>, token: Option<&str>, maste
     match token.filter(|t| !t.is_empty()) {
         None => Ok(Identity::from_access(&Access::public())),
         Some(token) => {
-            let secret = ctx.config.session_secret.as_deref().ok_or_else(session::invalid_token)?;
-            let access = session::resolve(ctx.store, &TokenKey::from_secret(secret)?, token, ctx.now_ms).await?;
+            let secret = ctx
+                .config
+                .session_secret
+                .as_deref()
+                .ok_or_else(session::invalid_token)?;
+            let access = session::resolve(
+                ctx.store,
+                &TokenKey::from_secret(secret)?,
+                token,
+                ctx.now_ms,
+            )
+            .await?;
             Ok(Identity::from_access(&access))
         }
     }
 }
 
-async fn subscribe<S: Store>(ctx: &LiveContext<'_, S>, state: &mut SocketState, request: &SubscribeRequest) -> Result<()> {
-    let socket_identity = state
-        .identity
-        .clone()
-        .ok_or_else(|| ParseError::new(Code::InvalidJson, "Can not find this client, make sure you connect to server before subscribing"))?;
-    let schema = ctx
-        .registry
-        .get(&request.class_name)
-        .ok_or_else(|| ParseError::forbidden(format!("This user is not allowed to access non-existent class: {}", request.class_name)))?;
+async fn subscribe<S: Store>(
+    ctx: &LiveContext<'_, S>,
+    state: &mut SocketState,
+    request: &SubscribeRequest,
+) -> Result<()> {
+    let socket_identity = state.identity.clone().ok_or_else(|| {
+        ParseError::new(
+            Code::InvalidJson,
+            "Can not find this client, make sure you connect to server before subscribing",
+        )
+    })?;
+    let schema = ctx.registry.get(&request.class_name).ok_or_else(|| {
+        ParseError::forbidden(format!(
+            "This user is not allowed to access non-existent class: {}",
+            request.class_name
+        ))
+    })?;
     Matcher::compile(&request.where_)?;
     let own = match request.session_token.as_deref() {
         Some(token) if !token.is_empty() => Some(identify(ctx, Some(token), None).await?),
@@ -120,14 +156,26 @@ async fn subscribe<S: Store>(ctx: &LiveContext<'_, S>, state: &mut SocketState, 
 
 /// The frames a change produces for one socket, each with the hub's sequence number.
 pub fn fan_out(state: &SocketState, registry: &Registry, change: &Change, seq: u64) -> Vec<Value> {
-    let Some(schema) = registry.get(&change.class) else { return vec![] };
-    let Some(event) = Event::decode(change, schema) else { return vec![] };
+    let Some(schema) = registry.get(&change.class) else {
+        return vec![];
+    };
+    let Some(event) = Event::decode(change, schema) else {
+        return vec![];
+    };
     frames_for(state, schema, &event, seq, None)
 }
 
 /// Frames of `event` for the socket's subscriptions (only `request_id`'s, when given).
-pub fn frames_for(state: &SocketState, schema: &crate::engine::schema::ClassSchema, event: &Event, seq: u64, request_id: Option<i64>) -> Vec<Value> {
-    let Some(socket_identity) = &state.identity else { return vec![] };
+pub fn frames_for(
+    state: &SocketState,
+    schema: &crate::engine::schema::ClassSchema,
+    event: &Event,
+    seq: u64,
+    request_id: Option<i64>,
+) -> Vec<Value> {
+    let Some(socket_identity) = &state.identity else {
+        return vec![];
+    };
     state
         .subscriptions
         .iter()
@@ -141,11 +189,26 @@ pub fn frames_for(state: &SocketState, schema: &crate::engine::schema::ClassSche
 }
 
 /// The sessions the sockets use that no longer exist (logged out, expired): one query for all.
-pub async fn revoked_sessions<S: Store>(store: &S, states: &[SocketState], now_iso: &str) -> Result<BTreeSet<String>> {
+pub async fn revoked_sessions<S: Store>(
+    store: &S,
+    states: &[SocketState],
+    now_iso: &str,
+) -> Result<BTreeSet<String>> {
     let mut used: BTreeSet<String> = BTreeSet::new();
     for state in states {
-        used.extend(state.identity.as_ref().and_then(Identity::session_id).map(String::from));
-        used.extend(state.subscriptions.iter().filter_map(|s| s.identity.as_ref()?.session_id().map(String::from)));
+        used.extend(
+            state
+                .identity
+                .as_ref()
+                .and_then(Identity::session_id)
+                .map(String::from),
+        );
+        used.extend(
+            state
+                .subscriptions
+                .iter()
+                .filter_map(|s| s.identity.as_ref()?.session_id().map(String::from)),
+        );
     }
     if used.is_empty() {
         return Ok(used);

@@ -25,12 +25,25 @@ impl Hub {
     fn new() -> Self {
         let store = SqliteStore::migrated();
         let rows = block_on(store.query(&Statement::new(Registry::LOAD_SQL, vec![]))).unwrap();
-        let config = Config { master_key: Some("mk".into()), session_secret: Some(SECRET.into()), ..Config::default() };
-        Hub { store, config, registry: Registry::from_rows(&rows).unwrap() }
+        let config = Config {
+            master_key: Some("mk".into()),
+            session_secret: Some(SECRET.into()),
+            ..Config::default()
+        };
+        Hub {
+            store,
+            config,
+            registry: Registry::from_rows(&rows).unwrap(),
+        }
     }
 
     fn send(&self, state: &mut SocketState, frame: Value) -> Vec<Value> {
-        let ctx = LiveContext { store: &self.store, config: &self.config, registry: &self.registry, now_ms: NOW };
+        let ctx = LiveContext {
+            store: &self.store,
+            config: &self.config,
+            registry: &self.registry,
+            now_ms: NOW,
+        };
         block_on(on_message(&ctx, state, &frame.to_string())).frames
     }
 
@@ -41,7 +54,15 @@ impl Hub {
             vec![],
         )))
         .unwrap();
-        let new = session::create(&TokenKey::from_secret(SECRET).unwrap(), user, "login", None, NOW, 60_000).unwrap();
+        let new = session::create(
+            &TokenKey::from_secret(SECRET).unwrap(),
+            user,
+            "login",
+            None,
+            NOW,
+            60_000,
+        )
+        .unwrap();
         block_on(self.store.query(&new.statement)).unwrap();
         (new.token, new.session_id)
     }
@@ -60,12 +81,23 @@ fn the_sdk_handshake_subscribes_and_events_reach_only_readers() {
     let hub = Hub::new();
     let (token, _) = hub.sign_in("b1");
     let mut buyer = SocketState::new("c1".into());
-    let connected = hub.send(&mut buyer, json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}));
-    assert_eq!(connected, vec![json!({"op": "connected", "clientId": "c1"})]);
+    let connected = hub.send(
+        &mut buyer,
+        json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
+    );
+    assert_eq!(
+        connected,
+        vec![json!({"op": "connected", "clientId": "c1"})]
+    );
     let subscribed = hub.send(&mut buyer, json!({"op": "subscribe", "requestId": 1, "query": {"className": "Order", "where": {"status": "pending"}}}));
     assert_eq!(subscribed[0]["op"], "subscribed");
 
-    let created = Change::new("Order", ChangeKind::Created, &order_row(&["b1"], "pending"), None);
+    let created = Change::new(
+        "Order",
+        ChangeKind::Created,
+        &order_row(&["b1"], "pending"),
+        None,
+    );
     let frames = fan_out(&buyer, &hub.registry, &created, 9);
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0]["op"], "create");
@@ -73,10 +105,20 @@ fn the_sdk_handshake_subscribes_and_events_reach_only_readers() {
     assert_eq!(frames[0]["object"]["totalAmount"], 12.5);
     assert_eq!(frames[0]["seq"], 9);
 
-    let someone_elses = Change::new("Order", ChangeKind::Created, &order_row(&["b2"], "pending"), None);
+    let someone_elses = Change::new(
+        "Order",
+        ChangeKind::Created,
+        &order_row(&["b2"], "pending"),
+        None,
+    );
     assert!(fan_out(&buyer, &hub.registry, &someone_elses, 10).is_empty());
 
-    let paid = Change::new("Order", ChangeKind::Updated, &order_row(&["b1"], "paid"), Some(&order_row(&["b1"], "pending")));
+    let paid = Change::new(
+        "Order",
+        ChangeKind::Updated,
+        &order_row(&["b1"], "paid"),
+        Some(&order_row(&["b1"], "pending")),
+    );
     assert_eq!(fan_out(&buyer, &hub.registry, &paid, 11)[0]["op"], "leave");
 }
 
@@ -84,12 +126,21 @@ fn the_sdk_handshake_subscribes_and_events_reach_only_readers() {
 fn anonymous_clients_cannot_subscribe_to_classes_that_need_a_session() {
     let hub = Hub::new();
     let mut anonymous = SocketState::new("c2".into());
-    hub.send(&mut anonymous, json!({"op": "connect", "applicationId": "artisan-market"}));
-    let refused = hub.send(&mut anonymous, json!({"op": "subscribe", "requestId": 3, "query": {"className": "Order", "where": {}}}));
+    hub.send(
+        &mut anonymous,
+        json!({"op": "connect", "applicationId": "artisan-market"}),
+    );
+    let refused = hub.send(
+        &mut anonymous,
+        json!({"op": "subscribe", "requestId": 3, "query": {"className": "Order", "where": {}}}),
+    );
     assert_eq!(refused[0]["op"], "error");
     assert_eq!(refused[0]["code"], 119);
     assert_eq!(refused[0]["requestId"], 3);
-    let products = hub.send(&mut anonymous, json!({"op": "subscribe", "requestId": 4, "query": {"className": "Product", "where": {}}}));
+    let products = hub.send(
+        &mut anonymous,
+        json!({"op": "subscribe", "requestId": 4, "query": {"className": "Product", "where": {}}}),
+    );
     assert_eq!(products[0]["op"], "subscribed");
 }
 
@@ -97,14 +148,38 @@ fn anonymous_clients_cannot_subscribe_to_classes_that_need_a_session() {
 fn bad_frames_and_bad_credentials_answer_error_frames() {
     let hub = Hub::new();
     let mut socket = SocketState::new("c3".into());
-    assert_eq!(hub.send(&mut socket, json!({"op": "subscribe", "requestId": 1, "query": {"className": "Product"}}))[0]["op"], "error");
-    assert_eq!(hub.send(&mut socket, json!({"op": "connect", "applicationId": "wrong"}))[0]["code"], -403);
-    assert_eq!(hub.send(&mut socket, json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": "forged"}))[0]["code"], 209);
+    assert_eq!(
+        hub.send(
+            &mut socket,
+            json!({"op": "subscribe", "requestId": 1, "query": {"className": "Product"}})
+        )[0]["op"],
+        "error"
+    );
+    assert_eq!(
+        hub.send(
+            &mut socket,
+            json!({"op": "connect", "applicationId": "wrong"})
+        )[0]["code"],
+        -403
+    );
+    assert_eq!(
+        hub.send(
+            &mut socket,
+            json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": "forged"})
+        )[0]["code"],
+        209
+    );
     assert!(socket.identity.is_none());
-    hub.send(&mut socket, json!({"op": "connect", "applicationId": "artisan-market", "masterKey": "mk"}));
+    hub.send(
+        &mut socket,
+        json!({"op": "connect", "applicationId": "artisan-market", "masterKey": "mk"}),
+    );
     let bad_query = hub.send(&mut socket, json!({"op": "subscribe", "requestId": 2, "query": {"className": "Product", "where": {"x": {"$inQuery": {}}}}}));
     assert_eq!(bad_query[0]["code"], 102);
-    assert_eq!(hub.send(&mut socket, json!({"op": "unsubscribe", "requestId": 99}))[0]["op"], "error");
+    assert_eq!(
+        hub.send(&mut socket, json!({"op": "unsubscribe", "requestId": 99}))[0]["op"],
+        "error"
+    );
 }
 
 #[test]
@@ -112,10 +187,24 @@ fn a_logged_out_session_is_found_in_one_query() {
     let hub = Hub::new();
     let (token, session_id) = hub.sign_in("b1");
     let mut socket = SocketState::new("c4".into());
-    hub.send(&mut socket, json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}));
+    hub.send(
+        &mut socket,
+        json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
+    );
     let states = vec![socket];
-    assert!(block_on(revoked_sessions(&hub.store, &states, "2023-11-14T22:13:21.000Z")).unwrap().is_empty());
+    assert!(block_on(revoked_sessions(
+        &hub.store,
+        &states,
+        "2023-11-14T22:13:21.000Z"
+    ))
+    .unwrap()
+    .is_empty());
     block_on(hub.store.query(&session::revoke(&session_id))).unwrap();
-    let revoked = block_on(revoked_sessions(&hub.store, &states, "2023-11-14T22:13:21.000Z")).unwrap();
+    let revoked = block_on(revoked_sessions(
+        &hub.store,
+        &states,
+        "2023-11-14T22:13:21.000Z",
+    ))
+    .unwrap();
     assert!(revoked.contains(&session_id));
 }

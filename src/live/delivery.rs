@@ -22,7 +22,12 @@ pub struct Event {
 impl Event {
     pub fn decode(change: &Change, schema: &ClassSchema) -> Option<Event> {
         let (object, original) = change.decode(schema)?;
-        Some(Event { class: change.class.clone(), kind: change.kind, object, original })
+        Some(Event {
+            class: change.class.clone(),
+            kind: change.kind,
+            object,
+            original,
+        })
     }
 }
 use crate::engine::clp::{self, Operation, Permission};
@@ -44,7 +49,11 @@ pub fn frame(
     }
     let visible = |o: &Map<String, Value>| readable(schema, access, o) && matcher.matches(o);
     let now = visible(&change.object);
-    let before = change.original.as_ref().map(|o| visible(o)).unwrap_or(false);
+    let before = change
+        .original
+        .as_ref()
+        .map(|o| visible(o))
+        .unwrap_or(false);
     let op = match change.kind {
         ChangeKind::Created if now => "create",
         ChangeKind::Deleted if now => "delete",
@@ -77,7 +86,12 @@ pub fn readable(schema: &ClassSchema, access: &Access, object: &Map<String, Valu
     }
     if let Some(acl) = object.get("ACL").and_then(Value::as_object) {
         let keys = access.acl_keys();
-        let granted = keys.iter().any(|k| acl.get(k).and_then(|e| e.get("read")).and_then(Value::as_bool) == Some(true));
+        let granted = keys.iter().any(|k| {
+            acl.get(k)
+                .and_then(|e| e.get("read"))
+                .and_then(Value::as_bool)
+                == Some(true)
+        });
         if !granted {
             return false;
         }
@@ -87,7 +101,9 @@ pub fn readable(schema: &ClassSchema, access: &Access, object: &Map<String, Valu
         Ok(Permission::OnlyWhere(fields)) => {
             let user = access.user_id().unwrap_or_default();
             fields.iter().any(|f| match object.get(f) {
-                Some(Value::Array(items)) => items.iter().any(|i| i.get("objectId").and_then(Value::as_str) == Some(user)),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .any(|i| i.get("objectId").and_then(Value::as_str) == Some(user)),
                 Some(v) => v.get("objectId").and_then(Value::as_str) == Some(user),
                 None => false,
             })
@@ -98,16 +114,25 @@ pub fn readable(schema: &ClassSchema, access: &Access, object: &Map<String, Valu
 
 /// The object as this subscriber may see it: protected fields removed (a user keeps its own),
 /// restricted to `keys`, and named with its class as the SDK expects.
-fn shown(schema: &ClassSchema, access: &Access, subscription: &Subscription, object: &Map<String, Value>) -> Value {
+fn shown(
+    schema: &ClassSchema,
+    access: &Access,
+    subscription: &Subscription,
+    object: &Map<String, Value>,
+) -> Value {
     let mut out = object.clone();
-    let is_self = schema.name == "_User" && access.user_id().is_some() && object.get("objectId").and_then(Value::as_str) == access.user_id();
+    let is_self = schema.name == "_User"
+        && access.user_id().is_some()
+        && object.get("objectId").and_then(Value::as_str) == access.user_id();
     if !is_self {
         for field in clp::protected_fields(schema, access) {
             out.remove(&field);
         }
     }
     if let Some(keys) = &subscription.keys {
-        out.retain(|k, _| matches!(k.as_str(), "objectId" | "createdAt" | "updatedAt" | "ACL") || keys.contains(k));
+        out.retain(|k, _| {
+            matches!(k.as_str(), "objectId" | "createdAt" | "updatedAt" | "ACL") || keys.contains(k)
+        });
     }
     out.insert("className".into(), Value::from(schema.name.as_str()));
     out.insert("__type".into(), Value::from("Object"));
@@ -116,8 +141,12 @@ fn shown(schema: &ClassSchema, access: &Access, subscription: &Subscription, obj
 
 /// With `watch`, an update that changed none of the watched fields is not sent.
 fn watched_unchanged(subscription: &Subscription, change: &Event) -> bool {
-    let (Some(watch), Some(original)) = (&subscription.watch, &change.original) else { return false };
-    watch.iter().all(|f| change.object.get(f) == original.get(f))
+    let (Some(watch), Some(original)) = (&subscription.watch, &change.original) else {
+        return false;
+    };
+    watch
+        .iter()
+        .all(|f| change.object.get(f) == original.get(f))
 }
 
 #[cfg(test)]
@@ -130,7 +159,8 @@ mod tests {
         let mut s = ClassSchema::new("Order");
         s.fields.insert("status".into(), FieldType::String);
         s.fields.insert("secret".into(), FieldType::String);
-        s.clp.insert("protectedFields".into(), json!({"*": ["secret"]}));
+        s.clp
+            .insert("protectedFields".into(), json!({"*": ["secret"]}));
         s
     }
 
@@ -146,44 +176,111 @@ mod tests {
     }
 
     fn user(id: &str) -> Access {
-        Access::Client(Principal { user_id: Some(id.into()), ..Default::default() })
+        Access::Client(Principal {
+            user_id: Some(id.into()),
+            ..Default::default()
+        })
     }
 
     fn object(status: &str, readers: &[&str]) -> Map<String, Value> {
-        let acl: Map<String, Value> = readers.iter().map(|r| (r.to_string(), json!({"read": true}))).collect();
-        json!({"objectId": "o1", "status": status, "secret": "s", "ACL": acl}).as_object().unwrap().clone()
+        let acl: Map<String, Value> = readers
+            .iter()
+            .map(|r| (r.to_string(), json!({"read": true})))
+            .collect();
+        json!({"objectId": "o1", "status": status, "secret": "s", "ACL": acl})
+            .as_object()
+            .unwrap()
+            .clone()
     }
 
     fn op(subscription: &Subscription, access: &Access, change: &Event) -> Option<String> {
         let matcher = Matcher::compile(&subscription.where_).unwrap();
-        frame("c1", subscription, access, &matcher, &schema(), change, 1).map(|f| f["op"].as_str().unwrap().to_string())
+        frame("c1", subscription, access, &matcher, &schema(), change, 1)
+            .map(|f| f["op"].as_str().unwrap().to_string())
     }
 
     fn update(before: Map<String, Value>, after: Map<String, Value>) -> Event {
-        Event { class: "Order".into(), kind: ChangeKind::Updated, object: after, original: Some(before) }
+        Event {
+            class: "Order".into(),
+            kind: ChangeKind::Updated,
+            object: after,
+            original: Some(before),
+        }
     }
 
     #[test]
     fn matching_before_and_after_decides_update_enter_and_leave() {
         let s = sub(json!({"status": "paid"}), None);
         let buyer = user("b1");
-        assert_eq!(op(&s, &buyer, &update(object("paid", &["b1"]), object("paid", &["b1"]))).as_deref(), Some("update"));
-        assert_eq!(op(&s, &buyer, &update(object("pending", &["b1"]), object("paid", &["b1"]))).as_deref(), Some("enter"));
-        assert_eq!(op(&s, &buyer, &update(object("paid", &["b1"]), object("shipped", &["b1"]))).as_deref(), Some("leave"));
-        assert_eq!(op(&s, &buyer, &update(object("pending", &["b1"]), object("shipped", &["b1"]))), None);
+        assert_eq!(
+            op(
+                &s,
+                &buyer,
+                &update(object("paid", &["b1"]), object("paid", &["b1"]))
+            )
+            .as_deref(),
+            Some("update")
+        );
+        assert_eq!(
+            op(
+                &s,
+                &buyer,
+                &update(object("pending", &["b1"]), object("paid", &["b1"]))
+            )
+            .as_deref(),
+            Some("enter")
+        );
+        assert_eq!(
+            op(
+                &s,
+                &buyer,
+                &update(object("paid", &["b1"]), object("shipped", &["b1"]))
+            )
+            .as_deref(),
+            Some("leave")
+        );
+        assert_eq!(
+            op(
+                &s,
+                &buyer,
+                &update(object("pending", &["b1"]), object("shipped", &["b1"]))
+            ),
+            None
+        );
     }
 
     #[test]
     fn nobody_hears_of_an_object_it_cannot_read() {
         let s = sub(json!({}), None);
-        let created = Event { class: "Order".into(), kind: ChangeKind::Created, object: object("pending", &["b1"]), original: None };
+        let created = Event {
+            class: "Order".into(),
+            kind: ChangeKind::Created,
+            object: object("pending", &["b1"]),
+            original: None,
+        };
         assert_eq!(op(&s, &user("b1"), &created).as_deref(), Some("create"));
         assert_eq!(op(&s, &user("b2"), &created), None);
         assert_eq!(op(&s, &Access::public(), &created), None);
         assert_eq!(op(&s, &Access::Master, &created).as_deref(), Some("create"));
         // Losing read access is a leave, gaining it an enter.
-        assert_eq!(op(&s, &user("b2"), &update(object("paid", &["b2"]), object("paid", &["b1"]))).as_deref(), Some("leave"));
-        assert_eq!(op(&s, &user("b2"), &update(object("paid", &["b1"]), object("paid", &["b2"]))).as_deref(), Some("enter"));
+        assert_eq!(
+            op(
+                &s,
+                &user("b2"),
+                &update(object("paid", &["b2"]), object("paid", &["b1"]))
+            )
+            .as_deref(),
+            Some("leave")
+        );
+        assert_eq!(
+            op(
+                &s,
+                &user("b2"),
+                &update(object("paid", &["b1"]), object("paid", &["b2"]))
+            )
+            .as_deref(),
+            Some("enter")
+        );
     }
 
     #[test]

@@ -37,13 +37,20 @@ enum Test {
 #[derive(Debug, Clone)]
 enum Text {
     /// A literal, anchored at the start and/or end, compared ASCII-case-insensitively if `fold`.
-    Literal { text: String, fold: bool, start: bool, end: bool },
+    Literal {
+        text: String,
+        fold: bool,
+        start: bool,
+        end: bool,
+    },
     Engine(regex::Regex),
 }
 
 impl Matcher {
     pub fn compile(where_: &Value) -> Result<Matcher> {
-        Ok(Matcher { clause: compile(where_, 0)? })
+        Ok(Matcher {
+            clause: compile(where_, 0)?,
+        })
     }
 
     pub fn matches(&self, object: &Map<String, Value>) -> bool {
@@ -67,7 +74,11 @@ fn compile(where_: &Value, depth: usize) -> Result<Clause> {
                 let branches = value
                     .as_array()
                     .filter(|a| !a.is_empty())
-                    .ok_or_else(|| ParseError::invalid_query(format!("Bad {key} format - use an array of at least 1 value.")))?
+                    .ok_or_else(|| {
+                        ParseError::invalid_query(format!(
+                            "Bad {key} format - use an array of at least 1 value."
+                        ))
+                    })?
                     .iter()
                     .map(|b| compile(b, depth + 1))
                     .collect::<Result<Vec<_>>>()?;
@@ -78,7 +89,9 @@ fn compile(where_: &Value, depth: usize) -> Result<Clause> {
                 }
             }
             _ if key.starts_with('$') => {
-                return Err(ParseError::invalid_query(format!("{key} is not supported in live queries")))
+                return Err(ParseError::invalid_query(format!(
+                    "{key} is not supported in live queries"
+                )))
             }
             _ => Clause::Field(key.clone(), tests(value)?),
         });
@@ -87,11 +100,16 @@ fn compile(where_: &Value, depth: usize) -> Result<Clause> {
 }
 
 fn tests(value: &Value) -> Result<Vec<Test>> {
-    let Some(ops) = value.as_object().filter(|o| o.keys().any(|k| k.starts_with('$'))) else {
+    let Some(ops) = value
+        .as_object()
+        .filter(|o| o.keys().any(|k| k.starts_with('$')))
+    else {
         return Ok(vec![Test::Eq(value.clone())]);
     };
     let list = |v: &Value, op: &str| -> Result<Vec<Value>> {
-        v.as_array().cloned().ok_or_else(|| ParseError::invalid_query(format!("bad {op}: expected an array")))
+        v.as_array()
+            .cloned()
+            .ok_or_else(|| ParseError::invalid_query(format!("bad {op}: expected an array")))
     };
     let mut out = Vec::new();
     for (op, operand) in ops {
@@ -106,14 +124,24 @@ fn tests(value: &Value) -> Result<Vec<Test>> {
             "$nin" => Test::Nin(list(operand, op)?),
             "$all" => Test::All(list(operand, op)?),
             "$containedBy" => Test::ContainedBy(list(operand, op)?),
-            "$exists" => Test::Exists(operand.as_bool().ok_or_else(|| ParseError::invalid_query("bad $exists"))?),
+            "$exists" => Test::Exists(
+                operand
+                    .as_bool()
+                    .ok_or_else(|| ParseError::invalid_query("bad $exists"))?,
+            ),
             "$options" => continue,
             "$regex" => {
-                let pattern = operand.as_str().ok_or_else(|| ParseError::invalid_query("$regex must be a string"))?;
+                let pattern = operand
+                    .as_str()
+                    .ok_or_else(|| ParseError::invalid_query("$regex must be a string"))?;
                 let options = ops.get("$options").and_then(Value::as_str).unwrap_or("");
                 Test::Regex(text_test(regex_plan::plan(pattern, options)?))
             }
-            other => return Err(ParseError::invalid_query(format!("{other} is not supported in live queries"))),
+            other => {
+                return Err(ParseError::invalid_query(format!(
+                    "{other} is not supported in live queries"
+                )))
+            }
         });
     }
     Ok(out)
@@ -124,7 +152,12 @@ fn tests(value: &Value) -> Result<Vec<Test>> {
 fn text_test(plan: RegexPlan) -> Text {
     match plan {
         RegexPlan::Engine(re) => Text::Engine(re),
-        RegexPlan::Sql(SqlMatch::Equals(s)) => Text::Literal { text: s, fold: false, start: true, end: true },
+        RegexPlan::Sql(SqlMatch::Equals(s)) => Text::Literal {
+            text: s,
+            fold: false,
+            start: true,
+            end: true,
+        },
         RegexPlan::Sql(SqlMatch::Glob(glob)) => shape(&glob, '*', false),
         RegexPlan::Sql(SqlMatch::Like(like)) => shape(&like, '%', true),
     }
@@ -134,7 +167,9 @@ fn text_test(plan: RegexPlan) -> Text {
 /// its literal and anchors.
 fn shape(pattern: &str, wildcard: char, fold: bool) -> Text {
     let start = !pattern.starts_with(wildcard);
-    let end = !(pattern.ends_with(wildcard) && !pattern.ends_with(&format!("\\{wildcard}")) && pattern.len() > usize::from(!start));
+    let end = !(pattern.ends_with(wildcard)
+        && !pattern.ends_with(&format!("\\{wildcard}"))
+        && pattern.len() > usize::from(!start));
     let mut body = pattern;
     if !start {
         body = &body[1..];
@@ -154,7 +189,12 @@ fn shape(pattern: &str, wildcard: char, fold: bool) -> Text {
             _ => text.push(c),
         }
     }
-    Text::Literal { text, fold, start, end }
+    Text::Literal {
+        text,
+        fold,
+        start,
+        end,
+    }
 }
 
 fn eval(clause: &Clause, object: &Map<String, Value>) -> bool {
@@ -190,14 +230,27 @@ fn test(t: &Test, value: &Value) -> bool {
         },
         Test::In(list) => list.iter().any(|e| equals(value, e)),
         Test::Nin(list) => !list.iter().any(|e| equals(value, e)),
-        Test::All(list) => value.as_array().is_some_and(|a| list.iter().all(|e| a.iter().any(|v| same(v, e)))),
-        Test::ContainedBy(list) => value.as_array().is_some_and(|a| a.iter().all(|v| list.iter().any(|e| same(v, e)))),
+        Test::All(list) => value
+            .as_array()
+            .is_some_and(|a| list.iter().all(|e| a.iter().any(|v| same(v, e)))),
+        Test::ContainedBy(list) => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(|v| list.iter().any(|e| same(v, e)))),
         Test::Exists(wanted) => !value.is_null() == *wanted,
         Test::Regex(text) => {
             let check = |s: &str| match text {
                 Text::Engine(re) => re.is_match(s),
-                Text::Literal { text, fold, start, end } => {
-                    let (s, t) = if *fold { (s.to_ascii_lowercase(), text.to_ascii_lowercase()) } else { (s.to_string(), text.clone()) };
+                Text::Literal {
+                    text,
+                    fold,
+                    start,
+                    end,
+                } => {
+                    let (s, t) = if *fold {
+                        (s.to_ascii_lowercase(), text.to_ascii_lowercase())
+                    } else {
+                        (s.to_string(), text.clone())
+                    };
                     match (start, end) {
                         (true, true) => s == t,
                         (true, false) => s.starts_with(&t),
@@ -237,8 +290,14 @@ fn same(a: &Value, b: &Value) -> bool {
 fn identity(v: &Value) -> Option<(String, String)> {
     let o = v.as_object()?;
     match o.get("__type").and_then(Value::as_str)? {
-        "Pointer" | "Object" => Some((o.get("className")?.as_str()?.into(), o.get("objectId")?.as_str()?.into())),
-        "Date" => Some(("Date".into(), crate::platform::canonical_iso(o.get("iso")?.as_str()?)?)),
+        "Pointer" | "Object" => Some((
+            o.get("className")?.as_str()?.into(),
+            o.get("objectId")?.as_str()?.into(),
+        )),
+        "Date" => Some((
+            "Date".into(),
+            crate::platform::canonical_iso(o.get("iso")?.as_str()?)?,
+        )),
         _ => None,
     }
 }
@@ -250,7 +309,9 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     let text = |v: &Value| -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
-            _ => identity(v).filter(|(kind, _)| kind == "Date").map(|(_, iso)| iso),
+            _ => identity(v)
+                .filter(|(kind, _)| kind == "Date")
+                .map(|(_, iso)| iso),
         }
     };
     Some(text(a)?.cmp(&text(b)?))
@@ -283,11 +344,19 @@ mod tests {
         assert!(is(json!({"tags": "blue"})));
         assert!(is(json!({"tags": {"$all": ["blue", "ceramic"]}})));
         assert!(is(json!({"title": {"$in": ["x", "Blue Bowl"]}})));
-        assert!(is(json!({"missing": {"$exists": false}, "stock": {"$ne": 0}})));
-        assert!(is(json!({"owner": {"__type": "Pointer", "className": "Artisan", "objectId": "a1"}})));
-        assert!(is(json!({"when": {"$gte": {"__type": "Date", "iso": "2024-05-01T00:00:00Z"}}})));
+        assert!(is(
+            json!({"missing": {"$exists": false}, "stock": {"$ne": 0}})
+        ));
+        assert!(is(
+            json!({"owner": {"__type": "Pointer", "className": "Artisan", "objectId": "a1"}})
+        ));
+        assert!(is(
+            json!({"when": {"$gte": {"__type": "Date", "iso": "2024-05-01T00:00:00Z"}}})
+        ));
         assert!(is(json!({"meta.color": "blue"})));
-        assert!(is(json!({"$or": [{"price": 1}, {"stock": 1}], "$nor": [{"title": "x"}]})));
+        assert!(is(
+            json!({"$or": [{"price": 1}, {"stock": 1}], "$nor": [{"title": "x"}]})
+        ));
     }
 
     #[test]
@@ -297,7 +366,9 @@ mod tests {
         assert!(is(json!({"title": {"$regex": "bowl", "$options": "i"}})));
         assert!(!is(json!({"title": {"$regex": "bowl"}})));
         assert!(is(json!({"title": {"$regex": "^B.+l$"}})));
-        assert!(is(json!({"title": {"$regex": "^\\Qblue b\\E", "$options": "i"}})));
+        assert!(is(
+            json!({"title": {"$regex": "^\\Qblue b\\E", "$options": "i"}})
+        ));
         assert!(!is(json!({"title": {"$regex": "^\\QBowl\\E"}})));
         assert!(is(json!({"title": {"$regex": "^Blue Bowl$"}})));
     }

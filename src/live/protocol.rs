@@ -14,10 +14,16 @@ pub const MAX_SUBSCRIPTIONS: usize = 100;
 /// A client's message, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
-    Connect { application_id: Option<String>, session_token: Option<String>, master_key: Option<String> },
+    Connect {
+        application_id: Option<String>,
+        session_token: Option<String>,
+        master_key: Option<String>,
+    },
     Subscribe(SubscribeRequest),
     Update(SubscribeRequest),
-    Unsubscribe { request_id: i64 },
+    Unsubscribe {
+        request_id: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +57,11 @@ pub fn parse_message(text: &str) -> Result<ClientMessage> {
             master_key: text_field(&value, "masterKey"),
         }),
         Some(op @ ("subscribe" | "update")) => {
-            let query = value.get("query").ok_or_else(|| ParseError::new(Code::InvalidJson, "subscribe needs a query"))?;
-            let class_name = text_field(query, "className").ok_or_else(|| ParseError::new(Code::InvalidJson, "the query needs a className"))?;
+            let query = value
+                .get("query")
+                .ok_or_else(|| ParseError::new(Code::InvalidJson, "subscribe needs a query"))?;
+            let class_name = text_field(query, "className")
+                .ok_or_else(|| ParseError::new(Code::InvalidJson, "the query needs a className"))?;
             let names = |k: &str| -> Result<Option<Vec<String>>> {
                 match query.get(k) {
                     None | Some(Value::Null) => Ok(None),
@@ -61,22 +70,39 @@ pub fn parse_message(text: &str) -> Result<ClientMessage> {
                         .map(|v| v.as_str().map(String::from))
                         .collect::<Option<Vec<_>>>()
                         .map(Some)
-                        .ok_or_else(|| ParseError::new(Code::InvalidJson, format!("{k} must be a list of field names"))),
-                    Some(_) => Err(ParseError::new(Code::InvalidJson, format!("{k} must be a list of field names"))),
+                        .ok_or_else(|| {
+                            ParseError::new(
+                                Code::InvalidJson,
+                                format!("{k} must be a list of field names"),
+                            )
+                        }),
+                    Some(_) => Err(ParseError::new(
+                        Code::InvalidJson,
+                        format!("{k} must be a list of field names"),
+                    )),
                 }
             };
             let request = SubscribeRequest {
                 request_id: request_id()?,
                 class_name,
-                where_: query.get("where").cloned().unwrap_or(Value::Object(Map::new())),
+                where_: query
+                    .get("where")
+                    .cloned()
+                    .unwrap_or(Value::Object(Map::new())),
                 keys: names("keys")?.or(names("fields")?),
                 watch: names("watch")?,
                 session_token: text_field(&value, "sessionToken"),
                 last_seq: value.get("lastSeq").and_then(Value::as_u64),
             };
-            Ok(if op == "subscribe" { ClientMessage::Subscribe(request) } else { ClientMessage::Update(request) })
+            Ok(if op == "subscribe" {
+                ClientMessage::Subscribe(request)
+            } else {
+                ClientMessage::Update(request)
+            })
         }
-        Some("unsubscribe") => Ok(ClientMessage::Unsubscribe { request_id: request_id()? }),
+        Some("unsubscribe") => Ok(ClientMessage::Unsubscribe {
+            request_id: request_id()?,
+        }),
         _ => Err(ParseError::new(Code::InvalidJson, "unknown op")),
     }
 }
@@ -86,7 +112,11 @@ pub fn parse_message(text: &str) -> Result<ClientMessage> {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Identity {
     Master,
-    Client { user_id: Option<String>, session_id: Option<String>, roles: Vec<String> },
+    Client {
+        user_id: Option<String>,
+        session_id: Option<String>,
+        roles: Vec<String>,
+    },
 }
 
 impl Identity {
@@ -104,7 +134,11 @@ impl Identity {
     pub fn access(&self) -> Access {
         match self {
             Identity::Master => Access::Master,
-            Identity::Client { user_id, session_id, roles } => Access::Client(Principal {
+            Identity::Client {
+                user_id,
+                session_id,
+                roles,
+            } => Access::Client(Principal {
                 user_id: user_id.clone(),
                 session_id: session_id.clone(),
                 roles: roles.clone(),
@@ -144,14 +178,26 @@ pub struct SocketState {
 
 impl SocketState {
     pub fn new(client_id: String) -> Self {
-        SocketState { client_id, identity: None, subscriptions: Vec::new() }
+        SocketState {
+            client_id,
+            identity: None,
+            subscriptions: Vec::new(),
+        }
     }
 
     /// Adds or replaces a subscription (subscribe and update are the same to the state).
-    pub fn subscribe(&mut self, request: &SubscribeRequest, identity: Option<Identity>) -> Result<()> {
-        self.subscriptions.retain(|s| s.request_id != request.request_id);
+    pub fn subscribe(
+        &mut self,
+        request: &SubscribeRequest,
+        identity: Option<Identity>,
+    ) -> Result<()> {
+        self.subscriptions
+            .retain(|s| s.request_id != request.request_id);
         if self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
-            return Err(ParseError::new(Code::RequestLimitExceeded, format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection")));
+            return Err(ParseError::new(
+                Code::RequestLimitExceeded,
+                format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"),
+            ));
         }
         self.subscriptions.push(Subscription {
             request_id: request.request_id,
@@ -167,7 +213,11 @@ impl SocketState {
     /// Forgets a logged-out session wherever it is used: its events stop at once.
     pub fn revoke(&mut self, session_id: &str) -> bool {
         let mut changed = false;
-        let anonymous = Identity::Client { user_id: None, session_id: None, roles: vec![] };
+        let anonymous = Identity::Client {
+            user_id: None,
+            session_id: None,
+            roles: vec![],
+        };
         if self.identity.as_ref().and_then(Identity::session_id) == Some(session_id) {
             self.identity = Some(anonymous.clone());
             changed = true;
@@ -196,7 +246,8 @@ pub fn unsubscribed(client_id: &str, request_id: i64) -> Value {
 
 /// An error frame; `reconnect` tells the SDK whether trying again can help.
 pub fn error(e: &ParseError, reconnect: bool, request_id: Option<i64>) -> Value {
-    let mut frame = json!({"op": "error", "code": e.code as i32, "error": e.message, "reconnect": reconnect});
+    let mut frame =
+        json!({"op": "error", "code": e.code as i32, "error": e.message, "reconnect": reconnect});
     if let Some(id) = request_id {
         frame["requestId"] = Value::from(id);
     }
@@ -210,31 +261,71 @@ mod tests {
     #[test]
     fn the_sdk_frames_decode() {
         let connect = parse_message(r#"{"op":"connect","applicationId":"app","javascriptKey":"k","masterKey":"mk","sessionToken":"t"}"#).unwrap();
-        assert_eq!(connect, ClientMessage::Connect { application_id: Some("app".into()), session_token: Some("t".into()), master_key: Some("mk".into()) });
+        assert_eq!(
+            connect,
+            ClientMessage::Connect {
+                application_id: Some("app".into()),
+                session_token: Some("t".into()),
+                master_key: Some("mk".into())
+            }
+        );
         let subscribe = parse_message(r#"{"op":"subscribe","requestId":1,"query":{"className":"Item","where":{"objectId":"obj1"},"keys":["stock"],"watch":["stock"]},"sessionToken":"r:abc"}"#).unwrap();
-        let ClientMessage::Subscribe(request) = subscribe else { panic!() };
+        let ClientMessage::Subscribe(request) = subscribe else {
+            panic!()
+        };
         assert_eq!(request.keys, Some(vec!["stock".to_string()]));
         assert_eq!(request.session_token.as_deref(), Some("r:abc"));
-        assert_eq!(parse_message(r#"{"op":"unsubscribe","requestId":1}"#).unwrap(), ClientMessage::Unsubscribe { request_id: 1 });
+        assert_eq!(
+            parse_message(r#"{"op":"unsubscribe","requestId":1}"#).unwrap(),
+            ClientMessage::Unsubscribe { request_id: 1 }
+        );
     }
 
     #[test]
     fn malformed_frames_are_errors_not_panics() {
-        for bad in ["", "nope", "[]", r#"{"op":"dance"}"#, r#"{"op":"subscribe","requestId":"x","query":{}}"#, r#"{"op":"subscribe","requestId":1}"#, r#"{"op":"subscribe","requestId":1,"query":{"className":"A","keys":"x"}}"#] {
+        for bad in [
+            "",
+            "nope",
+            "[]",
+            r#"{"op":"dance"}"#,
+            r#"{"op":"subscribe","requestId":"x","query":{}}"#,
+            r#"{"op":"subscribe","requestId":1}"#,
+            r#"{"op":"subscribe","requestId":1,"query":{"className":"A","keys":"x"}}"#,
+        ] {
             assert!(parse_message(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn a_logout_strips_the_session_from_the_socket_and_its_subscriptions() {
-        let user = Identity::Client { user_id: Some("u1".into()), session_id: Some("s1".into()), roles: vec![] };
+        let user = Identity::Client {
+            user_id: Some("u1".into()),
+            session_id: Some("s1".into()),
+            roles: vec![],
+        };
         let mut state = SocketState::new("c1".into());
         state.identity = Some(user.clone());
-        let request = SubscribeRequest { request_id: 1, class_name: "Order".into(), where_: json!({}), keys: None, watch: None, session_token: None, last_seq: None };
+        let request = SubscribeRequest {
+            request_id: 1,
+            class_name: "Order".into(),
+            where_: json!({}),
+            keys: None,
+            watch: None,
+            session_token: None,
+            last_seq: None,
+        };
         state.subscribe(&request, Some(user)).unwrap();
         assert!(state.revoke("s1"));
         assert_eq!(state.identity.as_ref().unwrap().access().user_id(), None);
-        assert_eq!(state.subscriptions[0].identity.as_ref().unwrap().access().user_id(), None);
+        assert_eq!(
+            state.subscriptions[0]
+                .identity
+                .as_ref()
+                .unwrap()
+                .access()
+                .user_id(),
+            None
+        );
         assert!(!state.revoke("s1"));
     }
 }

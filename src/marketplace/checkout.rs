@@ -55,55 +55,97 @@ fn invalid(message: impl Into<String>) -> ParseError {
 /// Reads the items of an order body: `{items: [{product, quantity}]}` or the seed's short form
 /// `{product, quantity}`. Products are pointers (or bare ids); repeated products are merged.
 pub fn parse_items(body: &Map<String, Value>) -> Result<Vec<Item>> {
-    for forged in ["buyer", "artisan", "status", "unitPrice", "products", "checkoutId"] {
+    for forged in [
+        "buyer",
+        "artisan",
+        "status",
+        "unitPrice",
+        "products",
+        "checkoutId",
+    ] {
         if body.contains_key(forged) {
-            return Err(ParseError::forbidden(format!("{forged} is set by the server, not by the client.")));
+            return Err(ParseError::forbidden(format!(
+                "{forged} is set by the server, not by the client."
+            )));
         }
     }
     let raw: Vec<&Value> = match (body.get("items"), body.get("product")) {
         (Some(Value::Array(items)), None) => items.iter().collect(),
         (None, Some(_)) => vec![&Value::Null],
-        _ => return Err(invalid("an order needs items: [{product, quantity}] (or product and quantity)")),
+        _ => {
+            return Err(invalid(
+                "an order needs items: [{product, quantity}] (or product and quantity)",
+            ))
+        }
     };
     let mut merged: Vec<Item> = Vec::new();
     for entry in raw {
-        let source = if entry.is_null() { Value::Object(body.clone()) } else { entry.clone() };
+        let source = if entry.is_null() {
+            Value::Object(body.clone())
+        } else {
+            entry.clone()
+        };
         if !entry.is_null() {
-            let fields = entry.as_object().ok_or_else(|| invalid("each item must be an object {product, quantity}"))?;
+            let fields = entry
+                .as_object()
+                .ok_or_else(|| invalid("each item must be an object {product, quantity}"))?;
             if fields.contains_key("unitPrice") {
-                return Err(ParseError::forbidden("unitPrice is set by the server, not by the client."));
+                return Err(ParseError::forbidden(
+                    "unitPrice is set by the server, not by the client.",
+                ));
             }
-            if let Some(other) = fields.keys().find(|k| !matches!(k.as_str(), "product" | "quantity")) {
-                return Err(invalid(format!("items hold a product and a quantity, not {other}")));
+            if let Some(other) = fields
+                .keys()
+                .find(|k| !matches!(k.as_str(), "product" | "quantity"))
+            {
+                return Err(invalid(format!(
+                    "items hold a product and a quantity, not {other}"
+                )));
             }
         }
         let product = match source.get("product") {
             Some(Value::String(id)) => id.clone(),
-            Some(p) if p.get("className").and_then(Value::as_str) == Some("Product") => {
-                p.get("objectId").and_then(Value::as_str).unwrap_or_default().to_string()
-            }
+            Some(p) if p.get("className").and_then(Value::as_str) == Some("Product") => p
+                .get("objectId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             _ => return Err(invalid("each item needs a product: a pointer to a Product")),
         };
-        if product.is_empty() || product.len() > 32 || !product.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if product.is_empty()
+            || product.len() > 32
+            || !product.chars().all(|c| c.is_ascii_alphanumeric())
+        {
             return Err(invalid("each item needs a product: a pointer to a Product"));
         }
         let quantity = match source.get("quantity") {
             None => 1.0,
-            Some(q) => q.as_f64().ok_or_else(|| invalid("quantity must be a whole number of at least 1"))?,
+            Some(q) => q
+                .as_f64()
+                .ok_or_else(|| invalid("quantity must be a whole number of at least 1"))?,
         };
         if quantity < 1.0 || quantity.fract() != 0.0 || quantity > MAX_QUANTITY as f64 {
-            return Err(invalid(format!("quantity must be a whole number from 1 to {MAX_QUANTITY}")));
+            return Err(invalid(format!(
+                "quantity must be a whole number from 1 to {MAX_QUANTITY}"
+            )));
         }
         match merged.iter_mut().find(|i| i.product == product) {
             Some(item) => item.quantity = (item.quantity + quantity as i64).min(MAX_QUANTITY + 1),
-            None => merged.push(Item { product, quantity: quantity as i64 }),
+            None => merged.push(Item {
+                product,
+                quantity: quantity as i64,
+            }),
         }
     }
     if merged.is_empty() || merged.len() > MAX_ITEMS {
-        return Err(invalid(format!("an order holds from 1 to {MAX_ITEMS} products")));
+        return Err(invalid(format!(
+            "an order holds from 1 to {MAX_ITEMS} products"
+        )));
     }
     if merged.iter().any(|i| i.quantity > MAX_QUANTITY) {
-        return Err(invalid(format!("quantity must be a whole number from 1 to {MAX_QUANTITY}")));
+        return Err(invalid(format!(
+            "quantity must be a whole number from 1 to {MAX_QUANTITY}"
+        )));
     }
     Ok(merged)
 }
@@ -120,26 +162,45 @@ pub fn lookup(items: &[Item]) -> Statement {
 
 /// Groups a cart by artisan from the lookup's rows, failing early (with the product's name) on a
 /// missing, unpriced or sold-out product. The transaction re-checks all of it.
-pub fn group_by_artisan(items: &[Item], rows: &[Row], client_total: Option<&Value>) -> Result<BTreeMap<String, Vec<Item>>> {
+pub fn group_by_artisan(
+    items: &[Item],
+    rows: &[Row],
+    client_total: Option<&Value>,
+) -> Result<BTreeMap<String, Vec<Item>>> {
     let mut carts: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     let mut total_cents = 0i64;
     for item in items {
         let row = rows
             .iter()
             .find(|r| r.get("objectId").and_then(Value::as_str) == Some(item.product.as_str()))
-            .ok_or_else(|| ParseError::new(Code::ObjectNotFound, format!("Product {} not found.", item.product)))?;
-        let title = row.get("title").and_then(Value::as_str).unwrap_or(&item.product);
+            .ok_or_else(|| {
+                ParseError::new(
+                    Code::ObjectNotFound,
+                    format!("Product {} not found.", item.product),
+                )
+            })?;
+        let title = row
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or(&item.product);
         let artisan = row
             .get("owner")
             .and_then(Value::as_str)
             .ok_or_else(|| invalid(format!("{title} has no artisan and cannot be sold")))?;
-        let cents = row.get("price").map(price_cents).transpose()?.ok_or_else(|| invalid(format!("{title} has no price")))?;
+        let cents = row
+            .get("price")
+            .map(price_cents)
+            .transpose()?
+            .ok_or_else(|| invalid(format!("{title} has no price")))?;
         let stock = row.get("stock").and_then(Value::as_f64).unwrap_or(0.0) as i64;
         if stock < item.quantity {
             return Err(sold_out(Some(title), stock));
         }
         total_cents += cents * item.quantity;
-        carts.entry(artisan.to_string()).or_default().push(item.clone());
+        carts
+            .entry(artisan.to_string())
+            .or_default()
+            .push(item.clone());
     }
     if let Some(total) = client_total {
         let claimed = price_cents(total).map_err(|_| invalid("totalAmount must be a price"))?;
@@ -157,7 +218,9 @@ fn sold_out(title: Option<&str>, left: i64) -> ParseError {
     match title {
         Some(title) if left <= 0 => invalid(format!("Sold out: {title} is no longer available.")),
         Some(title) => invalid(format!("Sold out: only {left} of {title} left.")),
-        None => invalid("Sold out: a product in this order is no longer available in that quantity."),
+        None => {
+            invalid("Sold out: a product in this order is no longer available in that quantity.")
+        }
     }
 }
 
@@ -167,7 +230,12 @@ fn sold_out(title: Option<&str>, left: i64) -> ParseError {
 pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]) -> Tracked {
     let now = iso_from_ms(request.now_ms);
     let mut statements = Tracked::default();
-    let all: Vec<&str> = request.carts.values().flatten().map(|i| i.product.as_str()).collect();
+    let all: Vec<&str> = request
+        .carts
+        .values()
+        .flatten()
+        .map(|i| i.product.as_str())
+        .collect();
     statements.push_before(
         "Product",
         Statement::new(
@@ -187,7 +255,10 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
                     SqlValue::from(order.artisan.as_str()),
                 ],
             ));
-            statements.push(Statement::new("INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0", vec![]));
+            statements.push(Statement::new(
+                "INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0",
+                vec![],
+            ));
         }
         let cart = SqlValue::Text(serde_json::to_string(items).unwrap_or_else(|_| "[]".into()));
         // Prices are read inside the transaction, from the rows whose stock it just took, and
@@ -215,10 +286,16 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
                 SqlValue::from(order.artisan.as_str()),
             ],
         ));
-        statements.push(Statement::new("INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0", vec![]));
+        statements.push(Statement::new(
+            "INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0",
+            vec![],
+        ));
     }
     if let Some(key) = &request.idempotency_key {
-        let outcome = CheckoutOutcome { checkout_id: checkout_id.to_string(), orders: orders.to_vec() };
+        let outcome = CheckoutOutcome {
+            checkout_id: checkout_id.to_string(),
+            orders: orders.to_vec(),
+        };
         statements.push(Statement::new(
             "INSERT INTO \"_Idempotency\" (\"key\", \"outcome\", \"createdAt\") VALUES (?, ?, ?)",
             vec![
@@ -232,7 +309,10 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
 }
 
 /// Runs a checkout: one transaction; a retry with the same key answers the first outcome.
-pub async fn execute(store: &impl Store, request: &CheckoutRequest) -> Result<(CheckoutOutcome, Vec<Change>)> {
+pub async fn execute(
+    store: &impl Store,
+    request: &CheckoutRequest,
+) -> Result<(CheckoutOutcome, Vec<Change>)> {
     if let Some(previous) = previous_outcome(store, request).await? {
         return Ok((previous, vec![]));
     }
@@ -242,33 +322,54 @@ pub async fn execute(store: &impl Store, request: &CheckoutRequest) -> Result<(C
         .carts
         .keys()
         .map(|artisan| {
-            Ok(PlacedOrder { object_id: new_object_id()?, created_at: created_at.clone(), artisan: artisan.clone() })
+            Ok(PlacedOrder {
+                object_id: new_object_id()?,
+                created_at: created_at.clone(),
+                artisan: artisan.clone(),
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let tracked = plan(request, &checkout_id, &orders);
     match store.batch(&tracked.statements).await {
-        Ok(results) => Ok((CheckoutOutcome { checkout_id, orders }, tracked.changes(&results))),
+        Ok(results) => Ok((
+            CheckoutOutcome {
+                checkout_id,
+                orders,
+            },
+            tracked.changes(&results),
+        )),
         Err(StoreError::Check(what)) if what.starts_with("stock_") => Err(sold_out(None, 0)),
-        Err(StoreError::Check(what)) if what == "object_not_found" => {
-            Err(ParseError::new(Code::ObjectNotFound, "A product of this order is not sold by its artisan any more."))
-        }
+        Err(StoreError::Check(what)) if what == "object_not_found" => Err(ParseError::new(
+            Code::ObjectNotFound,
+            "A product of this order is not sold by its artisan any more.",
+        )),
         // A concurrent retry with the same key committed first: answer what it created.
-        Err(StoreError::Unique(what)) if what.contains("_Idempotency") => previous_outcome(store, request)
-            .await?
-            .map(|outcome| (outcome, vec![]))
-            .ok_or_else(|| ParseError::new(Code::DuplicateRequest, "Duplicate request")),
+        Err(StoreError::Unique(what)) if what.contains("_Idempotency") => {
+            previous_outcome(store, request)
+                .await?
+                .map(|outcome| (outcome, vec![]))
+                .ok_or_else(|| ParseError::new(Code::DuplicateRequest, "Duplicate request"))
+        }
         Err(other) => Err(other.into()),
     }
 }
 
-async fn previous_outcome(store: &impl Store, request: &CheckoutRequest) -> Result<Option<CheckoutOutcome>> {
-    let Some(key) = &request.idempotency_key else { return Ok(None) };
+async fn previous_outcome(
+    store: &impl Store,
+    request: &CheckoutRequest,
+) -> Result<Option<CheckoutOutcome>> {
+    let Some(key) = &request.idempotency_key else {
+        return Ok(None);
+    };
     Ok(remembered_outcome(&store.query(&remembered(key)).await?))
 }
 
 /// The query for the outcome a key already produced.
 pub fn remembered(key: &str) -> Statement {
-    Statement::new("SELECT \"outcome\" FROM \"_Idempotency\" WHERE \"key\" = ?", vec![SqlValue::from(key)])
+    Statement::new(
+        "SELECT \"outcome\" FROM \"_Idempotency\" WHERE \"key\" = ?",
+        vec![SqlValue::from(key)],
+    )
 }
 
 pub fn remembered_outcome(rows: &[Row]) -> Option<CheckoutOutcome> {

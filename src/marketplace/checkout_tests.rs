@@ -29,13 +29,33 @@ fn shop() -> SqliteStore {
 fn request(carts: &[(&str, &[(&str, i64)])], key: Option<&str>) -> CheckoutRequest {
     let carts: BTreeMap<String, Vec<Item>> = carts
         .iter()
-        .map(|(artisan, items)| (artisan.to_string(), items.iter().map(|(p, q)| Item { product: p.to_string(), quantity: *q }).collect()))
+        .map(|(artisan, items)| {
+            (
+                artisan.to_string(),
+                items
+                    .iter()
+                    .map(|(p, q)| Item {
+                        product: p.to_string(),
+                        quantity: *q,
+                    })
+                    .collect(),
+            )
+        })
         .collect();
-    CheckoutRequest { buyer: "buyer1".into(), carts, idempotency_key: key.map(String::from), now_ms: 1_700_000_000_000 }
+    CheckoutRequest {
+        buyer: "buyer1".into(),
+        carts,
+        idempotency_key: key.map(String::from),
+        now_ms: 1_700_000_000_000,
+    }
 }
 
 fn stock(store: &SqliteStore, product: &str) -> i64 {
-    let rows = block_on(store.query(&Statement::new("SELECT \"stock\" FROM \"Product\" WHERE \"objectId\" = ?", vec![SqlValue::from(product)]))).unwrap();
+    let rows = block_on(store.query(&Statement::new(
+        "SELECT \"stock\" FROM \"Product\" WHERE \"objectId\" = ?",
+        vec![SqlValue::from(product)],
+    )))
+    .unwrap();
     rows[0]["stock"].as_i64().unwrap()
 }
 
@@ -46,20 +66,35 @@ fn orders(store: &SqliteStore) -> Vec<crate::store::Row> {
 #[test]
 fn an_order_is_priced_in_cents_from_current_prices_and_takes_stock() {
     let store = shop();
-    let (outcome, changes) = block_on(execute(&store, &request(&[("a1", &[("bowl", 1), ("mug", 3)])], None))).unwrap();
+    let (outcome, changes) = block_on(execute(
+        &store,
+        &request(&[("a1", &[("bowl", 1), ("mug", 3)])], None),
+    ))
+    .unwrap();
     assert_eq!(outcome.orders.len(), 1);
     // Live subscribers hear of both products' stock and of the new order, with the originals.
     let kinds: Vec<(&str, Option<i64>)> = changes
         .iter()
-        .map(|c| (c.class.as_str(), c.before.as_ref().and_then(|b| b["stock"].as_i64())))
+        .map(|c| {
+            (
+                c.class.as_str(),
+                c.before.as_ref().and_then(|b| b["stock"].as_i64()),
+            )
+        })
         .collect();
-    assert_eq!(kinds, vec![("Product", Some(1)), ("Product", Some(5)), ("Order", None)]);
+    assert_eq!(
+        kinds,
+        vec![("Product", Some(1)), ("Product", Some(5)), ("Order", None)]
+    );
     let order = &orders(&store)[0];
     assert_eq!(order["totalAmount"], json!(20.29));
     assert_eq!(order["status"], "pending");
     assert_eq!(order["buyer"], "buyer1");
     let items: Value = serde_json::from_str(order["items"].as_str().unwrap()).unwrap();
-    assert_eq!(items[1], json!({"product": {"__type": "Pointer", "className": "Product", "objectId": "mug"}, "quantity": 3, "unitPrice": 0.1}));
+    assert_eq!(
+        items[1],
+        json!({"product": {"__type": "Pointer", "className": "Product", "objectId": "mug"}, "quantity": 3, "unitPrice": 0.1})
+    );
     let readers: Value = serde_json::from_str(order["_rperm"].as_str().unwrap()).unwrap();
     assert_eq!(readers, json!(["buyer1", "ua", "role:admin"]));
     assert_eq!((stock(&store, "bowl"), stock(&store, "mug")), (0, 2));
@@ -79,8 +114,16 @@ fn a_one_of_a_kind_piece_sells_once() {
 #[test]
 fn a_retried_checkout_answers_the_first_outcome_and_creates_nothing() {
     let store = shop();
-    let (first, _) = block_on(execute(&store, &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")))).unwrap();
-    let (again, changes) = block_on(execute(&store, &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")))).unwrap();
+    let (first, _) = block_on(execute(
+        &store,
+        &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")),
+    ))
+    .unwrap();
+    let (again, changes) = block_on(execute(
+        &store,
+        &request(&[("a1", &[("mug", 1)])], Some("buyer1:req-1")),
+    ))
+    .unwrap();
     assert!(changes.is_empty());
     assert_eq!(first, again);
     assert_eq!(orders(&store).len(), 1);
@@ -90,11 +133,19 @@ fn a_retried_checkout_answers_the_first_outcome_and_creates_nothing() {
 #[test]
 fn a_cart_across_artisans_is_all_or_nothing() {
     let store = shop();
-    let err = block_on(execute(&store, &request(&[("a1", &[("mug", 1)]), ("a2", &[("rug", 3)])], None))).unwrap_err();
+    let err = block_on(execute(
+        &store,
+        &request(&[("a1", &[("mug", 1)]), ("a2", &[("rug", 3)])], None),
+    ))
+    .unwrap_err();
     assert!(err.message.starts_with("Sold out"));
     assert_eq!((stock(&store, "mug"), stock(&store, "rug")), (5, 2));
     assert!(orders(&store).is_empty());
-    let (outcome, _) = block_on(execute(&store, &request(&[("a1", &[("mug", 1)]), ("a2", &[("rug", 2)])], None))).unwrap();
+    let (outcome, _) = block_on(execute(
+        &store,
+        &request(&[("a1", &[("mug", 1)]), ("a2", &[("rug", 2)])], None),
+    ))
+    .unwrap();
     assert_eq!(outcome.orders.len(), 2);
     let placed = orders(&store);
     assert_eq!(placed[0]["checkoutId"], placed[1]["checkoutId"]);
@@ -120,32 +171,82 @@ fn cancelling_puts_the_stock_back_once() {
     let changes = cancel.changes(&results);
     assert_eq!(changes[0].before.as_ref().unwrap()["status"], "pending");
     assert_eq!(changes[0].row["status"], "cancelled");
-    assert_eq!((changes[1].before.as_ref().unwrap()["stock"].as_i64(), changes[1].row["stock"].as_i64()), (Some(3), Some(5)));
+    assert_eq!(
+        (
+            changes[1].before.as_ref().unwrap()["stock"].as_i64(),
+            changes[1].row["stock"].as_i64()
+        ),
+        (Some(3), Some(5))
+    );
     // A second cancel from the stale status matches nothing and changes nothing.
-    assert!(block_on(store.batch(&step(id, Status::Pending, Status::Cancelled, 2).statements)).is_err());
+    assert!(
+        block_on(store.batch(&step(id, Status::Pending, Status::Cancelled, 2).statements)).is_err()
+    );
     assert_eq!(stock(&store, "mug"), 5);
 }
 
 #[test]
 fn routing_groups_by_artisan_and_checks_the_client_total() {
     let store = shop();
-    let items = vec![Item { product: "bowl".into(), quantity: 1 }, Item { product: "rug".into(), quantity: 1 }];
+    let items = vec![
+        Item {
+            product: "bowl".into(),
+            quantity: 1,
+        },
+        Item {
+            product: "rug".into(),
+            quantity: 1,
+        },
+    ];
     let rows = block_on(store.query(&lookup(&items))).unwrap();
     let carts = group_by_artisan(&items, &rows, Some(&json!(139.99))).unwrap();
     assert_eq!(carts.keys().collect::<Vec<_>>(), ["a1", "a2"]);
-    assert_eq!(group_by_artisan(&items, &rows, Some(&json!(1))).unwrap_err().code, Code::ValidationError);
-    let too_many = vec![Item { product: "rug".into(), quantity: 3 }];
-    assert!(group_by_artisan(&too_many, &rows, None).unwrap_err().message.contains("only 2 of Rug left"));
-    let missing = vec![Item { product: "nope".into(), quantity: 1 }];
-    assert_eq!(group_by_artisan(&missing, &rows, None).unwrap_err().code, Code::ObjectNotFound);
+    assert_eq!(
+        group_by_artisan(&items, &rows, Some(&json!(1)))
+            .unwrap_err()
+            .code,
+        Code::ValidationError
+    );
+    let too_many = vec![Item {
+        product: "rug".into(),
+        quantity: 3,
+    }];
+    assert!(group_by_artisan(&too_many, &rows, None)
+        .unwrap_err()
+        .message
+        .contains("only 2 of Rug left"));
+    let missing = vec![Item {
+        product: "nope".into(),
+        quantity: 1,
+    }];
+    assert_eq!(
+        group_by_artisan(&missing, &rows, None).unwrap_err().code,
+        Code::ObjectNotFound
+    );
 }
 
 #[test]
 fn order_bodies_accept_items_or_the_short_form_and_refuse_forged_fields() {
     let pointer = json!({"__type": "Pointer", "className": "Product", "objectId": "bowl"});
-    let items = parse_items(json!({"items": [{"product": pointer, "quantity": 2}, {"product": "bowl"}]}).as_object().unwrap()).unwrap();
-    assert_eq!(items, vec![Item { product: "bowl".into(), quantity: 3 }]);
-    let short = parse_items(json!({"product": pointer, "quantity": 1}).as_object().unwrap()).unwrap();
+    let items = parse_items(
+        json!({"items": [{"product": pointer, "quantity": 2}, {"product": "bowl"}]})
+            .as_object()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        items,
+        vec![Item {
+            product: "bowl".into(),
+            quantity: 3
+        }]
+    );
+    let short = parse_items(
+        json!({"product": pointer, "quantity": 1})
+            .as_object()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(short.len(), 1);
     for bad in [
         json!({"items": []}),
@@ -154,10 +255,24 @@ fn order_bodies_accept_items_or_the_short_form_and_refuse_forged_fields() {
         json!({"items": [{"product": {"__type": "Pointer", "className": "Artisan", "objectId": "a1"}}]}),
         json!({}),
     ] {
-        assert_eq!(parse_items(bad.as_object().unwrap()).unwrap_err().code, Code::ValidationError, "{bad}");
+        assert_eq!(
+            parse_items(bad.as_object().unwrap()).unwrap_err().code,
+            Code::ValidationError,
+            "{bad}"
+        );
     }
-    let forged = parse_items(json!({"product": pointer, "buyer": "someone"}).as_object().unwrap()).unwrap_err();
+    let forged = parse_items(
+        json!({"product": pointer, "buyer": "someone"})
+            .as_object()
+            .unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(forged.code, Code::OperationForbidden);
-    let priced = parse_items(json!({"items": [{"product": pointer, "quantity": 1, "unitPrice": 0.01}]}).as_object().unwrap()).unwrap_err();
+    let priced = parse_items(
+        json!({"items": [{"product": pointer, "quantity": 1, "unitPrice": 0.01}]})
+            .as_object()
+            .unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(priced.code, Code::OperationForbidden);
 }

@@ -68,7 +68,10 @@ pub async fn serve(store: &impl Store, call: &HubCall) -> Result<Served> {
     match call {
         HubCall::Checkout(request) => {
             let (outcome, changes) = checkout::execute(store, request).await?;
-            Ok(Served { reply: HubReply::Checkout(outcome), changes })
+            Ok(Served {
+                reply: HubReply::Checkout(outcome),
+                changes,
+            })
         }
         HubCall::Transition(t) => {
             let (from, to) = (Status::parse(&t.from)?, Status::parse(&t.to)?);
@@ -83,7 +86,9 @@ pub async fn serve(store: &impl Store, call: &HubCall) -> Result<Served> {
                 other => other.into(),
             })?;
             Ok(Served {
-                reply: HubReply::Transition { updated_at: crate::platform::iso_from_ms(t.now_ms) },
+                reply: HubReply::Transition {
+                    updated_at: crate::platform::iso_from_ms(t.now_ms),
+                },
                 changes: tracked.changes(&results),
             })
         }

@@ -24,12 +24,12 @@ impl Status {
             "shipped" => Status::Shipped,
             "delivered" => Status::Delivered,
             "cancelled" => Status::Cancelled,
-            other => {
-                return Err(ParseError::new(
-                    Code::ValidationError,
-                    format!("unknown order status {other}: pending, paid, shipped, delivered or cancelled"),
-                ))
-            }
+            other => return Err(ParseError::new(
+                Code::ValidationError,
+                format!(
+                    "unknown order status {other}: pending, paid, shipped, delivered or cancelled"
+                ),
+            )),
         })
     }
 
@@ -59,11 +59,18 @@ pub enum Actor {
 pub fn authorize(from: Status, to: Status, actor: Actor) -> Result<()> {
     use Actor::*;
     use Status::*;
-    let legal = matches!((from, to), (Pending, Paid) | (Paid, Shipped) | (Shipped, Delivered) | (Pending | Paid, Cancelled));
+    let legal = matches!(
+        (from, to),
+        (Pending, Paid) | (Paid, Shipped) | (Shipped, Delivered) | (Pending | Paid, Cancelled)
+    );
     if !legal {
         return Err(ParseError::new(
             Code::ValidationError,
-            format!("An order cannot go from {} to {}.", from.as_str(), to.as_str()),
+            format!(
+                "An order cannot go from {} to {}.",
+                from.as_str(),
+                to.as_str()
+            ),
         ));
     }
     let allowed = match (to, from) {
@@ -91,7 +98,13 @@ pub fn plan(order_id: &str, from: Status, to: Status, now_ms: i64) -> Tracked {
     let items = "SELECT json_extract(value, '$.product.objectId') AS product, SUM(json_extract(value, '$.quantity')) AS quantity \
                  FROM json_each((SELECT \"items\" FROM \"Order\" WHERE \"objectId\" = ?)) GROUP BY 1";
     let mut statements = Tracked::default();
-    statements.push_before("Order", Statement::new("SELECT * FROM \"Order\" WHERE \"objectId\" = ?", vec![SqlValue::from(order_id)]));
+    statements.push_before(
+        "Order",
+        Statement::new(
+            "SELECT * FROM \"Order\" WHERE \"objectId\" = ?",
+            vec![SqlValue::from(order_id)],
+        ),
+    );
     statements.push_after(
         "Order",
         ChangeKind::Updated,
@@ -100,7 +113,10 @@ pub fn plan(order_id: &str, from: Status, to: Status, now_ms: i64) -> Tracked {
             vec![SqlValue::from(to.as_str()), SqlValue::from(now.as_str()), SqlValue::from(order_id), SqlValue::from(from.as_str())],
         ),
     );
-    statements.push(Statement::new("INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0", vec![]));
+    statements.push(Statement::new(
+        "INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0",
+        vec![],
+    ));
     if to == Status::Cancelled {
         statements.push_before(
             "Product",
@@ -140,21 +156,36 @@ mod tests {
     #[test]
     fn a_buyer_cancels_only_while_pending() {
         assert!(authorize(Pending, Cancelled, Buyer).is_ok());
-        assert_eq!(authorize(Paid, Cancelled, Buyer).unwrap_err().code, Code::OperationForbidden);
+        assert_eq!(
+            authorize(Paid, Cancelled, Buyer).unwrap_err().code,
+            Code::OperationForbidden
+        );
         assert!(authorize(Paid, Cancelled, Artisan).is_ok());
     }
 
     #[test]
     fn nobody_but_the_system_marks_an_order_paid() {
         for actor in [Admin, Artisan, Buyer] {
-            assert_eq!(authorize(Pending, Paid, actor).unwrap_err().code, Code::OperationForbidden);
+            assert_eq!(
+                authorize(Pending, Paid, actor).unwrap_err().code,
+                Code::OperationForbidden
+            );
         }
     }
 
     #[test]
     fn illegal_steps_are_validation_errors_whoever_asks() {
-        for (from, to) in [(Pending, Shipped), (Delivered, Cancelled), (Cancelled, Pending), (Shipped, Paid), (Paid, Paid)] {
-            assert_eq!(authorize(from, to, System).unwrap_err().code, Code::ValidationError);
+        for (from, to) in [
+            (Pending, Shipped),
+            (Delivered, Cancelled),
+            (Cancelled, Pending),
+            (Shipped, Paid),
+            (Paid, Paid),
+        ] {
+            assert_eq!(
+                authorize(from, to, System).unwrap_err().code,
+                Code::ValidationError
+            );
         }
         assert!(Status::parse("lost").is_err());
     }

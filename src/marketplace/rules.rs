@@ -15,7 +15,13 @@ use serde_json::{json, Map, Value};
 pub struct MarketplaceRules;
 
 impl Rules for MarketplaceRules {
-    fn before_create(&self, ctx: &WriteContext, class: &str, body: &mut Map<String, Value>, extras: &mut Extras) -> Result<()> {
+    fn before_create(
+        &self,
+        ctx: &WriteContext,
+        class: &str,
+        body: &mut Map<String, Value>,
+        extras: &mut Extras,
+    ) -> Result<()> {
         if class == "Product" {
             validate_product(body, true)?;
         }
@@ -29,12 +35,17 @@ impl Rules for MarketplaceRules {
             // the id must be known before the insert to name it in the ACL.
             if !(ctx.access.is_master() && body.contains_key("ACL")) {
                 let id = crate::platform::new_object_id()?;
-                body.insert("ACL".into(), json!({ id.clone(): {"read": true, "write": true} }));
+                body.insert(
+                    "ACL".into(),
+                    json!({ id.clone(): {"read": true, "write": true} }),
+                );
                 extras.object_id = Some(id);
             }
             return Ok(());
         }
-        let Access::Client(principal) = ctx.access else { return Ok(()) };
+        let Access::Client(principal) = ctx.access else {
+            return Ok(());
+        };
         let user = principal.user_id.clone();
         match class {
             "Artisan" => {
@@ -48,11 +59,20 @@ impl Rules for MarketplaceRules {
                     .get("owner")
                     .and_then(|o| o.get("objectId"))
                     .and_then(Value::as_str)
-                    .ok_or_else(|| ParseError::new(Code::ValidationError, "owner is required: the Artisan profile the product belongs to"))?;
+                    .ok_or_else(|| {
+                        ParseError::new(
+                            Code::ValidationError,
+                            "owner is required: the Artisan profile the product belongs to",
+                        )
+                    })?;
                 extras.guard = Some(Guard {
-                    sql: "EXISTS (SELECT 1 FROM \"Artisan\" WHERE \"objectId\" = ? AND \"user\" = ?)".into(),
+                    sql:
+                        "EXISTS (SELECT 1 FROM \"Artisan\" WHERE \"objectId\" = ? AND \"user\" = ?)"
+                            .into(),
                     params: vec![SqlValue::from(artisan), SqlValue::from(user)],
-                    error: ParseError::forbidden("Products can only be added to your own Artisan profile."),
+                    error: ParseError::forbidden(
+                        "Products can only be added to your own Artisan profile.",
+                    ),
                 });
                 body.insert("ACL".into(), public_read_owner_write(user));
             }
@@ -65,7 +85,8 @@ impl Rules for MarketplaceRules {
                     .and_then(Value::as_str)
                     .ok_or_else(|| ParseError::new(Code::ValidationError, "product is required"))?
                     .to_string();
-                body.entry("accessTime").or_insert_with(|| json!({"__type": "Date", "iso": iso_from_ms(ctx.now_ms)}));
+                body.entry("accessTime")
+                    .or_insert_with(|| json!({"__type": "Date", "iso": iso_from_ms(ctx.now_ms)}));
                 body.remove("ACL");
                 // Readable by the viewer, admins and the product's artisan: the artisan's user id
                 // is looked up by the insert itself.
@@ -76,7 +97,9 @@ impl Rules for MarketplaceRules {
                         .into(),
                     vec![SqlValue::from(user), SqlValue::from(product.as_str())],
                 ));
-                extras.computed.push(("_wperm".into(), "'[]'".into(), vec![]));
+                extras
+                    .computed
+                    .push(("_wperm".into(), "'[]'".into(), vec![]));
                 extras.guard = Some(Guard {
                     sql: "EXISTS (SELECT 1 FROM \"Product\" WHERE \"objectId\" = ?)".into(),
                     params: vec![SqlValue::from(product.as_str())],
@@ -93,13 +116,21 @@ impl Rules for MarketplaceRules {
         Ok(())
     }
 
-    fn before_update(&self, ctx: &WriteContext, class: &str, _object_id: &str, body: &mut Map<String, Value>) -> Result<()> {
+    fn before_update(
+        &self,
+        ctx: &WriteContext,
+        class: &str,
+        _object_id: &str,
+        body: &mut Map<String, Value>,
+    ) -> Result<()> {
         if class == "Product" {
             validate_product(body, false)?;
         }
         if ctx.access.is_master() {
             if class == "_Role" && body.contains_key("name") {
-                return Err(ParseError::forbidden("A role's name can only be set before it has been saved."));
+                return Err(ParseError::forbidden(
+                    "A role's name can only be set before it has been saved.",
+                ));
             }
             if class == "_User" {
                 validate_role(body.get("role"), ctx.access)?;
@@ -107,30 +138,46 @@ impl Rules for MarketplaceRules {
             return Ok(());
         }
         if class == "_Role" && body.contains_key("name") {
-            return Err(ParseError::forbidden("A role's name can only be set before it has been saved."));
+            return Err(ParseError::forbidden(
+                "A role's name can only be set before it has been saved.",
+            ));
         }
         let frozen: &[&str] = match class {
             "_User" => &["role", "emailVerified"],
             "Artisan" => &["user"],
             "Product" => &["owner"],
             "AccessLog" => &["user", "product"],
-            "Order" => &["buyer", "artisan", "items", "products", "totalAmount", "checkoutId"],
+            "Order" => &[
+                "buyer",
+                "artisan",
+                "items",
+                "products",
+                "totalAmount",
+                "checkoutId",
+            ],
             _ => &[],
         };
         if let Some(field) = frozen.iter().find(|f| body.contains_key(**f)) {
-            return Err(ParseError::forbidden(format!("{field} of a {class} cannot be changed by a client.")));
+            return Err(ParseError::forbidden(format!(
+                "{field} of a {class} cannot be changed by a client."
+            )));
         }
         Ok(())
     }
 }
 
 fn signed_in(user: &Option<String>) -> Result<&str> {
-    user.as_deref().ok_or_else(|| ParseError::new(Code::SessionMissing, "You must be signed in to do that."))
+    user.as_deref()
+        .ok_or_else(|| ParseError::new(Code::SessionMissing, "You must be signed in to do that."))
 }
 
 /// Sets a server-owned pointer to the signed-in user; a body naming someone else is refused.
 fn set_owner(body: &mut Map<String, Value>, field: &str, class: &str, user: &str) -> Result<()> {
-    if let Some(given) = body.get(field).and_then(|v| v.get("objectId")).and_then(Value::as_str) {
+    if let Some(given) = body
+        .get(field)
+        .and_then(|v| v.get("objectId"))
+        .and_then(Value::as_str)
+    {
         if given != user {
             return Err(ParseError::forbidden(format!("{field} must be yourself.")));
         }

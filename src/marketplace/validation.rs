@@ -11,7 +11,10 @@ fn invalid(message: impl Into<String>) -> ParseError {
 
 /// A price as integer cents: positive, with at most two decimals.
 pub fn price_cents(value: &Value) -> Result<i64> {
-    let price = value.as_f64().filter(|p| p.is_finite()).ok_or_else(|| invalid("price must be a number"))?;
+    let price = value
+        .as_f64()
+        .filter(|p| p.is_finite())
+        .ok_or_else(|| invalid("price must be a number"))?;
     let cents = (price * 100.0).round();
     if (price * 100.0 - cents).abs() > 1e-6 {
         return Err(invalid("price must have at most 2 decimals"));
@@ -32,7 +35,9 @@ pub fn validate_product(body: &Map<String, Value>, creating: bool) -> Result<()>
         price_cents(price)?;
     }
     if let Some(stock) = body.get("stock").filter(|v| v.get("__op").is_none()) {
-        let n = stock.as_f64().ok_or_else(|| invalid("stock must be a whole number of at least 0"))?;
+        let n = stock
+            .as_f64()
+            .ok_or_else(|| invalid("stock must be a whole number of at least 0"))?;
         if n < 0.0 || n.fract() != 0.0 || n > 1e9 {
             return Err(invalid("stock must be a whole number of at least 0"));
         }
@@ -40,7 +45,9 @@ pub fn validate_product(body: &Map<String, Value>, creating: bool) -> Result<()>
     match body.get("sku") {
         Some(Value::String(sku)) if !sku.trim().is_empty() && sku.len() <= 64 => Ok(()),
         None if !creating => Ok(()),
-        _ => Err(invalid("sku is required: a non-empty text of at most 64 characters")),
+        _ => Err(invalid(
+            "sku is required: a non-empty text of at most 64 characters",
+        )),
     }
 }
 
@@ -49,7 +56,9 @@ pub fn validate_role(role: Option<&Value>, access: &Access) -> Result<()> {
     match role.map(|r| r.as_str()) {
         None | Some(Some("buyer" | "artisan")) => Ok(()),
         Some(Some("admin")) if access.is_master() => Ok(()),
-        Some(Some("admin")) => Err(ParseError::forbidden("Only the master key can make an admin.")),
+        Some(Some("admin")) => Err(ParseError::forbidden(
+            "Only the master key can make an admin.",
+        )),
         _ => Err(invalid("role must be buyer or artisan")),
     }
 }
@@ -57,7 +66,14 @@ pub fn validate_role(role: Option<&Value>, access: &Access) -> Result<()> {
 /// Role names, as Parse allows them: letters, digits, `_`, `-` and spaces.
 pub fn validate_role_name(name: Option<&Value>) -> Result<()> {
     match name.and_then(Value::as_str) {
-        Some(n) if !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_- ".contains(c)) => Ok(()),
+        Some(n)
+            if !n.is_empty()
+                && n.len() <= 64
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_- ".contains(c)) =>
+        {
+            Ok(())
+        }
         _ => Err(ParseError::new(
             Code::InvalidRoleName,
             "A role's name must be a non-empty text of letters, digits, _, - and spaces.",
@@ -83,20 +99,42 @@ mod tests {
 
     #[test]
     fn a_product_needs_a_sku_and_whole_stock() {
-        assert!(validate_product(json!({"sku": "A-1", "stock": 3}).as_object().unwrap(), true).is_ok());
+        assert!(
+            validate_product(json!({"sku": "A-1", "stock": 3}).as_object().unwrap(), true).is_ok()
+        );
         assert!(validate_product(json!({"stock": 3}).as_object().unwrap(), true).is_err());
         assert!(validate_product(json!({"stock": 3}).as_object().unwrap(), false).is_ok());
         assert!(validate_product(json!({"sku": " "}).as_object().unwrap(), false).is_err());
-        assert!(validate_product(json!({"sku": "A", "stock": 1.5}).as_object().unwrap(), true).is_err());
-        assert!(validate_product(json!({"sku": "A", "stock": -1}).as_object().unwrap(), true).is_err());
-        assert!(validate_product(json!({"stock": {"__op": "Increment", "amount": -1}}).as_object().unwrap(), false).is_ok());
+        assert!(
+            validate_product(json!({"sku": "A", "stock": 1.5}).as_object().unwrap(), true).is_err()
+        );
+        assert!(
+            validate_product(json!({"sku": "A", "stock": -1}).as_object().unwrap(), true).is_err()
+        );
+        assert!(validate_product(
+            json!({"stock": {"__op": "Increment", "amount": -1}})
+                .as_object()
+                .unwrap(),
+            false
+        )
+        .is_ok());
     }
 
     #[test]
     fn only_the_master_key_makes_admins() {
         assert!(validate_role(Some(&json!("artisan")), &Access::public()).is_ok());
-        assert_eq!(validate_role(Some(&json!("admin")), &Access::public()).unwrap_err().code, Code::OperationForbidden);
+        assert_eq!(
+            validate_role(Some(&json!("admin")), &Access::public())
+                .unwrap_err()
+                .code,
+            Code::OperationForbidden
+        );
         assert!(validate_role(Some(&json!("admin")), &Access::Master).is_ok());
-        assert_eq!(validate_role(Some(&json!("king")), &Access::public()).unwrap_err().code, Code::ValidationError);
+        assert_eq!(
+            validate_role(Some(&json!("king")), &Access::public())
+                .unwrap_err()
+                .code,
+            Code::ValidationError
+        );
     }
 }
