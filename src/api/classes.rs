@@ -66,10 +66,13 @@ pub fn render(outcome: &Outcome, class: &str, base_url: &str) -> HttpResponse {
         Outcome::Created {
             object_id,
             created_at,
-        } => HttpResponse::json(
-            201,
-            &json!({"objectId": object_id, "createdAt": created_at}),
-        )
+            server_fields,
+        } => HttpResponse::json(201, &{
+            let mut answer = server_fields.clone();
+            answer.insert("objectId".into(), json!(object_id));
+            answer.insert("createdAt".into(), json!(created_at));
+            Value::Object(answer)
+        })
         .with_header(
             "location",
             &format!("{base_url}/classes/{class}/{object_id}"),

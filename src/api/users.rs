@@ -35,9 +35,13 @@ pub async fn handle<S: Store>(
         }
         ("GET", [id]) => {
             let options = FindOptions::from_params(&request.params)?;
-            Ok(HttpResponse::ok(
-                &ctx.objects().get("_User", id, &options).await?,
-            ))
+            let user = ctx.objects().get("_User", id, &options).await?;
+            // A user fetching itself gets its session token back, as Parse Server answers: the
+            // SDK replaces the object's fields with the answer and would otherwise lose it.
+            Ok(HttpResponse::ok(&match (ctx.access.user_id(), request.session_token.as_deref()) {
+                (Some(me), Some(token)) if me == *id => with_token(user, token),
+                _ => user,
+            }))
         }
         ("PUT", [id]) => update(ctx, request, id).await,
         ("DELETE", [id]) => delete(ctx, request, id).await,
@@ -157,14 +161,15 @@ async fn sign_up<S: Store>(
     let Outcome::Created {
         object_id,
         created_at,
+        mut server_fields,
     } = plan.outcome(&results)?
     else {
         return Err(ParseError::internal("sign-up did not create a user"));
     };
-    Ok(HttpResponse::json(
-        201,
-        &json!({"objectId": object_id, "createdAt": created_at, "sessionToken": session.token}),
-    )
+    server_fields.insert("objectId".into(), json!(object_id));
+    server_fields.insert("createdAt".into(), json!(created_at));
+    server_fields.insert("sessionToken".into(), json!(session.token));
+    Ok(HttpResponse::json(201, &Value::Object(server_fields))
     .with_header(
         "location",
         &format!("{}/users/{object_id}", mount_url(ctx, request)),

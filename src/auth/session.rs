@@ -9,6 +9,9 @@ use crate::platform::{iso_from_ms, new_object_id};
 use crate::store::{Row, SqlValue, Statement, Store};
 use serde_json::{json, Value};
 
+/// The prefix of revocable session tokens, as Parse Server writes them.
+const REVOCABLE: &str = "r:";
+
 pub fn invalid_token() -> ParseError {
     ParseError::new(Code::InvalidSessionToken, "Invalid session token")
 }
@@ -36,7 +39,7 @@ pub async fn resolve(
     token: &str,
     now_ms: i64,
 ) -> Result<Access> {
-    let claims = token::verify(key, token, now_ms)?;
+    let claims = token::verify(key, token.strip_prefix(REVOCABLE).unwrap_or(token), now_ms)?;
     let rows = store
         .query(&lookup(
             &claims.session_id,
@@ -84,7 +87,8 @@ pub fn create(
     ttl_ms: i64,
 ) -> Result<NewSession> {
     let session_id = new_object_id()?;
-    let token = token::issue(key, user_id, &session_id, now_ms, ttl_ms)?;
+    // `r:` marks a revocable session to the Parse SDKs, which only call /logout for such tokens.
+    let token = format!("{REVOCABLE}{}", token::issue(key, user_id, &session_id, now_ms, ttl_ms)?);
     let now = iso_from_ms(now_ms);
     let owner = SqlValue::Text(json!([user_id]).to_string());
     let statement = Statement::new(

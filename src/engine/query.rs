@@ -168,6 +168,30 @@ impl<'a> WhereCompiler<'a> {
         }
     }
 
+    /// `{relation: <pointer>}` and `{relation: {$in|$nin: [pointers]}}`: objects whose relation
+    /// holds (or holds none of) those objects, as Parse Server answers them.
+    fn relation_membership(&mut self, schema: &ClassSchema, alias: &str, key: &str, target: &str, value: &Value) -> Result<String> {
+        let bad = || ParseError::invalid_query(format!("{key} is a relation: compare it with pointers to {target}, or use $relatedTo"));
+        let (pointers, negate): (Vec<&Value>, bool) = match value.as_object() {
+            Some(o) if o.contains_key("$in") => (o["$in"].as_array().ok_or_else(bad)?.iter().collect(), false),
+            Some(o) if o.contains_key("$nin") => (o["$nin"].as_array().ok_or_else(bad)?.iter().collect(), true),
+            Some(o) if o.contains_key("$eq") => (vec![&o["$eq"]], false),
+            Some(o) if !o.keys().any(|k| k.starts_with('$')) => (vec![value], false),
+            _ => return Err(bad()),
+        };
+        let ids = pointers
+            .into_iter()
+            .map(|p| codec::pointer_id(p, target))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(bad)?;
+        let mark = self.bind(SqlValue::Text(Value::from(ids).to_string()));
+        let test = format!(
+            "EXISTS (SELECT 1 FROM {} AS r WHERE r.\"owningId\" = {alias}.\"objectId\" AND r.\"relatedId\" IN (SELECT value FROM json_each({mark})))",
+            ident(&super::schema::relation_table(&schema.name, key))
+        );
+        Ok(if negate { format!("NOT {test}") } else { test })
+    }
+
     fn logical(
         &mut self,
         schema: &ClassSchema,
@@ -200,6 +224,9 @@ impl<'a> WhereCompiler<'a> {
         value: &Value,
         depth: usize,
     ) -> Result<String> {
+        if let Some(FieldType::Relation(target)) = schema.field_type(key) {
+            return self.relation_membership(schema, alias, key, &target, value);
+        }
         let column = self.column(schema, alias, key)?;
         match value.as_object() {
             Some(ops) if ops.keys().any(|k| k.starts_with('$')) => {

@@ -95,10 +95,12 @@ pub struct Guard {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// `201` with `{objectId, createdAt}`.
+    /// `201` with `{objectId, createdAt}` and the fields the server set or changed (as Parse
+    /// Server answers with what beforeSave triggers changed), so SDKs see them without a fetch.
     Created {
         object_id: String,
         created_at: String,
+        server_fields: Map<String, Value>,
     },
     /// `{updatedAt, ...results of field operations}`.
     Updated(Map<String, Value>),
@@ -192,10 +194,15 @@ pub fn plan_create(
     if let Some(schema) = ctx.registry.get(class) {
         clp::check(schema, ctx.access, Operation::Create)?;
     }
+    let original = body;
     let mut body = body.clone();
     ctx.rules
         .before_create(ctx, class, &mut body, &mut extras)?;
-    plan_create_with(ctx, class, &body, extras)
+    let mut plan = plan_create_with(ctx, class, &body, extras)?;
+    if let Outcome::Created { server_fields, .. } = &mut plan.outcome {
+        *server_fields = body.into_iter().filter(|(k, v)| original.get(k) != Some(v)).collect();
+    }
+    Ok(plan)
 }
 
 /// A create with what the server adds; the rules have already run.
@@ -344,6 +351,7 @@ pub fn plan_create_with(
         outcome: Outcome::Created {
             object_id,
             created_at: now,
+            server_fields: Map::new(),
         },
         op_fields: vec![],
         after,

@@ -34,9 +34,10 @@ function sdkRequest(path, body) {
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
-/** The three parts of a JWT, the payload decoded. */
+/** The three parts of a JWT, the payload decoded (tokens are `r:<jwt>`: revocable, for the SDKs). */
 function splitJwt(token) {
-  const parts = token.split('.');
+  assert.ok(token.startsWith('r:'), `a session token is revocable (r:): ${token}`);
+  const parts = token.slice(2).split('.');
   assert.equal(parts.length, 3, `a session token is a JWT: ${token}`);
   return { header: parts[0], payload: parts[1], signature: parts[2], claims: JSON.parse(Buffer.from(parts[1], 'base64url').toString()) };
 }
@@ -48,7 +49,11 @@ test('sign-up answers 201 with objectId, createdAt and sessionToken and a Locati
   const username = `su_${rand(10)}`;
   const res = await post('/users', { username, password: 'secret-pass-1', email: `${username}@example.test` });
   const body = expectStatus(res, 201);
-  assert.deepEqual(Object.keys(body).sort(), ['createdAt', 'objectId', 'sessionToken'], show(res));
+  // Besides Parse's three keys, the fields the server set (as Parse answers beforeSave changes):
+  // the default role and the user's private ACL.
+  assert.deepEqual(Object.keys(body).sort(), ['ACL', 'createdAt', 'objectId', 'role', 'sessionToken'], show(res));
+  assert.equal(body.role, 'buyer');
+  assert.deepEqual(body.ACL, { [body.objectId]: { read: true, write: true } });
   assert.match(body.objectId, OBJECT_ID);
   assert.match(body.createdAt, ISO_DATE);
   assert.ok(body.sessionToken.length > 0);

@@ -11,7 +11,7 @@
 // The story's steps are separate tests that run in order and share state; a step whose
 // prerequisite failed says so instead of failing obscurely.
 
-import test, { before } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Parse, MASTER, as, rand, signUp, rejectsWith, step, ids, wire, serverErrors, sentTo } from './support.mjs';
 
@@ -379,6 +379,37 @@ test('the master key marks an order paid, the artisan ships it, and the buyer ca
   await rejectsWith(forged.save(null, as(s.buyer)), Parse.Error.OPERATION_FORBIDDEN, 'rewriting totalAmount');
 });
 
+test('a cart across two artisans is checked out at once with Parse.Cloud.run("checkout")', async () => {
+  needs('artisan', 'profile', 'scarf', 'buyer');
+  const { user: potter } = await signUp('potter', { role: 'artisan' });
+  const studio = new Parse.Object('Artisan');
+  await studio.save({ name: `Second Studio ${run}` }, as(potter));
+  const jug = new Parse.Object('Product');
+  await jug.save({ title: `Jug ${run}`, sku: sku('jug'), price: 30, stock: 2, owner: studio }, as(potter));
+
+  // Cloud.run encodes its params without Parse.Objects, so an app sends pointers.
+  const result = await step("Parse.Cloud.run('checkout', {items})", () =>
+    Parse.Cloud.run('checkout', { items: [{ product: s.scarf.toPointer(), quantity: 1 }, { product: jug.toPointer(), quantity: 2 }] }, as(s.buyer)),
+  );
+  assert.equal(typeof result.checkoutId, 'string', JSON.stringify(result));
+  assert.equal(result.orders.length, 2);
+  const artisans = result.orders.map((o) => (o.artisan instanceof Parse.Object ? o.artisan.id : o.artisan?.objectId)).sort();
+  assert.deepEqual(artisans, [s.profile.id, studio.id].sort());
+
+  const placed = await new Parse.Query('Order').containedIn('objectId', result.orders.map((o) => o.objectId)).find(as(s.buyer));
+  assert.deepEqual(placed.map((o) => o.get('totalAmount')).sort((a, b) => a - b), [60, 60]);
+  assert.equal((await new Parse.Query('Product').get(jug.id)).get('stock'), 0);
+
+  // All or nothing: one sold-out line refuses the whole cart and takes no stock.
+  const scarfStock = (await new Parse.Query('Product').get(s.scarf.id)).get('stock');
+  await rejectsWith(
+    Parse.Cloud.run('checkout', { items: [{ product: s.scarf.toPointer(), quantity: 1 }, { product: jug.toPointer(), quantity: 1 }] }, as(s.buyer)),
+    Parse.Error.VALIDATION_ERROR,
+    'a cart with a sold-out line',
+  );
+  assert.equal((await new Parse.Query('Product').get(s.scarf.id)).get('stock'), scarfStock);
+});
+
 test('after Parse.User.logOut the old session token fails with Parse.Error 209', async () => {
   needs('buyer');
   const token = s.buyer.getSessionToken();
@@ -400,23 +431,33 @@ test('after Parse.User.logOut the old session token fails with Parse.Error 209',
 });
 
 test('fields the server sets on create come back in the save response, as Parse Server returns fields a beforeSave changed', async () => {
-  // Parse Server answers a create with every field its beforeSave trigger set or changed, so an
-  // app reads them from the saved object without a fetch. Here the server plays that trigger
-  // (Artisan.user, Order.buyer/artisan/status/totalAmount are the server's).
+  // Parse Server answers a create with every field its beforeSave trigger set or changed
+  // (RestWrite: storage.fieldsChangedByTrigger, merged into the response), so an app reads them
+  // from the saved object without a fetch. Here the server plays that trigger: Artisan.user and
+  // ACL, _User.role's default, Order.buyer/artisan/items/status/totalAmount are the server's.
+  const missing = [];
+  const expect = (what, actual, expected) => {
+    if (actual !== expected) missing.push(`${what}: ${JSON.stringify(actual)} (expected ${JSON.stringify(expected)})`);
+  };
   const { user: artisan } = await signUp('artisan_resp', { role: 'artisan' });
   const profile = new Parse.Object('Artisan');
   await profile.save({ name: `Resp ${run}` }, as(artisan));
-  assert.equal(profile.get('user')?.id, artisan.id, `Artisan.user is not in the create response\n${wire(1)}`);
+  expect('Artisan.user after save', profile.get('user')?.id, artisan.id);
+  expect('Artisan ACL after save (public read)', profile.getACL()?.getPublicReadAccess(), true);
+  const profileWire = wire(1);
 
   const cup = new Parse.Object('Product');
   await cup.save({ title: `Cup ${run}`, sku: sku('cup'), price: 9.5, stock: 5, owner: profile }, as(artisan));
   const { user: buyer } = await signUp('buyer_resp');
+  expect('_User.role after signUp without a role (the server defaults it)', buyer.get('role'), 'buyer');
   const order = new Parse.Object('Order');
   await order.save({ items: [{ product: cup, quantity: 2 }] }, as(buyer));
-  assert.equal(order.get('status'), 'pending', `Order.status is not in the create response\n${wire(1)}`);
-  assert.equal(order.get('totalAmount'), 19);
-  assert.equal(order.get('buyer')?.id, buyer.id);
-  assert.equal(order.get('artisan')?.id, profile.id);
+  expect('Order.status after save', order.get('status'), 'pending');
+  expect('Order.totalAmount after save', order.get('totalAmount'), 19);
+  expect('Order.buyer after save', order.get('buyer')?.id, buyer.id);
+  expect('Order.artisan after save', order.get('artisan')?.id, profile.id);
+  expect('Order.items[0].unitPrice after save', order.get('items')?.[0]?.unitPrice, 9.5);
+  assert.deepEqual(missing, [], `server-set fields missing from the create responses:\n${profileWire}\n${wire(1)}`);
 });
 
 // ---------------------------------------------------------------------------------------------
