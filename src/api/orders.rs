@@ -8,6 +8,7 @@ use super::http::{HttpRequest, HttpResponse};
 use super::request::ParseRequest;
 use crate::engine::access::Access;
 use crate::engine::clp::{self, Operation};
+use crate::engine::change::Change;
 use crate::engine::codec::pointer;
 use crate::error::{Code, ParseError, Result};
 use crate::marketplace::checkout::{
@@ -30,7 +31,7 @@ async fn checkout<S: Store>(
     ctx: &Context<'_, S>,
     request: &ParseRequest,
     one_artisan: bool,
-) -> Result<CheckoutOutcome> {
+) -> Result<(CheckoutOutcome, Vec<Change>)> {
     let body = &request.body;
     let schema = ctx
         .registry
@@ -58,7 +59,7 @@ async fn checkout<S: Store>(
     let mut results = ctx.store.batch(&statements).await?.into_iter();
     let rows = results.next().unwrap_or_default();
     if let Some(outcome) = results.next().and_then(|rows| remembered_outcome(&rows)) {
-        return Ok(outcome);
+        return Ok((outcome, vec![]));
     }
     let carts = group_by_artisan(&items, &rows, body.get("totalAmount"))?;
     if one_artisan && carts.len() > 1 {
@@ -81,9 +82,9 @@ async fn checkout<S: Store>(
         // holding several hubs at once.
         crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(request)).await?
     };
-    ctx.outbox.push_from_hub(reply.changes);
+    ctx.outbox.push_from_hub(reply.changes.clone());
     match reply.reply {
-        HubReply::Checkout(outcome) => Ok(outcome),
+        HubReply::Checkout(outcome) => Ok((outcome, reply.changes)),
         other => Err(ParseError::internal(format!(
             "unexpected hub reply {other:?}"
         ))),
@@ -95,15 +96,24 @@ pub async fn place<S: Store>(
     ctx: &mut Context<'_, S>,
     request: &ParseRequest,
 ) -> Result<HttpResponse> {
-    let outcome = checkout(ctx, request, true).await?;
+    let (outcome, changes) = checkout(ctx, request, true).await?;
     let order = outcome
         .orders
         .first()
         .ok_or_else(|| ParseError::internal("checkout placed no order"))?;
-    Ok(HttpResponse::json(
-        201,
-        &json!({"objectId": order.object_id, "createdAt": order.created_at}),
-    )
+    // The fields the server set (buyer, artisan, items priced, total, status), as Parse answers
+    // a create whose beforeSave changed fields; a retried checkout answers the ids only.
+    let mut answer = changes
+        .iter()
+        .find(|c| c.class == "Order" && c.row.get("objectId").and_then(Value::as_str) == Some(order.object_id.as_str()))
+        .zip(ctx.registry.get("Order"))
+        .and_then(|(change, schema)| change.decode(schema))
+        .map(|(object, _)| object)
+        .unwrap_or_default();
+    answer.remove("updatedAt");
+    answer.insert("objectId".into(), json!(order.object_id));
+    answer.insert("createdAt".into(), json!(order.created_at));
+    Ok(HttpResponse::json(201, &Value::Object(answer))
     .with_header(
         "location",
         &format!(
@@ -120,7 +130,7 @@ pub async fn checkout_function<S: Store>(
     ctx: &mut Context<'_, S>,
     request: &ParseRequest,
 ) -> Result<HttpResponse> {
-    let outcome = checkout(ctx, request, false).await?;
+    let (outcome, _) = checkout(ctx, request, false).await?;
     let orders: Vec<Value> = outcome
         .orders
         .iter()
