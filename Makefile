@@ -2,13 +2,16 @@
 # Each target is a script in scripts/, so it also runs without make. `FORCE_BUILD=1 make build`
 # rebuilds even when build/ looks fresh.
 
-.PHONY: dev test build fmt clean
+.PHONY: dev test bench build fmt clean
 
 dev:
 	bash scripts/dev.sh
 
 test:
 	bash scripts/test.sh
+
+bench:
+	bash scripts/bench.sh
 
 build:
 	bash scripts/toolchain.sh

@@ -6,7 +6,8 @@
 # writes it to bench/results/latest.txt. Stops both servers and deletes the state whatever happens.
 #
 # Knobs (environment): BENCH_SECONDS (10, each load run), BENCH_WARMUP (3, discarded run before
-# each), BENCH_CONNS (32), LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (3), HEALTH_TIMEOUT.
+# each), BENCH_CONNS (32), LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (3), BENCH_LOG_LEVEL
+# (warn), HEALTH_TIMEOUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -18,6 +19,9 @@ conns=${BENCH_CONNS:-32}
 login_conns=${LOGIN_CONNS:-8}
 login_seconds=${LOGIN_SECONDS:-10}
 export ROUNDS=${FANOUT_ROUNDS:-3}
+# wrangler's own line per request costs the dev server about half its hello throughput: it is
+# tooling, not the worker, so both servers log warnings and errors only.
+log_level=${BENCH_LOG_LEVEL:-warn}
 wrangler=$PWD/node_modules/.bin/wrangler
 export WRANGLER_SEND_METRICS=false
 started=$SECONDS
@@ -72,7 +76,7 @@ start_worker() {
   inspector=$(free_port)
   while [ "$inspector" = "$port" ]; do inspector=$(free_port); done
   setsid "$wrangler" dev -c "$tmp/$name/wrangler.toml" --ip 127.0.0.1 --port "$port" \
-    --inspector-port "$inspector" --persist-to "$state" "$@" \
+    --inspector-port "$inspector" --persist-to "$state" --log-level "$log_level" "$@" \
     < /dev/null > "$tmp/$name.log" 2>&1 &
   worker_pid=$!
 }
@@ -130,25 +134,32 @@ load() {
   WRK_OUT=$tmp/results/$key.json timeout $(( s + 40 )) "${run[@]}" -d "${s}s" "$url" | grep '^\[wrk\]'
 }
 
+# A workload that fails (or hits its timeout) is reported and shows as "not run" in the table;
+# the others still run, and the script exits 1 at the end.
+failed=0
+step() {
+  "$@" || { say "FAILED ($?): $*"; failed=1; }
+}
+
 # 6. The workloads, one at a time (two cores: anything alongside would be measured too), each
 #    next to its floor.
-load w1 browse "$product_url/classes/Product" "$conns" "$seconds"
-load bare-range bare-range "$bare_url/range" "$conns" "$seconds"
-load w2 get "$product_url/classes/Product" "$conns" "$seconds"
-load bare-d1 bare-d1 "$bare_url/d1" "$conns" "$seconds"
-load bare-hello plain "$bare_url/hello" "$conns" "$seconds"
-load bare-do plain "$bare_url/do" "$conns" "$seconds"
-load w3 login "$product_url/login" "$login_conns" "$login_seconds"
+step load w1 browse "$product_url/classes/Product" "$conns" "$seconds"
+step load bare-range bare-range "$bare_url/range" "$conns" "$seconds"
+step load w2 get "$product_url/classes/Product" "$conns" "$seconds"
+step load bare-d1 bare-d1 "$bare_url/d1" "$conns" "$seconds"
+step load bare-hello plain "$bare_url/hello" "$conns" "$seconds"
+step load bare-do plain "$bare_url/do" "$conns" "$seconds"
+step load w3 login "$product_url/login" "$login_conns" "$login_seconds"
 
 say "w4: checkout under contention"
-timeout 120 node bench/checkout.mjs contention
+step timeout 120 node bench/checkout.mjs contention
 say "w4: checkout throughput, $conns buyers, ${seconds} s"
-CONNECTIONS=$conns timeout $(( seconds + 90 )) node bench/checkout.mjs throughput "$seconds"
+CONNECTIONS=$conns step timeout $(( seconds + 90 )) node bench/checkout.mjs throughput "$seconds"
 
 for n in 100 1000; do
   say "w5: live fan-out to $n clients (product, then bare)"
-  timeout 180 node bench/fanout.mjs product "$n"
-  timeout 180 node bench/fanout.mjs bare "$n"
+  step timeout 180 node bench/fanout.mjs product "$n"
+  step timeout 180 node bench/fanout.mjs bare "$n"
 done
 
 # 7. The table.
@@ -157,8 +168,9 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- src Cargo.toml Cargo.lock; then commit="$commit + uncommitted changes"; fi
 BENCH_META="artisan-market bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit; $(nproc) cores, \
 load average $(cut -d' ' -f1-3 /proc/loadavg); wrangler $("$wrangler" --version 2>/dev/null | tail -n 1); \
-${seconds} s per run after a ${warmup} s warm-up"
+${seconds} s per run after a ${warmup} s warm-up, wrangler --log-level $log_level"
 export BENCH_META
 echo
 node bench/report.mjs bench/results/latest.txt
 say "done; the table is in bench/results/latest.txt"
+exit "$failed"

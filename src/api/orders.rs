@@ -7,8 +7,8 @@ use super::app::Context;
 use super::http::{HttpRequest, HttpResponse};
 use super::request::ParseRequest;
 use crate::engine::access::Access;
-use crate::engine::clp::{self, Operation};
 use crate::engine::change::Change;
+use crate::engine::clp::{self, Operation};
 use crate::engine::codec::pointer;
 use crate::error::{Code, ParseError, Result};
 use crate::marketplace::checkout::{
@@ -105,7 +105,10 @@ pub async fn place<S: Store>(
     // a create whose beforeSave changed fields; a retried checkout answers the ids only.
     let mut answer = changes
         .iter()
-        .find(|c| c.class == "Order" && c.row.get("objectId").and_then(Value::as_str) == Some(order.object_id.as_str()))
+        .find(|c| {
+            c.class == "Order"
+                && c.row.get("objectId").and_then(Value::as_str) == Some(order.object_id.as_str())
+        })
         .zip(ctx.registry.get("Order"))
         .and_then(|(change, schema)| change.decode(schema))
         .map(|(object, _)| object)
@@ -113,8 +116,7 @@ pub async fn place<S: Store>(
     answer.remove("updatedAt");
     answer.insert("objectId".into(), json!(order.object_id));
     answer.insert("createdAt".into(), json!(order.created_at));
-    Ok(HttpResponse::json(201, &Value::Object(answer))
-    .with_header(
+    Ok(HttpResponse::json(201, &Value::Object(answer)).with_header(
         "location",
         &format!(
             "{}{}/classes/Order/{}",

@@ -38,10 +38,12 @@ pub async fn handle<S: Store>(
             let user = ctx.objects().get("_User", id, &options).await?;
             // A user fetching itself gets its session token back, as Parse Server answers: the
             // SDK replaces the object's fields with the answer and would otherwise lose it.
-            Ok(HttpResponse::ok(&match (ctx.access.user_id(), request.session_token.as_deref()) {
-                (Some(me), Some(token)) if me == *id => with_token(user, token),
-                _ => user,
-            }))
+            Ok(HttpResponse::ok(
+                &match (ctx.access.user_id(), request.session_token.as_deref()) {
+                    (Some(me), Some(token)) if me == *id => with_token(user, token),
+                    _ => user,
+                },
+            ))
         }
         ("PUT", [id]) => update(ctx, request, id).await,
         ("DELETE", [id]) => delete(ctx, request, id).await,
@@ -169,11 +171,12 @@ async fn sign_up<S: Store>(
     server_fields.insert("objectId".into(), json!(object_id));
     server_fields.insert("createdAt".into(), json!(created_at));
     server_fields.insert("sessionToken".into(), json!(session.token));
-    Ok(HttpResponse::json(201, &Value::Object(server_fields))
-    .with_header(
-        "location",
-        &format!("{}/users/{object_id}", mount_url(ctx, request)),
-    ))
+    Ok(
+        HttpResponse::json(201, &Value::Object(server_fields)).with_header(
+            "location",
+            &format!("{}/users/{object_id}", mount_url(ctx, request)),
+        ),
+    )
 }
 
 /// `GET|POST /login`: a wrong password and an unknown user answer alike, in comparable time.

@@ -88,7 +88,10 @@ pub fn create(
 ) -> Result<NewSession> {
     let session_id = new_object_id()?;
     // `r:` marks a revocable session to the Parse SDKs, which only call /logout for such tokens.
-    let token = format!("{REVOCABLE}{}", token::issue(key, user_id, &session_id, now_ms, ttl_ms)?);
+    let token = format!(
+        "{REVOCABLE}{}",
+        token::issue(key, user_id, &session_id, now_ms, ttl_ms)?
+    );
     let now = iso_from_ms(now_ms);
     let owner = SqlValue::Text(json!([user_id]).to_string());
     let statement = Statement::new(

@@ -104,11 +104,12 @@ impl DurableObject for ArtisanHub {
 
     async fn websocket_close(
         &self,
-        _ws: WebSocket,
-        _code: usize,
-        _reason: String,
+        ws: WebSocket,
+        code: usize,
+        reason: String,
         _was_clean: bool,
     ) -> Result<()> {
+        super::live::close(&ws, code, &reason);
         Ok(())
     }
 

@@ -203,3 +203,13 @@ impl LiveRoom<'_> {
         Ok(())
     }
 }
+
+/// Answers a client's close with a close frame, as the protocol requires (hibernated sockets
+/// are not closed for us). 1005 and 1006 only describe a close and may not be sent.
+pub fn close(ws: &WebSocket, code: usize, reason: &str) {
+    let code = match u16::try_from(code) {
+        Ok(c) if (1000..5000).contains(&c) && c != 1005 && c != 1006 => c,
+        _ => 1000,
+    };
+    let _ = ws.close(Some(code), Some(reason));
+}

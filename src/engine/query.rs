@@ -170,11 +170,26 @@ impl<'a> WhereCompiler<'a> {
 
     /// `{relation: <pointer>}` and `{relation: {$in|$nin: [pointers]}}`: objects whose relation
     /// holds (or holds none of) those objects, as Parse Server answers them.
-    fn relation_membership(&mut self, schema: &ClassSchema, alias: &str, key: &str, target: &str, value: &Value) -> Result<String> {
-        let bad = || ParseError::invalid_query(format!("{key} is a relation: compare it with pointers to {target}, or use $relatedTo"));
+    fn relation_membership(
+        &mut self,
+        schema: &ClassSchema,
+        alias: &str,
+        key: &str,
+        target: &str,
+        value: &Value,
+    ) -> Result<String> {
+        let bad = || {
+            ParseError::invalid_query(format!(
+                "{key} is a relation: compare it with pointers to {target}, or use $relatedTo"
+            ))
+        };
         let (pointers, negate): (Vec<&Value>, bool) = match value.as_object() {
-            Some(o) if o.contains_key("$in") => (o["$in"].as_array().ok_or_else(bad)?.iter().collect(), false),
-            Some(o) if o.contains_key("$nin") => (o["$nin"].as_array().ok_or_else(bad)?.iter().collect(), true),
+            Some(o) if o.contains_key("$in") => {
+                (o["$in"].as_array().ok_or_else(bad)?.iter().collect(), false)
+            }
+            Some(o) if o.contains_key("$nin") => {
+                (o["$nin"].as_array().ok_or_else(bad)?.iter().collect(), true)
+            }
             Some(o) if o.contains_key("$eq") => (vec![&o["$eq"]], false),
             Some(o) if !o.keys().any(|k| k.starts_with('$')) => (vec![value], false),
             _ => return Err(bad()),

@@ -200,7 +200,10 @@ pub fn plan_create(
         .before_create(ctx, class, &mut body, &mut extras)?;
     let mut plan = plan_create_with(ctx, class, &body, extras)?;
     if let Outcome::Created { server_fields, .. } = &mut plan.outcome {
-        *server_fields = body.into_iter().filter(|(k, v)| original.get(k) != Some(v)).collect();
+        *server_fields = body
+            .into_iter()
+            .filter(|(k, v)| original.get(k) != Some(v))
+            .collect();
     }
     Ok(plan)
 }

@@ -66,14 +66,27 @@ pub fn frame(
         },
         _ => return None,
     };
+    // Never show a version the subscriber may not read: a leave for lost access shows the last
+    // version it could read, an enter for gained access shows no original.
+    let can_read_now = readable(schema, access, &change.object);
+    let can_read_before = change
+        .original
+        .as_ref()
+        .is_some_and(|o| readable(schema, access, o));
+    let object = match (&change.original, op) {
+        (Some(original), "leave") if !can_read_now => original,
+        _ => &change.object,
+    };
     let mut frame = json!({
         "op": op,
         "clientId": client_id,
         "requestId": subscription.request_id,
-        "object": shown(schema, access, subscription, &change.object),
+        "object": shown(schema, access, subscription, object),
         "seq": seq,
     });
-    if let (Some(original), "update" | "enter" | "leave") = (&change.original, op) {
+    if let (Some(original), "update" | "enter" | "leave", true) =
+        (&change.original, op, can_read_before)
+    {
         frame["original"] = shown(schema, access, subscription, original);
     }
     Some(frame)

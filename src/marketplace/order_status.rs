@@ -24,12 +24,14 @@ impl Status {
             "shipped" => Status::Shipped,
             "delivered" => Status::Delivered,
             "cancelled" => Status::Cancelled,
-            other => return Err(ParseError::new(
-                Code::ValidationError,
-                format!(
+            other => {
+                return Err(ParseError::new(
+                    Code::ValidationError,
+                    format!(
                     "unknown order status {other}: pending, paid, shipped, delivered or cancelled"
                 ),
-            )),
+                ))
+            }
         })
     }
 
