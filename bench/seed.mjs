@@ -67,8 +67,8 @@ async function batch(requests) {
 // concurrency overlaps the D1 writes with the hashing; more would only queue.
 const CONCURRENCY = 4;
 
-// 1. Artisans: accounts (role artisan needs no master key at sign-up, but the brief's fast path
-//    uses it), then their profiles in one batch.
+// 1. Artisans: accounts (with the master key, which may set any role), then their profiles in
+//    one batch.
 const artisanUsers = await pool(ARTISANS, CONCURRENCY, (i) => signUp(`bench-artisan-${i}`, "artisan", true));
 const mount = new URL(baseUrl).pathname;
 const profiles = await batch(

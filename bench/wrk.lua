@@ -7,9 +7,10 @@
 --   bare-d1     floor of W2: GET /d1/<id> (the same ids as get)
 --   plain       the URL as given (bare /hello, /do)
 --
--- done() writes {rps, p50, p99 (ms), errors, requests} as JSON to WRK_OUT; errors counts
--- non-2xx answers (wrk's status errors: >= 400) plus socket errors and timeouts.
-
+-- done() writes the run to WRK_OUT as JSON: requests, seconds, errors (non-2xx answers, i.e.
+-- wrk's status errors (>= 400), plus socket errors and timeouts) and the latency distribution as
+-- 1,000 quantiles, so bench/merge.mjs can pool several runs into one p50 and p99. (Debian's wrk
+-- does not answer latency[i], the raw histogram, so quantiles it is.)
 local mode = os.getenv("WRK_MODE") or "plain"
 local mount = os.getenv("WRK_MOUNT") or "/parse"
 wrk.headers["X-Parse-Application-Id"] = os.getenv("WRK_APP_ID") or "artisan-market"
@@ -89,15 +90,19 @@ function done(summary, latency, requests)
   local e = summary.errors
   local errors = e.connect + e.read + e.write + e.status + e.timeout
   local seconds = summary.duration / 1e6
-  local json = string.format(
-    '{"rps":%.2f,"p50":%.2f,"p99":%.2f,"errors":%d,"requests":%d,"seconds":%.2f,"timeouts":%d}',
-    summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    errors, summary.requests, seconds, e.timeout)
+  -- The middle of each 0.1 % of requests, in microseconds.
+  local quantiles = {}
+  if summary.requests > 0 then
+    for k = 0, 999 do
+      quantiles[#quantiles + 1] = string.format("%d", latency:percentile((k + 0.5) / 10))
+    end
+  end
+  local head = string.format('"requests":%d,"seconds":%.3f,"errors":%d,"timeouts":%d',
+    summary.requests, seconds, errors, e.timeout)
   local out = os.getenv("WRK_OUT")
   if out and out ~= "" then
     local f = assert(io.open(out, "w"))
-    f:write(json, "\n")
+    f:write("{", head, ',"quantiles":[', table.concat(quantiles, ","), "]}\n")
     f:close()
   end
-  io.write("[wrk] ", json, "\n")
 end

@@ -5,9 +5,10 @@
 # buyers); runs the workloads W1–W5 and the bare floor one after the other; prints one table and
 # writes it to bench/results/latest.txt. Stops both servers and deletes the state whatever happens.
 #
-# Knobs (environment): BENCH_SECONDS (10, each load run), BENCH_WARMUP (3, discarded run before
-# each), BENCH_CONNS (32), LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (3), BENCH_LOG_LEVEL
-# (warn), HEALTH_TIMEOUT.
+# Knobs (environment): BENCH_SECONDS (10, each workload), BENCH_WARMUP (3, a discarded run
+# before each), BENCH_SLICES (5: a workload and its floor alternate in 5 slices of 2 s),
+# BENCH_CONNS (32), LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (5), BENCH_LOG_LEVEL (warn),
+# HEALTH_TIMEOUT (120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -16,9 +17,10 @@ cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-3}
 conns=${BENCH_CONNS:-32}
+slices=${BENCH_SLICES:-5}
 login_conns=${LOGIN_CONNS:-8}
 login_seconds=${LOGIN_SECONDS:-10}
-export ROUNDS=${FANOUT_ROUNDS:-3}
+export ROUNDS=${FANOUT_ROUNDS:-5}
 # wrangler's own line per request costs the dev server about half its hello throughput: it is
 # tooling, not the worker, so both servers log warnings and errors only.
 log_level=${BENCH_LOG_LEVEL:-warn}
@@ -35,9 +37,14 @@ fi
 bash scripts/toolchain.sh
 say "building the worker"
 bash scripts/build.sh
+# What was built, for the table's heading.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- src Cargo.toml Cargo.lock; then
+  commit="$commit + uncommitted changes"
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-bench.XXXXXX")
-mkdir -p "$tmp/results"
+mkdir -p "$tmp/results" "$tmp/raw"
 product_pid=
 bare_pid=
 # shellcheck disable=SC2317  # called by the trap below
@@ -47,7 +54,8 @@ cleanup() {
     for name in product bare; do
       if [ -f "$tmp/$name.log" ]; then
         echo "[bench] failed ($status); last lines of the $name worker's log:" >&2
-        tail -n 30 "$tmp/$name.log" >&2
+        # Without the warning offline wrangler repeats (it cannot fetch Request.cf).
+        grep -vE 'Request\.cf|ENOTFOUND workers\.cloudflare\.com|GetAddrInfoReqWrap' "$tmp/$name.log" | tail -n 30 >&2 || true
       fi
     done
   fi
@@ -122,16 +130,33 @@ wait_health "$bare_url/hello" "$app_id" "$bare_pid" "${HEALTH_TIMEOUT:-120}"
 say "D1 round trips per request"
 node bench/roundtrips.mjs
 
-# load KEY MODE URL CONNECTIONS SECONDS: a discarded warm-up run, then the measured one (its
-# summary goes to $tmp/results/KEY.json). `timeout` bounds wrk even if a server hangs.
+# wrk_run MODE URL CONNECTIONS SECONDS OUT: one wrk run of bench/wrk.lua (OUT empty: discarded).
+# `timeout` bounds wrk even if a server hangs.
+# shellcheck disable=SC2317  # wrk_run and load are called through step below
+wrk_run() {
+  WRK_MODE=$1 WRK_OUT=$5 WRK_APP_ID=$app_id WRK_MOUNT=$mount WRK_IDS=$tmp/product-ids.txt \
+    WRK_USERS=$tmp/buyers.txt WRK_PASSWORD=$password \
+    timeout $(( $4 + 40 )) wrk -t 2 -c "$3" --timeout 30s -d "${4}s" -s bench/wrk.lua "$2" > /dev/null
+}
+
+# load SLICES CONNECTIONS SECONDS KEY MODE URL [KEY MODE URL]: a discarded warm-up of each, then
+# SECONDS of each in SLICES alternating slices (a workload and its floor take turns, so a change
+# in the machine's load weighs on both), pooled by bench/merge.mjs into $tmp/results/KEY.json.
+# shellcheck disable=SC2317
 load() {
-  local key=$1 mode=$2 url=$3 c=$4 s=$5
-  local -a run=(wrk -t 2 -c "$c" --timeout 30s -s bench/wrk.lua)
-  say "$key: $mode $url, $c connections, ${s} s"
-  export WRK_MODE=$mode WRK_APP_ID=$app_id WRK_MOUNT=$mount WRK_IDS=$tmp/product-ids.txt \
-    WRK_USERS=$tmp/buyers.txt WRK_PASSWORD=$password
-  WRK_OUT= timeout $(( warmup + 40 )) "${run[@]}" -d "${warmup}s" "$url" > /dev/null
-  WRK_OUT=$tmp/results/$key.json timeout $(( s + 40 )) "${run[@]}" -d "${s}s" "$url" | grep '^\[wrk\]'
+  local slices=$1 c=$2 s=$3 i k
+  shift 3
+  local -a keys=() modes=() urls=()
+  while [ $# -gt 0 ]; do keys+=("$1") modes+=("$2") urls+=("$3"); shift 3; done
+  local slice=$(( s / slices > 0 ? s / slices : 1 ))
+  say "${keys[*]}: $c connections, ${s} s each in $slices slice(s), after ${warmup} s of warm-up"
+  for k in "${!keys[@]}"; do wrk_run "${modes[k]}" "${urls[k]}" "$c" "$warmup" "" || return 1; done
+  for (( i = 1; i <= slices; i++ )); do
+    for k in "${!keys[@]}"; do
+      wrk_run "${modes[k]}" "${urls[k]}" "$c" "$slice" "$tmp/raw/${keys[k]}.$i.json" || return 1
+    done
+  done
+  for k in "${!keys[@]}"; do node bench/merge.mjs "${keys[k]}" "$tmp/raw/${keys[k]}".*.json || return 1; done
 }
 
 # A workload that fails (or hits its timeout) is reported and shows as "not run" in the table;
@@ -143,13 +168,15 @@ step() {
 
 # 6. The workloads, one at a time (two cores: anything alongside would be measured too), each
 #    next to its floor.
-step load w1 browse "$product_url/classes/Product" "$conns" "$seconds"
-step load bare-range bare-range "$bare_url/range" "$conns" "$seconds"
-step load w2 get "$product_url/classes/Product" "$conns" "$seconds"
-step load bare-d1 bare-d1 "$bare_url/d1" "$conns" "$seconds"
-step load bare-hello plain "$bare_url/hello" "$conns" "$seconds"
-step load bare-do plain "$bare_url/do" "$conns" "$seconds"
-step load w3 login "$product_url/login" "$login_conns" "$login_seconds"
+step load "$slices" "$conns" "$seconds" \
+  w1 browse "$product_url/classes/Product" bare-range bare-range "$bare_url/range"
+step load "$slices" "$conns" "$seconds" \
+  w2 get "$product_url/classes/Product" bare-d1 bare-d1 "$bare_url/d1"
+step load "$slices" "$conns" "$seconds" \
+  bare-hello plain "$bare_url/hello" bare-do plain "$bare_url/do"
+# Logins take seconds each at 8 connections: one slice, or each cut would drop 8 of them.
+step load 1 "$login_conns" "$login_seconds" w3 login "$product_url/login"
+sleep 3 # the logins wrk left in flight still hash; let them finish before W4
 
 say "w4: checkout under contention"
 step timeout 120 node bench/checkout.mjs contention
@@ -157,18 +184,16 @@ say "w4: checkout throughput, $conns buyers, ${seconds} s"
 CONNECTIONS=$conns step timeout $(( seconds + 90 )) node bench/checkout.mjs throughput "$seconds"
 
 for n in 100 1000; do
-  say "w5: live fan-out to $n clients (product, then bare)"
-  step timeout 180 node bench/fanout.mjs product "$n"
-  step timeout 180 node bench/fanout.mjs bare "$n"
+  say "w5: one write to $n live clients, and the bare broadcast to $n sockets, taking turns"
+  step timeout 300 node bench/fanout.mjs "$n"
 done
 
 # 7. The table.
 export CONNS=$conns LOGIN_CONNS=$login_conns
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- src Cargo.toml Cargo.lock; then commit="$commit + uncommitted changes"; fi
 BENCH_META="artisan-market bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit; $(nproc) cores, \
 load average $(cut -d' ' -f1-3 /proc/loadavg); wrangler $("$wrangler" --version 2>/dev/null | tail -n 1); \
-${seconds} s per run after a ${warmup} s warm-up, wrangler --log-level $log_level"
+${seconds} s per workload (in $slices slices alternating with its floor) after a ${warmup} s warm-up; \
+wrangler --log-level $log_level"
 export BENCH_META
 echo
 node bench/report.mjs bench/results/latest.txt

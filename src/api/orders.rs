@@ -76,13 +76,19 @@ async fn checkout<S: Store>(
     };
     let reply = if request.carts.len() == 1 {
         let artisan = request.carts.keys().next().cloned().unwrap_or_default();
-        ctx.hubs.call(&artisan, HubCall::Checkout(request)).await?
+        let served = ctx.hubs.call(&artisan, HubCall::Checkout(request)).await?;
+        // The hub delivered these to its own dashboards already, in commit order.
+        ctx.outbox.push_from_hub(served.changes.clone());
+        served
     } else {
         // A cart across artisans commits in one D1 transaction, so it is all-or-nothing without
-        // holding several hubs at once.
-        crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(request)).await?
+        // holding several hubs at once; each artisan's hub hears of its part afterwards.
+        let served = crate::marketplace::hub::serve(ctx.store, &HubCall::Checkout(request)).await?;
+        for change in &served.changes {
+            ctx.outbox.push(Some(change.clone()));
+        }
+        served
     };
-    ctx.outbox.push_from_hub(reply.changes.clone());
     match reply.reply {
         HubReply::Checkout(outcome) => Ok((outcome, reply.changes)),
         other => Err(ParseError::internal(format!(

@@ -51,6 +51,31 @@ pub async fn resolve(
     Ok(Access::Client(principal_from(row, &claims.session_id)))
 }
 
+/// Sessions looked up in one batch per `REFRESH_CHUNK`: the current principal of each
+/// `(session, user)` that is still live; missing ones were logged out or expired.
+pub async fn refresh(
+    store: &impl Store,
+    sessions: &[(String, String)],
+    now_ms: i64,
+) -> Result<std::collections::BTreeMap<String, Principal>> {
+    const REFRESH_CHUNK: usize = 50;
+    let now = iso_from_ms(now_ms);
+    let mut live = std::collections::BTreeMap::new();
+    for chunk in sessions.chunks(REFRESH_CHUNK) {
+        let statements: Vec<Statement> = chunk
+            .iter()
+            .map(|(sid, user)| lookup(sid, user, &now))
+            .collect();
+        let results = store.batch(&statements).await?;
+        for ((sid, _), rows) in chunk.iter().zip(results) {
+            if let Some(row) = rows.first() {
+                live.insert(sid.clone(), principal_from(row, sid));
+            }
+        }
+    }
+    Ok(live)
+}
+
 fn principal_from(row: &Row, session_id: &str) -> Principal {
     let mut roles: Vec<String> = row
         .get("roles")

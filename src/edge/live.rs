@@ -7,10 +7,10 @@ use super::d1::D1Store;
 use crate::api::app::Config;
 use crate::engine::change::Change;
 use crate::error::{Code, ParseError};
-use crate::live::connection::{fan_out, frames_for, on_message, revoked_sessions, LiveContext};
+use crate::live::connection::{fan_out, frames_for, on_message, refresh_sessions, LiveContext};
 use crate::live::delivery::Event;
 use crate::live::protocol::{self, SocketState};
-use crate::platform::{iso_from_ms, now_ms, random_alphanumeric};
+use crate::platform::{now_ms, random_alphanumeric};
 use serde_json::Value;
 use worker::{
     Env, ListOptions, Response, Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
@@ -156,8 +156,8 @@ impl LiveRoom<'_> {
         }
         storage.put(SEQ_KEY, seq).await?;
         if seq > LOG_SIZE {
-            let stale: Vec<String> = (first.saturating_sub(changes.len() as u64 + 1).max(1)
-                ..=seq - LOG_SIZE)
+            // The last publication kept events down to its own seq - LOG_SIZE; drop the ones after.
+            let stale: Vec<String> = (first.saturating_sub(LOG_SIZE).max(1)..=seq - LOG_SIZE)
                 .map(event_key)
                 .collect();
             if !stale.is_empty() {
@@ -177,21 +177,23 @@ impl LiveRoom<'_> {
             Ok(registry) => registry,
             Err(_) => return Ok(()),
         };
-        // Sessions ended since the sockets connected stop receiving at once: one query for all.
-        let known: Vec<SocketState> = states.iter().flatten().cloned().collect();
-        let revoked = revoked_sessions(&store, &known, &iso_from_ms(now_ms()))
+        // Sessions ended since the sockets connected stop receiving at once, and roles are
+        // current: one batch for all the sockets' sessions.
+        let mut known: Vec<SocketState> = states.iter().flatten().cloned().collect();
+        let refreshed = refresh_sessions(&store, &mut known, now_ms())
             .await
             .unwrap_or_default();
+        let mut refreshed = known.into_iter().zip(refreshed);
         for (ws, state) in sockets.iter().zip(states.iter_mut()) {
             let Some(state) = state else { continue };
-            let mut changed = false;
-            for session in &revoked {
-                changed |= state.revoke(session);
-            }
-            if changed {
-                let _ = ws.serialize_attachment(&*state);
-                let e = crate::auth::session::invalid_token();
-                let _ = ws.send(&protocol::error(&e, false, None));
+            if let Some((current, (changed, frames))) = refreshed.next() {
+                if changed {
+                    *state = current;
+                    let _ = ws.serialize_attachment(&*state);
+                }
+                for frame in frames {
+                    let _ = ws.send(&frame);
+                }
             }
             for (i, change) in changes.iter().enumerate() {
                 for frame in fan_out(state, &registry, change, first + i as u64) {

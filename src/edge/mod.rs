@@ -110,7 +110,8 @@ async fn live_upgrade(req: Request, env: &Env, config: &Config) -> Result<Respon
         .strip_prefix(&format!("{mount}/live/artisans/"))
         .map(|id| id.trim_end_matches('/').to_string());
     let stub = match artisan {
-        Some(id) if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => env
+        // Only real artisans have hubs: a made-up id must not create a Durable Object.
+        Some(id) if artisan_exists(env, &id).await? => env
             .durable_object("ARTISAN_HUB")?
             .id_from_name(&id)?
             .get_stub()?,
@@ -122,6 +123,20 @@ async fn live_upgrade(req: Request, env: &Env, config: &Config) -> Result<Respon
         None => return Response::error("not found", 404),
     };
     stub.fetch_with_request(req).await
+}
+
+async fn artisan_exists(env: &Env, id: &str) -> Result<bool> {
+    if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Ok(false);
+    }
+    let store = D1Store { db: env.d1("DB")? };
+    let statement = crate::store::Statement::new(
+        "SELECT 1 AS found FROM \"Artisan\" WHERE \"objectId\" = ?",
+        vec![crate::store::SqlValue::from(id)],
+    );
+    Ok(crate::store::Store::query(&store, &statement)
+        .await
+        .is_ok_and(|rows| !rows.is_empty()))
 }
 
 /// Sends committed changes to the global live hub and to the hub of each artisan they concern

@@ -13,7 +13,7 @@ use crate::engine::change::Change;
 use crate::engine::clp::{self, Operation};
 use crate::engine::schema::Registry;
 use crate::error::{Code, ParseError, Result};
-use crate::store::{SqlValue, Statement, Store};
+use crate::store::Store;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use subtle::ConstantTimeEq;
@@ -132,6 +132,11 @@ async fn subscribe<S: Store>(
     state: &mut SocketState,
     request: &SubscribeRequest,
 ) -> Result<()> {
+    // A session may have ended, or its roles changed, since the socket connected.
+    let refreshed = refresh_sessions(ctx.store, std::slice::from_mut(state), ctx.now_ms).await?;
+    if refreshed.iter().any(|(_, frames)| !frames.is_empty()) {
+        return Err(session::invalid_token());
+    }
     let socket_identity = state.identity.clone().ok_or_else(|| {
         ParseError::new(
             Code::InvalidJson,
@@ -188,42 +193,53 @@ pub fn frames_for(
         .collect()
 }
 
-/// The sessions the sockets use that no longer exist (logged out, expired): one query for all.
-pub async fn revoked_sessions<S: Store>(
+/// Re-reads every session the sockets use, in one batch per 50 sessions: a logged-out or
+/// expired session is dropped (its sockets get an error frame and continue anonymously), and a
+/// user's roles are current (a demoted admin stops hearing what only admins may read). Returns
+/// whether each state changed, and the frames to send it.
+pub async fn refresh_sessions<S: Store>(
     store: &S,
-    states: &[SocketState],
-    now_iso: &str,
-) -> Result<BTreeSet<String>> {
-    let mut used: BTreeSet<String> = BTreeSet::new();
-    for state in states {
-        used.extend(
-            state
-                .identity
-                .as_ref()
-                .and_then(Identity::session_id)
-                .map(String::from),
-        );
-        used.extend(
-            state
-                .subscriptions
-                .iter()
-                .filter_map(|s| s.identity.as_ref()?.session_id().map(String::from)),
-        );
-    }
-    if used.is_empty() {
-        return Ok(used);
-    }
-    let rows = store
-        .query(&Statement::new(
-            "SELECT \"objectId\" FROM \"_Session\" WHERE \"objectId\" IN (SELECT value FROM json_each(?)) \
-             AND (\"expiresAt\" IS NULL OR \"expiresAt\" > ?)",
-            vec![SqlValue::Text(serde_json::json!(used).to_string()), SqlValue::from(now_iso)],
-        ))
-        .await?;
-    for row in rows {
-        if let Some(id) = row.get("objectId").and_then(Value::as_str) {
-            used.remove(id);
+    states: &mut [SocketState],
+    now_ms: i64,
+) -> Result<Vec<(bool, Vec<Value>)>> {
+    let mut used: BTreeSet<(String, String)> = BTreeSet::new();
+    for state in states.iter() {
+        for identity in state.identities() {
+            if let Identity::Client {
+                session_id: Some(sid),
+                user_id: Some(user),
+                ..
+            } = identity
+            {
+                used.insert((sid.clone(), user.clone()));
+            }
         }
     }
-    Ok(used)
+    if used.is_empty() {
+        return Ok(states.iter().map(|_| (false, vec![])).collect());
+    }
+    let used: Vec<(String, String)> = used.into_iter().collect();
+    let live = session::refresh(store, &used, now_ms).await?;
+    Ok(states
+        .iter_mut()
+        .map(|state| {
+            let before = state.clone();
+            let mut revoked = false;
+            for (sid, _) in &used {
+                match live.get(sid) {
+                    Some(principal) => state.renew(
+                        sid,
+                        &Identity::from_access(&Access::Client(principal.clone())),
+                    ),
+                    None => revoked |= state.revoke(sid),
+                }
+            }
+            let frames = if revoked {
+                vec![protocol::error(&session::invalid_token(), false, None)]
+            } else {
+                vec![]
+            };
+            (*state != before, frames)
+        })
+        .collect())
 }

@@ -1,6 +1,6 @@
 //! A live connection against SQLite with the real migrations: connect, subscribe, events, logout.
 
-use super::connection::{fan_out, on_message, revoked_sessions, LiveContext};
+use super::connection::{fan_out, on_message, refresh_sessions, LiveContext};
 use super::protocol::SocketState;
 use crate::api::app::Config;
 use crate::auth::session;
@@ -183,7 +183,7 @@ fn bad_frames_and_bad_credentials_answer_error_frames() {
 }
 
 #[test]
-fn a_logged_out_session_is_found_in_one_query() {
+fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
     let hub = Hub::new();
     let (token, session_id) = hub.sign_in("b1");
     let mut socket = SocketState::new("c4".into());
@@ -191,20 +191,34 @@ fn a_logged_out_session_is_found_in_one_query() {
         &mut socket,
         json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
     );
-    let states = vec![socket];
-    assert!(block_on(revoked_sessions(
-        &hub.store,
-        &states,
-        "2023-11-14T22:13:21.000Z"
-    ))
-    .unwrap()
-    .is_empty());
-    block_on(hub.store.query(&session::revoke(&session_id))).unwrap();
-    let revoked = block_on(revoked_sessions(
-        &hub.store,
-        &states,
-        "2023-11-14T22:13:21.000Z",
-    ))
+    let roles = |s: &SocketState| s.identity.as_ref().unwrap().access().acl_keys();
+    assert_eq!(roles(&socket), vec!["*", "b1", "role:buyer"]);
+
+    block_on(hub.store.query(&Statement::new(
+        "UPDATE \"_User\" SET \"role\" = 'admin' WHERE \"objectId\" = 'b1'",
+        vec![],
+    )))
     .unwrap();
-    assert!(revoked.contains(&session_id));
+    let mut states = vec![socket];
+    let outcome = block_on(refresh_sessions(&hub.store, &mut states, NOW)).unwrap();
+    assert_eq!(outcome, vec![(true, vec![])]);
+    assert_eq!(roles(&states[0]), vec!["*", "b1", "role:admin"]);
+
+    block_on(hub.store.query(&session::revoke(&session_id))).unwrap();
+    let outcome = block_on(refresh_sessions(&hub.store, &mut states, NOW)).unwrap();
+    assert_eq!(outcome[0].1[0]["code"], 209);
+    assert_eq!(roles(&states[0]), vec!["*"]);
+    // Subscribing on a socket whose session ended is refused too.
+    let mut stale = SocketState::new("c5".into());
+    let (token, session_id) = hub.sign_in("b2");
+    hub.send(
+        &mut stale,
+        json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
+    );
+    block_on(hub.store.query(&session::revoke(&session_id))).unwrap();
+    let refused = hub.send(
+        &mut stale,
+        json!({"op": "subscribe", "requestId": 1, "query": {"className": "Product", "where": {}}}),
+    );
+    assert_eq!(refused[0]["code"], 209, "{refused:?}");
 }

@@ -210,6 +210,26 @@ impl SocketState {
         Ok(())
     }
 
+    /// Every identity the socket uses: its own and its subscriptions'.
+    pub fn identities(&self) -> impl Iterator<Item = &Identity> {
+        self.identity.iter().chain(
+            self.subscriptions
+                .iter()
+                .filter_map(|s| s.identity.as_ref()),
+        )
+    }
+
+    /// Replaces the identity of a session wherever it is used (its user's roles changed).
+    pub fn renew(&mut self, session_id: &str, current: &Identity) {
+        let slots = std::iter::once(&mut self.identity)
+            .chain(self.subscriptions.iter_mut().map(|s| &mut s.identity));
+        for slot in slots {
+            if slot.as_ref().and_then(Identity::session_id) == Some(session_id) {
+                *slot = Some(current.clone());
+            }
+        }
+    }
+
     /// Forgets a logged-out session wherever it is used: its events stop at once.
     pub fn revoke(&mut self, session_id: &str) -> bool {
         let mut changed = false;

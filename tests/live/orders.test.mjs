@@ -277,3 +277,132 @@ test('a status change that is refused publishes nothing', async () => {
   await live.assertNone(about(id), 'events for refused status changes');
   live.close();
 });
+
+test('after POST /logout, the same socket cannot replay (lastSeq) or newly subscribe to the orders it heard', async () => {
+  // A fresh artisan's dashboard: no other test writes there, so no publication re-checks the
+  // session between the logout and the resume.
+  const fresh = await newShop('lqlogoutfresh');
+  const product = await newProduct(fresh, { price: 4, stock: 5 });
+  const buyer = await signUp('lqlogout2');
+  const live = await Live.connected(dashboardPath(fresh.profile), { sessionToken: buyer.token });
+  await live.subscribed(1, { className: 'Order', where: {} });
+  const id = await placeOrder(buyer, product);
+  await live.event('create', 1, id);
+  expectStatus(await post('/logout', {}, as(buyer)), 200);
+
+  const reply = await live.subscribe(2, { className: 'Order', where: {} }, { lastSeq: 0 });
+  await live.assertNone(about(id), 'the logged-out buyer\'s order replayed on its socket', 1500);
+  assert.ok(
+    reply.op === 'error' || live.log.some((f) => f.op === 'error' && f.code === 209),
+    `a subscribe to Order on a logged-out socket is refused or told 209: ${brief(reply)}\n${live.dump()}`,
+  );
+  live.close();
+});
+
+test('a user demoted from admin stops hearing other buyers\' orders', async () => {
+  const demoted = await signUp('lqdemoted');
+  expectStatus(await put(`/users/${demoted.id}`, { role: 'admin' }, master), 200);
+  const product = await newProduct(shopB, { price: 6, stock: 10 });
+  const live = await Live.connected(GLOBAL_PATH, { sessionToken: demoted.token });
+  await live.subscribed(1, { className: 'Order', where: { products: product.pointer } });
+  const seenAsAdmin = await placeOrder(buyerA, product);
+  await live.event('create', 1, seenAsAdmin);
+
+  expectStatus(await put(`/users/${demoted.id}`, { role: 'buyer' }, master), 200);
+  // Give any role cache a few seconds (Parse Server caches roles briefly too).
+  await new Promise((r) => setTimeout(r, 6000));
+  const after = await placeOrder(buyerB, product);
+  await setStatus(seenAsAdmin, 'paid', master);
+  await live.assertNone((f) => about(after)(f) || about(seenAsAdmin)(f), 'orders heard through a role the user no longer holds');
+  live.close();
+});
+
+test('a dashboard for an artisan that does not exist refuses the upgrade', async () => {
+  // Otherwise anyone can create Durable Objects at will by naming ids.
+  const ghost = `Zz${Date.now().toString(36)}Qq`.replace(/[^A-Za-z0-9]/g, '').slice(0, 10);
+  let status;
+  try {
+    const live = await Live.open(dashboardPath(ghost));
+    live.close();
+    status = 101;
+  } catch (e) {
+    status = e.status;
+  }
+  assert.equal(status, 404, `upgrade on ${dashboardPath(ghost)} answered ${status}`);
+});
+
+test('a cart across two artisans: each dashboard hears its own order and stock, the buyer hears both orders', async () => {
+  const a1 = await newProduct(shopA, { price: 10, stock: 5 });
+  const b1 = await newProduct(shopB, { price: 20, stock: 5 });
+  const dashA = await Live.connected(dashboardPath(shopA.profile), { sessionToken: shopA.user.token });
+  const dashB = await Live.connected(dashboardPath(shopB.profile), { sessionToken: shopB.user.token });
+  const buyer = await Live.connected(GLOBAL_PATH, { sessionToken: buyerA.token });
+  for (const live of [dashA, dashB]) {
+    await live.subscribed(1, { className: 'Order', where: {} });
+    await live.subscribed(2, { className: 'Product', where: { objectId: { $in: [a1.id, b1.id] } } });
+  }
+  await buyer.subscribed(1, { className: 'Order', where: { products: { $in: [a1.pointer, b1.pointer] } } });
+
+  const res = await post('/functions/checkout', { items: [{ product: a1.pointer, quantity: 2 }, { product: b1.pointer, quantity: 1 }] }, as(buyerA));
+  const { orders } = expectStatus(res, 200).result;
+  assert.equal(orders.length, 2, show(res));
+  const ids = orders.map((o) => o.objectId);
+  const created = await Promise.all(ids.map((id) => buyer.event('create', 1, id)));
+  const byArtisan = Object.fromEntries(created.map((f) => [f.object.artisan.objectId, f.object]));
+  const orderA = byArtisan[shopA.profile];
+  const orderB = byArtisan[shopB.profile];
+  assert.ok(orderA && orderB, created.map(brief).join('\n'));
+  assert.equal(orderA.checkoutId, orderB.checkoutId);
+
+  await dashA.event('create', 1, orderA.objectId);
+  await dashB.event('create', 1, orderB.objectId);
+  assert.equal((await dashA.event('update', 2, a1.id)).object.stock, 3);
+  assert.equal((await dashB.event('update', 2, b1.id)).object.stock, 4);
+  await dashA.assertNone((f) => about(orderB.objectId)(f) || about(b1.id)(f), "the other artisan's half of the cart", 1000);
+  assert.deepEqual(dashB.log.filter((f) => about(orderA.objectId)(f) || about(a1.id)(f)).map(brief), []);
+  for (const live of [dashA, dashB, buyer]) live.close();
+});
+
+test('a cart that fails (sold out) publishes no order, and any stock event ends at the stock that is stored', async () => {
+  const a1 = await newProduct(shopA, { price: 10, stock: 5 });
+  const b1 = await newProduct(shopB, { price: 20, stock: 1 });
+  const watch = await Live.connected(GLOBAL_PATH, { masterKey: MASTER_KEY });
+  await watch.subscribed(1, { className: 'Order', where: { products: { $in: [a1.pointer, b1.pointer] } } });
+  await watch.subscribed(2, { className: 'Product', where: { objectId: { $in: [a1.id, b1.id] } } });
+  const res = await post('/functions/checkout', { items: [{ product: a1.pointer, quantity: 2 }, { product: b1.pointer, quantity: 3 }] }, as(buyerA));
+  expectError(res, 400, 142);
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.deepEqual(watch.log.filter((f) => f.requestId === 1 && f.op !== 'subscribed').map(brief), [], 'no order event');
+  for (const p of [a1, b1]) {
+    const events = watch.log.filter(isEvent(null, 2, p.id));
+    const stored = (await readMaster('Product', p.id)).stock;
+    if (events.length > 0) assert.equal(events.at(-1).object.stock, stored, `the last stock event of ${p.id}: ${events.map(brief).join('\n')}`);
+  }
+  const phantom = watch.log.filter(isEvent(null, 2));
+  if (phantom.length) console.log(`[note] a failed cart published ${phantom.length} stock event(s): ${phantom.map((f) => f.object.stock).join(', ')}`);
+  watch.close();
+});
+
+test('a retried checkout (same X-Parse-Request-Id) publishes nothing new', async () => {
+  const product = await newProduct(shopA, { price: 8, stock: 5 });
+  const live = await Live.connected(GLOBAL_PATH, { masterKey: MASTER_KEY });
+  const dash = await Live.connected(dashboardPath(shopA.profile), { masterKey: MASTER_KEY });
+  for (const l of [live, dash]) {
+    await l.subscribed(1, { className: 'Order', where: { products: product.pointer } });
+    await l.subscribed(2, { className: 'Product', where: { objectId: product.id } });
+  }
+  const key = `lq-retry-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const body = { items: [{ product: product.pointer, quantity: 1 }] };
+  const first = await post('/classes/Order', body, as(buyerA, { headers: { 'X-Parse-Request-Id': key } }));
+  assert.equal(first.status, 201, show(first));
+  for (const l of [live, dash]) {
+    await l.event('create', 1, first.json.objectId);
+    await l.event('update', 2, product.id);
+  }
+  const retry = await post('/classes/Order', body, as(buyerA, { headers: { 'X-Parse-Request-Id': key } }));
+  assert.ok(retry.status === 201 || retry.status === 200, show(retry));
+  assert.equal(retry.json.objectId, first.json.objectId, show(retry));
+  for (const l of [live, dash]) await l.assertNone((f) => about(product.id)(f) || (f.requestId === 1 && f.op !== 'subscribed'), 'events for a retry', 1500);
+  live.close();
+  dash.close();
+});
