@@ -134,6 +134,11 @@ impl ParseError {
         Self::new(Code::InvalidKeyName, format!("Invalid field name: {name}."))
     }
 
+    /// A malformed field operation or body part: Parse answers these with "invalid JSON" (107).
+    pub fn invalid_json_field(message: &str) -> Self {
+        Self::new(Code::InvalidJson, message)
+    }
+
     pub fn incorrect_type(message: impl Into<String>) -> Self {
         Self::new(Code::IncorrectType, message)
     }

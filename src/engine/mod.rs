@@ -5,6 +5,7 @@ pub mod change;
 pub mod clp;
 pub mod codec;
 pub mod ddl;
+pub mod field_ops;
 pub mod find;
 pub mod objects;
 #[cfg(test)]
