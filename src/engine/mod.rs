@@ -7,6 +7,7 @@ pub mod codec;
 pub mod ddl;
 pub mod field_ops;
 pub mod find;
+pub mod hooks;
 pub mod objects;
 #[cfg(test)]
 mod objects_tests;

@@ -1,0 +1,73 @@
+//! The hooks an application gives the engine: rules that run before writes (Parse Cloud Code's
+//! beforeSave) and what the server may add to a write.
+
+use super::write::WriteContext;
+use crate::error::{ParseError, Result};
+use crate::store::SqlValue;
+use serde_json::{Map, Value};
+
+/// Application rules over writes, the equivalent of Parse Cloud Code's beforeSave triggers.
+/// They may rewrite the body (server-set fields, default ACLs) and add what only the server
+/// writes (`Extras`); an error rejects the write before anything is planned.
+pub trait Rules {
+    fn before_create(
+        &self,
+        ctx: &WriteContext,
+        class: &str,
+        body: &mut Map<String, Value>,
+        extras: &mut Extras,
+    ) -> Result<()>;
+    fn before_update(
+        &self,
+        ctx: &WriteContext,
+        class: &str,
+        object_id: &str,
+        body: &mut Map<String, Value>,
+    ) -> Result<()>;
+}
+
+/// No rules: the generic Parse engine.
+pub struct NoRules;
+
+impl Rules for NoRules {
+    fn before_create(
+        &self,
+        _: &WriteContext,
+        _: &str,
+        _: &mut Map<String, Value>,
+        _: &mut Extras,
+    ) -> Result<()> {
+        Ok(())
+    }
+    fn before_update(
+        &self,
+        _: &WriteContext,
+        _: &str,
+        _: &str,
+        _: &mut Map<String, Value>,
+    ) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// What the server adds to a write beyond the client's fields.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// The objectId to use, when the server must know it before planning (e.g. for an ACL).
+    pub object_id: Option<String>,
+    /// Internal columns (`_hashed_password`), never readable through the API.
+    pub columns: Vec<(String, SqlValue)>,
+    /// Columns whose value SQL computes in the insert itself (column, expression, parameters),
+    /// e.g. an ACL naming the owner of a related row, without a read before the write.
+    pub computed: Vec<(String, String, Vec<SqlValue>)>,
+    /// A condition the insert must meet, checked in the same statement; when false nothing is
+    /// written and the write fails with the guard's error.
+    pub guard: Option<Guard>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub sql: String,
+    pub params: Vec<SqlValue>,
+    pub error: ParseError,
+}
