@@ -7,7 +7,7 @@ use super::d1::D1Store;
 use crate::api::app::Config;
 use crate::engine::change::Change;
 use crate::error::{Code, ParseError};
-use crate::live::connection::{fan_out, frames_for, on_message, refresh_sessions, LiveContext};
+use crate::live::connection::{frames_for, on_message, refresh_sessions, LiveContext};
 use crate::live::delivery::Event;
 use crate::live::protocol::{self, SocketState};
 use crate::platform::{now_ms, random_alphanumeric};
@@ -177,6 +177,15 @@ impl LiveRoom<'_> {
             Ok(registry) => registry,
             Err(_) => return Ok(()),
         };
+        // Each change decoded once for every socket.
+        let events: Vec<_> = changes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, change)| {
+                let schema = registry.get(&change.class)?;
+                Some((schema, Event::decode(change, schema)?, first + i as u64))
+            })
+            .collect();
         // Sessions ended since the sockets connected stop receiving at once, and roles are
         // current: one batch for all the sockets' sessions.
         let mut known: Vec<SocketState> = states.iter().flatten().cloned().collect();
@@ -195,8 +204,8 @@ impl LiveRoom<'_> {
                     let _ = ws.send(&frame);
                 }
             }
-            for (i, change) in changes.iter().enumerate() {
-                for frame in fan_out(state, &registry, change, first + i as u64) {
+            for (schema, event, seq) in &events {
+                for frame in frames_for(state, schema, event, *seq, None) {
                     // A socket that went away is cleaned up by the runtime; keep serving the rest.
                     let _ = ws.send::<Value>(&frame);
                 }

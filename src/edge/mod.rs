@@ -26,12 +26,23 @@ pub(crate) fn schema_cache() -> &'static SchemaCache {
     SCHEMA_CACHE.with(|c| *c)
 }
 
+thread_local! {
+    /// Vars and secrets cannot change within an isolate (a change deploys a new one), so they
+    /// are read once instead of a dozen JS calls per request.
+    static CONFIG: std::cell::OnceCell<Config> = const { std::cell::OnceCell::new() };
+}
+
 pub(crate) fn config(env: &Env) -> Config {
-    Config::from_vars(|name| {
-        env.var(name)
-            .map(|v| v.to_string())
-            .ok()
-            .or_else(|| env.secret(name).map(|v| v.to_string()).ok())
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| {
+            Config::from_vars(|name| {
+                env.var(name)
+                    .map(|v| v.to_string())
+                    .ok()
+                    .or_else(|| env.secret(name).map(|v| v.to_string()).ok())
+            })
+        })
+        .clone()
     })
 }
 

@@ -67,7 +67,12 @@ impl<S: Store> Objects<'_, S> {
                 probe.resolve(rows, &mut plan.where_params)?;
             }
         }
-        let results = self.store.batch(&plan.statements()).await?;
+        // One statement needs no transaction: a plain query is the cheaper D1 call.
+        let statements = plan.statements();
+        let results = match statements.as_slice() {
+            [only] => vec![self.store.query(only).await?],
+            all => self.store.batch(all).await?,
+        };
         Ok(plan.respond(results))
     }
 
