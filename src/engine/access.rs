@@ -57,7 +57,10 @@ impl Access {
         let marks = vec!["?"; keys.len()].join(", ");
         params.extend(keys.into_iter().map(SqlValue::Text));
         format!(
-            "({alias}.\"{column}\" IS NULL OR EXISTS (SELECT 1 FROM json_each({alias}.\"{column}\") WHERE value IN ({marks})))"
+            // `"*"` can only be the public key (user ids and role names never hold a `*`), so a
+            // substring test answers public objects without expanding the list for every row.
+            "({alias}.\"{column}\" IS NULL OR instr({alias}.\"{column}\", '\"*\"') > 0 \
+             OR EXISTS (SELECT 1 FROM json_each({alias}.\"{column}\") WHERE value IN ({marks})))"
         )
     }
 

@@ -314,8 +314,21 @@ impl FindPlan {
                 if *descending { " DESC" } else { "" }
             ));
         }
-        // Insertion order breaks ties, so paging through equal keys is stable.
-        order.push("t.rowid".into());
+        // Insertion order breaks ties, so paging through equal keys is stable. It runs in the
+        // direction of the last key, so an index on that key (which ends in the rowid) still
+        // yields the rows in order without a sort.
+        let last_descending = options
+            .order
+            .last()
+            .is_some_and(|(_, descending)| *descending);
+        order.push(
+            if last_descending {
+                "t.rowid DESC"
+            } else {
+                "t.rowid"
+            }
+            .into(),
+        );
 
         Ok(FindPlan {
             nodes,
