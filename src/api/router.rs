@@ -77,6 +77,19 @@ fn request_id(http: &HttpRequest) -> String {
 
 /// The payment provider's webhook: no app id, its signature is the credential.
 async fn payment_webhook<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
+    let result = async {
+        let ctx = context(services, Access::Master, now_ms()).await?;
+        orders::payment_webhook(&ctx, http).await
+    };
+    result.await.unwrap_or_else(|e| HttpResponse::error(&e))
+}
+
+/// The handlers' context for `access`, with the isolate's schema registry.
+async fn context<'a, S: Store>(
+    services: &Services<'a, S>,
+    access: Access,
+    now: i64,
+) -> Result<Context<'a, S>> {
     let Services {
         store,
         config,
@@ -84,34 +97,21 @@ async fn payment_webhook<S: Store>(services: &Services<'_, S>, http: &HttpReques
         hubs,
         outbox,
     } = *services;
-    let now = now_ms();
-    let registry = match cache.get(store, now).await {
-        Ok(registry) => registry,
-        Err(e) => return HttpResponse::error(&e),
-    };
-    let ctx = Context {
+    let registry = cache.get(store, now).await?;
+    Ok(Context {
         store,
         config,
         schema_cache: cache,
         registry,
-        access: Access::Master,
+        access,
         now_ms: now,
         hubs,
         outbox,
-    };
-    orders::payment_webhook(&ctx, http)
-        .await
-        .unwrap_or_else(|e| HttpResponse::error(&e))
+    })
 }
 
 async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> HttpResponse {
-    let Services {
-        store,
-        config,
-        cache,
-        hubs,
-        outbox,
-    } = *services;
+    let (store, config) = (services.store, services.config);
     // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
     if request.route.first().map(String::as_str) == Some("health") {
         return health(store).await;
@@ -135,19 +135,9 @@ async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> 
             Err(e) => return HttpResponse::error(&e),
         }
     };
-    let registry = match cache.get(store, now).await {
-        Ok(registry) => registry,
+    let mut ctx = match context(services, access, now).await {
+        Ok(ctx) => ctx,
         Err(e) => return HttpResponse::error(&e),
-    };
-    let mut ctx = Context {
-        store,
-        config,
-        schema_cache: cache,
-        registry,
-        access,
-        now_ms: now,
-        hubs,
-        outbox,
     };
     match route(&mut ctx, request).await {
         Ok(response) => response,
