@@ -13,7 +13,7 @@ use futures::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use worker::{
     durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response,
-    Result, State, WebSocket, WebSocketIncomingMessage,
+    Result, State,
 };
 
 /// How long a hub remembers a checkout's idempotency key.
@@ -89,33 +89,7 @@ impl DurableObject for ArtisanHub {
         Response::from_json(&wire)
     }
 
-    async fn websocket_message(
-        &self,
-        ws: WebSocket,
-        message: WebSocketIncomingMessage,
-    ) -> Result<()> {
-        LiveRoom {
-            state: &self.state,
-            env: &self.env,
-        }
-        .message(ws, message)
-        .await
-    }
-
-    async fn websocket_close(
-        &self,
-        ws: WebSocket,
-        code: usize,
-        reason: String,
-        _was_clean: bool,
-    ) -> Result<()> {
-        super::live::close(&ws, code, &reason);
-        Ok(())
-    }
-
-    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
-        Ok(())
-    }
+    super::live::live_socket_handlers!();
 
     async fn alarm(&self) -> Result<Response> {
         let now = now_ms();

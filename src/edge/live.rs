@@ -25,6 +25,45 @@ fn event_key(seq: u64) -> String {
     format!("{EVENT_PREFIX}{seq:020}")
 }
 
+/// The WebSocket handlers of a Durable Object with a `LiveRoom` (its `state` and `env`): both
+/// hubs serve live sockets the same way, and the `DurableObject` trait has no defaults to share.
+macro_rules! live_socket_handlers {
+    () => {
+        async fn websocket_message(
+            &self,
+            ws: worker::WebSocket,
+            message: worker::WebSocketIncomingMessage,
+        ) -> worker::Result<()> {
+            super::live::LiveRoom {
+                state: &self.state,
+                env: &self.env,
+            }
+            .message(ws, message)
+            .await
+        }
+
+        async fn websocket_close(
+            &self,
+            ws: worker::WebSocket,
+            code: usize,
+            reason: String,
+            _was_clean: bool,
+        ) -> worker::Result<()> {
+            super::live::close(&ws, code, &reason);
+            Ok(())
+        }
+
+        async fn websocket_error(
+            &self,
+            _ws: worker::WebSocket,
+            _error: worker::Error,
+        ) -> worker::Result<()> {
+            Ok(())
+        }
+    };
+}
+pub(crate) use live_socket_handlers;
+
 pub struct LiveRoom<'a> {
     pub state: &'a State,
     pub env: &'a Env,

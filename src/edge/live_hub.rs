@@ -4,10 +4,7 @@
 
 use super::live::LiveRoom;
 use crate::engine::change::Change;
-use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket,
-    WebSocketIncomingMessage,
-};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 pub const GLOBAL: &str = "global";
 
@@ -35,33 +32,7 @@ impl DurableObject for LiveHub {
         Response::ok("")
     }
 
-    async fn websocket_message(
-        &self,
-        ws: WebSocket,
-        message: WebSocketIncomingMessage,
-    ) -> Result<()> {
-        LiveRoom {
-            state: &self.state,
-            env: &self.env,
-        }
-        .message(ws, message)
-        .await
-    }
-
-    async fn websocket_close(
-        &self,
-        ws: WebSocket,
-        code: usize,
-        reason: String,
-        _was_clean: bool,
-    ) -> Result<()> {
-        super::live::close(&ws, code, &reason);
-        Ok(())
-    }
-
-    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
-        Ok(())
-    }
+    super::live::live_socket_handlers!();
 
     async fn alarm(&self) -> Result<Response> {
         Response::ok("")
