@@ -19,6 +19,17 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// Splits a URL as the runtime serializes it (`scheme://host[:port]/path?query`) into its
+    /// origin, path and query, without a full URL parse: the runtime has parsed it already.
+    pub fn split_url(url: &str) -> (&str, &str, &str) {
+        let host = url.find("://").map_or(0, |i| i + 3);
+        let path_start = url[host..].find('/').map_or(url.len(), |i| host + i);
+        let (origin, rest) = url.split_at(path_start);
+        let rest = rest.split('#').next().unwrap_or_default();
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        (origin, if path.is_empty() { "/" } else { path }, query)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -42,7 +53,8 @@ impl HttpResponse {
                 "content-type".into(),
                 "application/json; charset=utf-8".into(),
             )],
-            body: value.to_string().into_bytes(),
+            // `to_vec` writes straight into the buffer; `to_string` goes through `fmt`.
+            body: serde_json::to_vec(value).unwrap_or_default(),
         }
     }
 
@@ -140,5 +152,25 @@ mod tests {
         assert_eq!(percent_decode("100%", true), "100%");
         assert_eq!(percent_decode("%zz%4", true), "%zz%4");
         assert_eq!(percent_decode("%7B%22a%22%3A1%7D", true), "{\"a\":1}");
+    }
+
+    #[test]
+    fn split_url_separates_origin_path_and_query() {
+        assert_eq!(
+            HttpRequest::split_url("http://127.0.0.1:8787/parse/classes/A?where=%7B%7D&limit=2"),
+            ("http://127.0.0.1:8787", "/parse/classes/A", "where=%7B%7D&limit=2")
+        );
+        assert_eq!(
+            HttpRequest::split_url("https://example.com/"),
+            ("https://example.com", "/", "")
+        );
+        assert_eq!(
+            HttpRequest::split_url("https://example.com"),
+            ("https://example.com", "/", "")
+        );
+        assert_eq!(
+            HttpRequest::split_url("https://example.com/a?b=?c#frag"),
+            ("https://example.com", "/a", "b=?c")
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::marketplace::hub::{HubClient, LocalHub};
 use crate::store::Counted;
 use d1::D1Store;
 use hub::DurableHubs;
-use worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response, Result};
+use worker::{event, web_sys, Context, Env, Method, Request, RequestInit, Response, Result};
 
 thread_local! {
     /// The schema registry outlives requests within an isolate (see `SchemaCache`).
@@ -52,17 +52,20 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+    // The raw request, not `worker::Request`: converting to it reads the `cf` object and the
+    // URL for every request, which showed up in browse profiles; routing needs neither.
     let config = config(&env);
-    if req
-        .headers()
-        .get("upgrade")?
+    let http = to_http(&req).await?;
+    if http
+        .header("upgrade")
         .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
     {
-        return live_upgrade(req, &env, &config).await;
+        return live_upgrade(Request::from(req), &env, &config)
+            .await
+            .map(Into::into);
     }
     let started = crate::platform::now_ms();
-    let http = to_http(req).await?;
     let store = Counted::new(D1Store { db: env.d1("DB")? });
     let durable = env
         .durable_object("ARTISAN_HUB")
@@ -95,7 +98,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         // D1 round trips of this request (hub calls make their own, not counted here).
         response = response.with_header("x-d1-round-trips", &store.round_trips.get().to_string());
     }
-    to_worker(response)
+    to_web(response)
 }
 
 /// One structured line per request. Never the body, tokens, keys or emails: only what routing
@@ -194,33 +197,47 @@ async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
     }
 }
 
-async fn to_http(mut req: Request) -> Result<HttpRequest> {
-    let url = req.url()?;
-    let headers = req
-        .headers()
-        .entries()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect();
-    let body = match req.method() {
-        worker::Method::Get | worker::Method::Head | worker::Method::Options => Vec::new(),
-        _ => req.bytes().await.unwrap_or_default(),
+/// The request as plain values, in a handful of JS calls: the headers cross as one JSON text
+/// rather than one call per header.
+async fn to_http(req: &web_sys::Request) -> Result<HttpRequest> {
+    let url = req.url();
+    let (origin, path, query) = HttpRequest::split_url(&url);
+    let headers = js_sys::Object::from_entries(&req.headers())?;
+    let headers: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&String::from(js_sys::JSON::stringify(&headers)?))
+            .map_err(|e| worker::Error::RustError(format!("unreadable headers: {e}")))?;
+    let method = req.method();
+    let body = match method.as_str() {
+        "GET" | "HEAD" | "OPTIONS" => Vec::new(),
+        _ => match req.array_buffer() {
+            Ok(promise) => js_sys::futures::JsFuture::from(promise)
+                .await
+                .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        },
     };
     Ok(HttpRequest {
-        method: req.method().to_string(),
-        path: url.path().to_string(),
-        query: url.query().unwrap_or_default().to_string(),
-        headers,
+        method,
+        path: path.to_string(),
+        query: query.to_string(),
+        // Header names come lower-cased from the runtime's Headers.
+        headers: headers.into_iter().collect(),
         body,
-        origin: url.origin().ascii_serialization(),
+        origin: origin.to_string(),
     })
 }
 
-fn to_worker(response: HttpResponse) -> Result<Response> {
-    let headers = Headers::new();
-    for (name, value) in &response.headers {
-        headers.append(name, value)?;
-    }
-    Ok(Response::from_bytes(response.body)?
-        .with_status(response.status)
-        .with_headers(headers))
+/// The response as a runtime Response: the headers cross as one JSON text of name/value pairs.
+fn to_web(response: HttpResponse) -> Result<web_sys::Response> {
+    let init = web_sys::ResponseInit::new();
+    init.set_status(response.status);
+    let headers = serde_json::to_string(&response.headers)
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    init.set_headers(&js_sys::JSON::parse(&headers)?);
+    let mut body = response.body;
+    Ok(web_sys::Response::new_with_opt_u8_array_and_init(
+        Some(&mut body),
+        &init,
+    )?)
 }
