@@ -6,6 +6,7 @@ mod d1;
 mod hub;
 mod live;
 mod live_hub;
+mod rate_limiter;
 
 use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
