@@ -8,6 +8,7 @@ mod live;
 mod live_hub;
 mod rate_limiter;
 
+use crate::abuse::limiter::{Limiter, LocalLimiter};
 use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::router;
@@ -16,6 +17,7 @@ use crate::marketplace::hub::{HubClient, LocalHub};
 use crate::store::Counted;
 use d1::D1Store;
 use hub::DurableHubs;
+use rate_limiter::DurableLimiter;
 use worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response, Result};
 
 thread_local! {
@@ -25,6 +27,12 @@ thread_local! {
 
 pub(crate) fn schema_cache() -> &'static SchemaCache {
     SCHEMA_CACHE.with(|c| *c)
+}
+
+thread_local! {
+    /// Counters for a worker deployed without the `RATE_LIMITER` binding: per isolate only, but
+    /// better than no limits at all.
+    static ISOLATE_LIMITER: &'static LocalLimiter = Box::leak(Box::new(LocalLimiter::default()));
 }
 
 thread_local! {
@@ -76,6 +84,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Some(durable) => durable,
         None => &local,
     };
+    let durable_limiter = env
+        .durable_object("RATE_LIMITER")
+        .ok()
+        .map(|namespace| DurableLimiter { namespace });
+    let limiter: &dyn Limiter = match &durable_limiter {
+        Some(durable) => durable,
+        None => ISOLATE_LIMITER.with(|l| *l),
+    };
     let outbox = Outbox::default();
     let services = router::Services {
         store: &store,
@@ -83,6 +99,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         cache: schema_cache(),
         hubs,
         outbox: &outbox,
+        limiter,
     };
     let response = router::handle(&services, &http).await;
     let (changes, from_hubs) = outbox.take_split();
