@@ -56,10 +56,16 @@ fi
 echo "[test] starting wrangler dev on 127.0.0.1:$port (log: $log)"
 # In its own process group (setsid), so stopping the group stops workerd and esbuild with it.
 # Secrets come as --var: .dev.vars, if there is one, is the developer's, not the tests'.
+# Every suite calls from 127.0.0.1, one address doing the work of thousands of clients (hundreds
+# of sign-ups, many checkouts and failed logins), so the per-address and per-buyer limits are
+# raised far out of reach; they stay on, so every suite still goes through the limiter. The
+# account lockout keeps its default: no suite fails five logins on one account.
+# tests/http/limits.test.mjs tests the limits on a private worker of its own.
 setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
   --persist-to "$state" \
   --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$session_secret" \
   --var PBKDF2_ITERATIONS:10000 --var "PAYMENT_WEBHOOK_SECRET:$webhook_secret" \
+  --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 \
   < /dev/null > "$log" 2>&1 &
 pid=$!
 

@@ -98,6 +98,9 @@ impl Code {
 pub struct ParseError {
     pub code: Code,
     pub message: String,
+    /// For a refused request (155): seconds until the client may try again, sent as
+    /// `Retry-After`.
+    pub retry_after_secs: Option<i64>,
 }
 
 pub type Result<T, E = ParseError> = std::result::Result<T, E>;
@@ -107,6 +110,16 @@ impl ParseError {
         ParseError {
             code,
             message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// A request refused by an abuse limit: 429, code 155, and `Retry-After` (whole seconds,
+    /// rounded up, at least one) from `retry_after_ms`.
+    pub fn limit_exceeded(message: impl Into<String>, retry_after_ms: i64) -> Self {
+        ParseError {
+            retry_after_secs: Some(((retry_after_ms.max(1) + 999) / 1000).max(1)),
+            ..Self::new(Code::RequestLimitExceeded, message)
         }
     }
 
@@ -194,6 +207,18 @@ mod tests {
             assert_eq!(Code::from_i32(code as i32), code);
         }
         assert_eq!(Code::from_i32(12345), Code::Internal);
+    }
+
+    #[test]
+    fn a_refused_request_is_429_code_155_with_whole_seconds_to_wait() {
+        let e = ParseError::limit_exceeded("Too many checkouts", 1_001);
+        assert_eq!(e.status(), 429);
+        assert_eq!(e.retry_after_secs, Some(2));
+        assert_eq!(
+            e.to_json(),
+            json!({"code": 155, "error": "Too many checkouts"})
+        );
+        assert_eq!(ParseError::limit_exceeded("x", 0).retry_after_secs, Some(1));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Everything but `edge` is plain Rust, compiled and tested natively; `edge` is the thin wasm32
 //! glue to the `worker` crate (fetch handler, D1 adapter, Durable Objects).
 
+pub mod abuse;
 pub mod api;
 pub mod auth;
 #[cfg(target_arch = "wasm32")]

@@ -1,6 +1,9 @@
 //! The application: configuration, the isolate's schema cache, and the request context handed to
 //! every handler.
 
+use crate::abuse::guard::Guard;
+use crate::abuse::limiter::Limiter;
+use crate::abuse::limits::Limits;
 use crate::engine::access::Access;
 use crate::engine::change::Change;
 use crate::engine::objects::Objects;
@@ -30,6 +33,8 @@ pub struct Config {
     pub session_ttl_ms: i64,
     /// Adds `X-D1-Round-Trips` to every response, for the benchmark harness.
     pub bench_mode: bool,
+    /// Abuse limits: login lockout, throttles on failed logins, sign-ups and checkouts.
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -46,6 +51,7 @@ impl Default for Config {
             pbkdf2_iterations: crate::auth::password::DEFAULT_ITERATIONS,
             session_ttl_ms: 365 * 24 * 3600 * 1000,
             bench_mode: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -76,6 +82,7 @@ impl Config {
                 .map(|days| days * 24 * 3600 * 1000)
                 .unwrap_or(d.session_ttl_ms),
             bench_mode: non_empty("BENCH_MODE").is_some_and(|v| v == "true" || v == "1"),
+            limits: Limits::from_vars(non_empty),
         }
     }
 }
@@ -121,6 +128,8 @@ pub struct Context<'a, S: Store> {
     pub hubs: &'a dyn HubClient,
     /// Committed changes, published to live subscribers once the response is on its way.
     pub outbox: &'a Outbox,
+    /// The abuse limiters (a Durable Object per key at the edge).
+    pub limiter: &'a dyn Limiter,
 }
 
 /// Changes a request committed, in commit order.
@@ -167,6 +176,16 @@ impl<S: Store> Context<'_, S> {
         let outcome = plan.outcome(&results)?;
         self.outbox.push(plan.change(&results));
         Ok(outcome)
+    }
+
+    /// The abuse limits as `request` meets them; the master key is exempt.
+    pub fn guard(&self, request: &super::request::ParseRequest) -> Guard<'_> {
+        Guard::new(
+            self.limiter,
+            &self.config.limits,
+            request.client_ip.as_deref(),
+            self.access.is_master(),
+        )
     }
 
     pub fn objects(&self) -> Objects<'_, S> {

@@ -63,7 +63,11 @@ impl HttpResponse {
     }
 
     pub fn error(e: &ParseError) -> Self {
-        Self::json(e.status(), &e.to_json())
+        let response = Self::json(e.status(), &e.to_json());
+        match e.retry_after_secs {
+            Some(secs) => response.with_header("retry-after", &secs.to_string()),
+            None => response,
+        }
     }
 
     /// Parse Server's answer to a missing or wrong application id (or master key where required).
@@ -105,7 +109,7 @@ pub fn add_cors(response: &mut HttpResponse) {
         ("access-control-allow-headers", ALLOW_HEADERS),
         (
             "access-control-expose-headers",
-            "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id, X-Request-Id",
+            "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id, X-Request-Id, Retry-After",
         ),
         ("access-control-max-age", "86400"),
     ] {

@@ -10,4 +10,6 @@ pub mod schemas;
 pub mod users;
 
 #[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
 mod router_tests;

@@ -56,7 +56,13 @@ async fn checkout<S: Store>(
     };
     let mut statements = vec![lookup(&items)];
     statements.extend(idempotency_key.as_deref().map(remembered));
-    let mut results = ctx.store.batch(&statements).await?.into_iter();
+    // The buyer's checkout limit rides alongside the lookup, so it adds no wait of its own. A
+    // retry counts too: it is a request like any other, and the limit is far above what a
+    // buyer's retries need.
+    let guard = ctx.guard(request);
+    let (allowed, results) = futures::join!(guard.checkout(&buyer), ctx.store.batch(&statements));
+    allowed?;
+    let mut results = results?.into_iter();
     let rows = results.next().unwrap_or_default();
     if let Some(outcome) = results.next().and_then(|rows| remembered_outcome(&rows)) {
         return Ok((outcome, vec![]));

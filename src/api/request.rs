@@ -32,6 +32,8 @@ pub struct ParseRequest {
     pub body: Map<String, Value>,
     /// `scheme://host[:port]` the client called, for `Location` headers.
     pub origin: String,
+    /// The client's address as Cloudflare saw it (`CF-Connecting-IP`), for the abuse limits.
+    pub client_ip: Option<String>,
 }
 
 /// Envelope fields the SDK puts in the body; never object fields.
@@ -100,6 +102,7 @@ fn decode_under_mount(
         params: query_params(&http.query),
         body: Map::new(),
         origin: http.origin.clone(),
+        client_ip: header("cf-connecting-ip"),
     };
     for key in ENVELOPE {
         body.remove(key);

@@ -5,6 +5,7 @@ use super::app::{Config, Context, Outbox, SchemaCache};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
 use super::{batch, classes, orders, schemas, users};
+use crate::abuse::limiter::Limiter;
 use crate::auth::session;
 use crate::auth::token::TokenKey;
 use crate::engine::access::Access;
@@ -23,6 +24,8 @@ pub struct Services<'a, S: Store> {
     pub hubs: &'a dyn HubClient,
     /// Receives the changes the request committed, for the live hubs.
     pub outbox: &'a Outbox,
+    /// The abuse limiters.
+    pub limiter: &'a dyn Limiter,
 }
 
 /// Handles one HTTP request for the Parse API.
@@ -96,6 +99,7 @@ async fn context<'a, S: Store>(
         cache,
         hubs,
         outbox,
+        limiter,
     } = *services;
     let registry = cache.get(store, now).await?;
     Ok(Context {
@@ -107,6 +111,7 @@ async fn context<'a, S: Store>(
         now_ms: now,
         hubs,
         outbox,
+        limiter,
     })
 }
 

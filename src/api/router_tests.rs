@@ -3,6 +3,7 @@
 use super::app::{Config, Outbox, SchemaCache};
 use super::http::HttpRequest;
 use super::router::{handle, Services};
+use crate::abuse::limiter::LocalLimiter;
 use crate::marketplace::hub::LocalHub;
 use crate::testing::SqliteStore;
 use futures::executor::block_on;
@@ -13,12 +14,14 @@ fn get(path: &str, headers: &[(&str, &str)]) -> super::http::HttpResponse {
     let cache = SchemaCache::default();
     let hubs = LocalHub { store: &store };
     let outbox = Outbox::default();
+    let limiter = LocalLimiter::default();
     let services = Services {
         store: &store,
         config: &config,
         cache: &cache,
         hubs: &hubs,
         outbox: &outbox,
+        limiter: &limiter,
     };
     let http = HttpRequest {
         method: "GET".into(),

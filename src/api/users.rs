@@ -5,6 +5,7 @@ use super::app::Context;
 use super::classes::{execute, render};
 use super::http::HttpResponse;
 use super::request::ParseRequest;
+use crate::abuse::guard::Account;
 use crate::auth::password::{dummy_verify, hash_password, verify_password, Verification};
 use crate::auth::session::{self, invalid_token};
 use crate::auth::token::TokenKey;
@@ -140,6 +141,8 @@ async fn sign_up<S: Store>(
     )?
     .to_string();
     validate_email(&body)?;
+    // Counted once the request is well formed, before the costly part (hashing, writing).
+    ctx.guard(request).sign_up().await?;
     body.remove("password");
     let key = token_key(ctx)?;
     let hash = hash_password(&password, ctx.config.pbkdf2_iterations)?;
@@ -180,6 +183,8 @@ async fn sign_up<S: Store>(
 }
 
 /// `GET|POST /login`: a wrong password and an unknown user answer alike, in comparable time.
+/// The abuse limits are checked before the password is (a refused login costs no hashing): the
+/// client's failures alongside the user's lookup, then the account's lock.
 pub async fn login<S: Store>(
     ctx: &mut Context<'_, S>,
     request: &ParseRequest,
@@ -206,32 +211,46 @@ pub async fn login<S: Store>(
             ))
         }
     };
-    let rows = ctx
-        .store
-        .query(&Statement::new(
-            format!("SELECT \"objectId\", \"{PASSWORD_COLUMN}\" AS hash FROM \"_User\" WHERE \"{column}\" = ?"),
-            vec![SqlValue::from(name)],
-        ))
-        .await?;
+    let lookup = Statement::new(
+        format!("SELECT \"objectId\", \"{PASSWORD_COLUMN}\" AS hash FROM \"_User\" WHERE \"{column}\" = ?"),
+        vec![SqlValue::from(name)],
+    );
+    let guard = ctx.guard(request);
+    // The client's check rides alongside the lookup, so it adds no wait of its own.
+    let (client_allowed, rows) = futures::join!(guard.login_client(), ctx.store.query(&lookup));
+    client_allowed?;
+    let user = rows?.first().map(|row| {
+        let text = |k: &str| {
+            row.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        (text("objectId"), text("hash"))
+    });
+    let account = match &user {
+        Some((user_id, _)) => Account::User(user_id),
+        None => Account::Unknown(name),
+    };
+    let failures_before = guard.login_account(&account).await?;
     let wanted = ctx.config.pbkdf2_iterations;
-    let Some(row) = rows.first() else {
+    let Some((user_id, stored)) = &user else {
         dummy_verify(password, wanted);
+        guard.login_failed(&account).await;
         return Err(invalid());
     };
-    let user_id = row
-        .get("objectId")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let stored = row.get("hash").and_then(Value::as_str).unwrap_or_default();
     let needs_rehash = match verify_password(password, stored, wanted) {
-        Verification::Invalid => return Err(invalid()),
+        Verification::Invalid => {
+            guard.login_failed(&account).await;
+            return Err(invalid());
+        }
         Verification::Valid { needs_rehash } => needs_rehash,
     };
+    guard.login_succeeded(&account, failures_before).await;
     let key = token_key(ctx)?;
     let session = session::create(
         &key,
-        &user_id,
+        user_id,
         "login",
         request.installation_id.as_deref(),
         ctx.now_ms,
@@ -248,7 +267,7 @@ pub async fn login<S: Store>(
             ],
         ));
     }
-    let user = self_view(ctx, &user_id, statements).await?;
+    let user = self_view(ctx, user_id, statements).await?;
     Ok(HttpResponse::ok(&with_token(user, &session.token)))
 }
 

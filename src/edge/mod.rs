@@ -6,7 +6,9 @@ mod d1;
 mod hub;
 mod live;
 mod live_hub;
+mod rate_limiter;
 
+use crate::abuse::limiter::{Limiter, LocalLimiter};
 use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::router;
@@ -15,6 +17,7 @@ use crate::marketplace::hub::{HubClient, LocalHub};
 use crate::store::Counted;
 use d1::D1Store;
 use hub::DurableHubs;
+use rate_limiter::DurableLimiter;
 use worker::{event, web_sys, Context, Env, Method, Request, RequestInit, Response, Result};
 
 thread_local! {
@@ -24,6 +27,12 @@ thread_local! {
 
 pub(crate) fn schema_cache() -> &'static SchemaCache {
     SCHEMA_CACHE.with(|c| *c)
+}
+
+thread_local! {
+    /// Counters for a worker deployed without the `RATE_LIMITER` binding: per isolate only, but
+    /// better than no limits at all.
+    static ISOLATE_LIMITER: &'static LocalLimiter = Box::leak(Box::new(LocalLimiter::default()));
 }
 
 thread_local! {
@@ -78,6 +87,14 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         Some(durable) => durable,
         None => &local,
     };
+    let durable_limiter = env
+        .durable_object("RATE_LIMITER")
+        .ok()
+        .map(|namespace| DurableLimiter { namespace });
+    let limiter: &dyn Limiter = match &durable_limiter {
+        Some(durable) => durable,
+        None => ISOLATE_LIMITER.with(|l| *l),
+    };
     let outbox = Outbox::default();
     let services = router::Services {
         store: &store,
@@ -85,6 +102,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         cache: schema_cache(),
         hubs,
         outbox: &outbox,
+        limiter,
     };
     let response = router::handle(&services, &http).await;
     let (changes, from_hubs) = outbox.take_split();
