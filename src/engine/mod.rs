@@ -7,11 +7,15 @@ pub mod codec;
 pub mod ddl;
 pub mod field_ops;
 pub mod find;
+#[cfg(test)]
+mod fuzz_world;
 pub mod hooks;
 pub mod objects;
 #[cfg(test)]
 mod objects_tests;
 pub mod query;
+#[cfg(test)]
+mod query_regressions;
 pub mod regex_plan;
 pub mod schema;
 pub mod write;
