@@ -58,3 +58,62 @@ fn in_query_on_an_array_skips_elements_that_are_not_pointers() {
         Ok(vec!["f000000003".into()])
     );
 }
+
+fn fuzz(where_: Value) -> Result<Vec<String>, ParseError> {
+    ids(MASTER, "Fuzz", where_)
+}
+
+fn f(numbers: &[u8]) -> Result<Vec<String>, ParseError> {
+    Ok(numbers.iter().map(|n| format!("f00000000{n}")).collect())
+}
+
+#[test]
+fn a_dotted_key_named_twice_in_one_predicate_binds_its_path_twice() {
+    // obj: f1 {a:1}, f2 {a:"x"}, f3 {}, f4 unset, f5 {a:[1,2]}.
+    assert_eq!(fuzz(json!({"obj.a": {"$ne": 1}})), f(&[2, 3, 4, 5]));
+    assert_eq!(fuzz(json!({"obj.a": {"$in": [null, "x"]}})), f(&[2, 3, 4]));
+    assert_eq!(fuzz(json!({"obj.a": {"$nin": [1]}})), f(&[2, 3, 4, 5]));
+    assert_eq!(fuzz(json!({"obj.a": {"$nin": [null, 1]}})), f(&[2, 5]));
+    assert_eq!(
+        fuzz(json!({"obj.a": {"$exists": true}, "obj.b.c": "x"})),
+        f(&[1])
+    );
+}
+
+#[test]
+fn long_value_lists_are_one_parameter() {
+    // D1 binds at most 100 parameters per statement; lists may hold 1,000 values.
+    let mut titles: Vec<Value> = (0..999).map(|i| json!(format!("t{i}"))).collect();
+    titles.push(json!("Vase"));
+    assert_eq!(fuzz(json!({"str": {"$in": titles.clone()}})), f(&[1]));
+    assert_eq!(
+        fuzz(json!({"str": {"$nin": titles}, "num": {"$exists": true}})),
+        f(&[2, 3, 5])
+    );
+    // $all once made one EXISTS per value: beyond D1's expression depth of 100.
+    let many_a: Vec<Value> = (0..1000).map(|_| json!("a")).collect();
+    assert_eq!(fuzz(json!({"arr": {"$all": many_a}})), f(&[1]));
+    assert_eq!(fuzz(json!({"arr": {"$all": ["a", "b"]}})), f(&[1]));
+    assert_eq!(fuzz(json!({"arr": {"$all": ["a", "c"]}})), f(&[]));
+    let numbers: Vec<Value> = (0..500).map(|n| json!(n)).collect();
+    assert_eq!(
+        fuzz(json!({"arr": {"$containedBy": numbers}, "num": {"$exists": true}})),
+        f(&[2, 5])
+    );
+}
+
+#[test]
+fn all_and_contained_by_read_only_json() {
+    // On a String field they once ran json_each over plain text: malformed JSON, a 500.
+    for op in ["$all", "$containedBy"] {
+        let err = fuzz(json!({"str": {op: ["Vase"]}})).unwrap_err();
+        assert_eq!(err.code, crate::error::Code::InvalidQuery, "{op}");
+    }
+    // At a dotted key a scalar is a one-element array, as in MongoDB.
+    assert_eq!(fuzz(json!({"obj.a": {"$all": ["x"]}})), f(&[2]));
+    assert_eq!(fuzz(json!({"obj.a": {"$all": [1, 2]}})), f(&[5]));
+    assert_eq!(
+        fuzz(json!({"obj.a": {"$containedBy": [1, 2, 3]}})),
+        f(&[1, 3, 4, 5])
+    );
+}
