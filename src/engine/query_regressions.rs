@@ -117,3 +117,39 @@ fn all_and_contained_by_read_only_json() {
         f(&[1, 3, 4, 5])
     );
 }
+
+#[test]
+fn sorting_by_a_relation_sorts_nothing() {
+    // A relation has no column: ORDER BY t."rel" was 'no such column', a 500.
+    let world = World::new();
+    let registry = world.registry();
+    let access = access(MASTER);
+    let objects = Objects {
+        store: &world.store,
+        registry: &registry,
+        access: &access,
+        allow_client_class_creation: false,
+        now_ms: 1_700_000_000_000,
+        rules: &MarketplaceRules,
+    };
+    let params = json!({"order": "rel,-num", "keys": "num"});
+    let options = FindOptions::from_params(params.as_object().expect("params")).expect("options");
+    let found = block_on(objects.find("Fuzz", &options)).expect("a sorted answer");
+    let order: Vec<&str> = found["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|o| o["objectId"].as_str())
+        .collect();
+    // By num, descending: f5 (2^53 + 1), f2 (2.5), f1 (1), f3 (-3), f4 (unset).
+    assert_eq!(
+        order,
+        [
+            "f000000005",
+            "f000000002",
+            "f000000001",
+            "f000000003",
+            "f000000004"
+        ]
+    );
+}
