@@ -731,10 +731,28 @@ fn json_list(params: impl IntoIterator<Item = SqlValue>) -> SqlValue {
     SqlValue::Text(Value::Array(items).to_string())
 }
 
+/// `parts` joined by `separator` (AND, OR), as a balanced tree: SQLite nests `a OR b OR c ...`
+/// one level per operand and D1 refuses expressions nested over 100 deep, so a flat `$or` of
+/// 100 branches failed; balanced, n parts nest log2(n) deep. The parts keep their order, and
+/// so their parameters theirs.
 fn join_all(parts: Vec<String>, separator: &str, empty: &str) -> String {
-    match parts.len() {
-        0 => empty.to_string(),
-        1 => parts.into_iter().next().unwrap_or_default(),
-        _ => format!("({})", parts.join(separator)),
+    fn balanced(parts: &[String], separator: &str) -> String {
+        match parts {
+            [] => String::new(),
+            [only] => only.clone(),
+            _ => {
+                let (left, right) = parts.split_at(parts.len() / 2);
+                format!(
+                    "({}{separator}{})",
+                    balanced(left, separator),
+                    balanced(right, separator)
+                )
+            }
+        }
+    }
+    if parts.is_empty() {
+        empty.to_string()
+    } else {
+        balanced(&parts, separator)
     }
 }

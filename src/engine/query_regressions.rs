@@ -153,3 +153,22 @@ fn sorting_by_a_relation_sorts_nothing() {
         ]
     );
 }
+
+#[test]
+fn wide_or_and_and_nest_log_deep() {
+    // A flat `a OR b OR ...` nests one level per branch: 100 branches went past D1's
+    // expression depth of 100.
+    let branches: Vec<Value> = (0..300)
+        .map(|_| json!({"str": {"$exists": true}}))
+        .collect();
+    assert_eq!(fuzz(json!({"$or": branches.clone()})), f(&[1, 2, 3, 4, 5]));
+    assert_eq!(fuzz(json!({"$nor": branches.clone()})), f(&[]));
+    assert_eq!(
+        fuzz(json!({"$and": branches, "num": {"$exists": true}})),
+        f(&[1, 2, 3, 5])
+    );
+    let keys: serde_json::Map<String, Value> = (0..300)
+        .map(|i| (format!("unknown{i}"), Value::Null))
+        .collect();
+    assert_eq!(fuzz(Value::Object(keys)), f(&[1, 2, 3, 4, 5]));
+}
