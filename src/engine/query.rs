@@ -568,6 +568,11 @@ impl<'a> WhereCompiler<'a> {
             )));
         }
         let column = match schema.field_type(key) {
+            Some(FieldType::Relation(_)) => {
+                return Err(ParseError::invalid_query(format!(
+                    "{key} is a relation: it has no values to select"
+                )))
+            }
             Some(_) => format!("{alias}.{}", ident(key)),
             None => {
                 validate_field_name(key)?;

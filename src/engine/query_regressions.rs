@@ -172,3 +172,15 @@ fn wide_or_and_and_nest_log_deep() {
         .collect();
     assert_eq!(fuzz(Value::Object(keys)), f(&[1, 2, 3, 4, 5]));
 }
+
+#[test]
+fn selecting_a_relation_key_is_a_client_error() {
+    // A relation has no column: `SELECT s1."rel"` was 'no such column', a 500.
+    let select = json!({"query": {"className": "Fuzz", "where": {}}, "key": "rel"});
+    for op in ["$select", "$dontSelect"] {
+        let err = fuzz(json!({"str": {op: select.clone()}})).unwrap_err();
+        assert_eq!(err.code, crate::error::Code::InvalidQuery, "{op}");
+    }
+    let strings = json!({"query": {"className": "Fuzz", "where": {"num": 1}}, "key": "str"});
+    assert_eq!(fuzz(json!({"str": {"$select": strings}})), f(&[1]));
+}
