@@ -184,3 +184,15 @@ fn selecting_a_relation_key_is_a_client_error() {
     let strings = json!({"query": {"className": "Fuzz", "where": {"num": 1}}, "key": "str"});
     assert_eq!(fuzz(json!({"str": {"$select": strings}})), f(&[1]));
 }
+
+#[test]
+fn a_query_beyond_d1_limits_is_refused_as_the_clients_to_narrow() {
+    // 150 branches bind 150 values: D1 binds at most 100 per statement. The database refuses
+    // it; the answer is a 400 the SDK does not retry, not a 500 it retries five times.
+    let branches: Vec<Value> = (0..150).map(|i| json!({"str": format!("s{i}")})).collect();
+    let err = fuzz(json!({"$or": branches})).unwrap_err();
+    assert_eq!(
+        (err.code, err.status()),
+        (crate::error::Code::InvalidQuery, 400)
+    );
+}
