@@ -9,7 +9,7 @@
 use super::access::Access;
 use super::clp::{self, Operation};
 use super::codec;
-use super::regex_plan::{self, RegexPlan, SqlMatch};
+use super::regex_plan::{self, RegexPlan};
 use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
 use crate::error::{ParseError, Result};
 use crate::store::{ident, SqlValue, Statement};
@@ -618,20 +618,8 @@ impl<'a> WhereCompiler<'a> {
         } else {
             (None, self.value_of(column))
         };
-        let test = match sql_match {
-            SqlMatch::Equals(text) => {
-                format!("{target} = {}", self.bind(SqlValue::Text(text)))
-            }
-            SqlMatch::Glob(glob) => {
-                format!("{target} GLOB {}", self.bind(SqlValue::Text(glob)))
-            }
-            SqlMatch::Like(like) => {
-                format!(
-                    "{target} LIKE {} ESCAPE '\\'",
-                    self.bind(SqlValue::Text(like))
-                )
-            }
-        };
+        let (test, params) = sql_match.to_sql(&target);
+        self.params.extend(params);
         Ok(match elements {
             Some(elements) => format!("EXISTS (SELECT 1 FROM {elements} WHERE {test})"),
             None => test,

@@ -196,3 +196,28 @@ fn a_query_beyond_d1_limits_is_refused_as_the_clients_to_narrow() {
         (crate::error::Code::InvalidQuery, 400)
     );
 }
+
+#[test]
+fn long_literal_regexes_fit_d1s_pattern_limit() {
+    // The SDK's startsWith/contains/endsWith with more than ~48 characters made a GLOB or
+    // LIKE pattern over D1's 50 bytes: 'LIKE or GLOB pattern too complex'.
+    let long = "Vase".repeat(15);
+    for (pattern, options) in [
+        (format!(r"^\Q{long}\E"), ""),
+        (format!(r"\Q{long}\E"), ""),
+        (format!(r"\Q{long}\E$"), ""),
+        (format!(r"^\Q{long}\E"), "i"),
+        (format!(r"\Q{long}\E"), "i"),
+        (format!(r"^\Q{long}\E$"), "i"),
+    ] {
+        assert_eq!(
+            fuzz(json!({"str": {"$regex": pattern, "$options": options}})),
+            f(&[]),
+            "{pattern}/{options}"
+        );
+    }
+    assert_eq!(
+        fuzz(json!({"arr": {"$regex": format!("^{}", "a".repeat(60)), "$options": "i"}})),
+        f(&[])
+    );
+}
