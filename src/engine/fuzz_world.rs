@@ -258,7 +258,20 @@ pub fn assert_bound(statement: &Statement, names_allowed: bool) {
     );
 }
 
-/// The SQL with every `"identifier"` whose inside is a valid field name removed.
+/// Whether a quoted identifier is one the engine derives from validated names: a field or class
+/// name, a relation's join table (`_Join:<field>:<class>`) or its index (`..._related`).
+fn is_derived_identifier(name: &str) -> bool {
+    let name = name.strip_suffix("_related").unwrap_or(name);
+    match name.strip_prefix("_Join:").and_then(|r| r.split_once(':')) {
+        Some((field, class)) => {
+            super::schema::validate_field_name(field).is_ok()
+                && super::schema::validate_class_name(class).is_ok()
+        }
+        None => super::schema::validate_class_name(name).is_ok(),
+    }
+}
+
+/// The SQL with every `"identifier"` derived from validated names removed.
 fn strip_valid_identifiers(sql: &str) -> String {
     let mut out = String::new();
     let mut rest = sql;
@@ -266,7 +279,7 @@ fn strip_valid_identifiers(sql: &str) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
         match after.find('"') {
-            Some(end) if super::schema::validate_field_name(&after[..end]).is_ok() => {
+            Some(end) if is_derived_identifier(&after[..end]) => {
                 rest = &after[end + 1..];
             }
             _ => {
