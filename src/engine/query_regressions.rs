@@ -221,3 +221,38 @@ fn long_literal_regexes_fit_d1s_pattern_limit() {
         f(&[])
     );
 }
+
+#[test]
+fn a_user_with_many_roles_can_still_read() {
+    // Each ACL key was its own parameter, in every statement that checks an ACL: a user
+    // holding about 100 roles went past D1's 100 bound parameters on every read.
+    let world = World::new();
+    let registry = world.registry();
+    let access = super::access::Access::Client(super::access::Principal {
+        user_id: Some(super::fuzz_world::BUYER.into()),
+        session_id: None,
+        roles: (0..150)
+            .map(|i| format!("r{i}"))
+            .chain(["buyer".into()])
+            .collect(),
+    });
+    let objects = Objects {
+        store: &world.store,
+        registry: &registry,
+        access: &access,
+        allow_client_class_creation: false,
+        now_ms: 1_700_000_000_000,
+        rules: &MarketplaceRules,
+    };
+    let params = json!({"where": {"ptr": {"$inQuery": {"className": "Fuzz", "where": {}}}}, "include": "ptr"});
+    let options = FindOptions::from_params(params.as_object().expect("params")).expect("options");
+    let found = block_on(objects.find("Fuzz", &options)).expect("an answer");
+    let ids: Vec<&str> = found["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|o| o["objectId"].as_str())
+        .collect();
+    // f1 (public) points at f2 (the buyer's); f2 at f1; f3 is role:buyer's but points nowhere.
+    assert_eq!(ids, ["f000000001", "f000000002"]);
+}
