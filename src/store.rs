@@ -65,6 +65,10 @@ pub enum StoreError {
     Unique(String),
     /// A CHECK constraint failed; the text is the constraint's name or expression.
     Check(String),
+    /// The statement is beyond the database's limits on size (D1: 100 bound parameters,
+    /// expressions 100 deep, 50-byte LIKE/GLOB patterns, 100 KB of SQL): the request asked for
+    /// too much at once, which is the client's to narrow, not an outage to retry.
+    TooLarge(String),
     /// Anything else: a bug or an outage, never the client's fault.
     Other(String),
 }
@@ -74,6 +78,20 @@ impl StoreError {
     pub fn from_message(message: &str) -> Self {
         if let Some(rest) = message.split("UNIQUE constraint failed: ").nth(1) {
             return StoreError::Unique(rest.trim().to_string());
+        }
+        // SQLite's words for a statement beyond one of its limits (sqlite3_limit).
+        const LIMITS: [&str; 8] = [
+            "too many SQL variables",
+            "Expression tree is too large",
+            "LIKE or GLOB pattern too complex",
+            "string or blob too big",
+            "statement too long",
+            "too many columns",
+            "too many arguments on function",
+            "too many terms in compound SELECT",
+        ];
+        if LIMITS.iter().any(|limit| message.contains(limit)) {
+            return StoreError::TooLarge(message.to_string());
         }
         for prefix in ["CHECK constraint failed: ", "NOT NULL constraint failed: "] {
             if let Some(rest) = message.split(prefix).nth(1) {
@@ -97,6 +115,9 @@ impl From<StoreError> for ParseError {
             StoreError::Check(what) => {
                 ParseError::new(Code::ValidationError, format!("Validation failed: {what}"))
             }
+            StoreError::TooLarge(_) => ParseError::invalid_query(
+                "This request is too large for the database to run at once (too many values, or nested too deeply): narrow it or split it.",
+            ),
             StoreError::Other(message) => ParseError::internal(format!("Storage error: {message}")),
         }
     }
@@ -135,6 +156,20 @@ mod tests {
             StoreError::from_message("disk I/O error"),
             StoreError::Other(_)
         ));
+    }
+
+    #[test]
+    fn a_statement_beyond_the_limits_is_the_clients_to_narrow() {
+        for message in [
+            "D1_ERROR: too many SQL variables at offset 587: SQLITE_ERROR",
+            "D1_ERROR: Expression tree is too large (maximum depth 100): SQLITE_ERROR",
+            "D1_ERROR: LIKE or GLOB pattern too complex: SQLITE_ERROR",
+        ] {
+            let e = StoreError::from_message(message);
+            assert!(matches!(e, StoreError::TooLarge(_)), "{message}");
+            let e: ParseError = e.into();
+            assert_eq!((e.code, e.status()), (Code::InvalidQuery, 400), "{message}");
+        }
     }
 
     #[test]

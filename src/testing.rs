@@ -1,10 +1,26 @@
 //! A real SQLite behind the `Store` trait, for native tests of the engine. It applies the same
-//! migrations D1 gets, so tests run against the product's real schema and constraints.
+//! migrations D1 gets, so tests run against the product's real schema and constraints, and it
+//! enforces D1's limits, so a statement D1 would refuse fails here too.
 
 use crate::store::{Row, SqlValue, Statement, Store, StoreError};
+use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
 use serde_json::Value;
 use std::cell::RefCell;
+
+/// D1's limits on one statement (developers.cloudflare.com/d1/platform/limits), as `wrangler dev`
+/// enforces them too: a query beyond them is an SQL error there, so it must be one here. Seen
+/// locally: 100 bound parameters ("too many SQL variables"), expression depth 100 ("Expression
+/// tree is too large"), 50 bytes of LIKE/GLOB pattern ("pattern too complex").
+const D1_LIMITS: [(Limit, i32); 7] = [
+    (Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 100),
+    (Limit::SQLITE_LIMIT_EXPR_DEPTH, 100),
+    (Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 50),
+    (Limit::SQLITE_LIMIT_FUNCTION_ARG, 32),
+    (Limit::SQLITE_LIMIT_SQL_LENGTH, 100_000),
+    (Limit::SQLITE_LIMIT_LENGTH, 2_000_000),
+    (Limit::SQLITE_LIMIT_COLUMN, 100),
+];
 
 pub struct SqliteStore {
     conn: RefCell<rusqlite::Connection>,
@@ -14,6 +30,9 @@ impl SqliteStore {
     /// An in-memory database with every migration in `migrations/` applied, in order.
     pub fn migrated() -> Self {
         let conn = rusqlite::Connection::open_in_memory().expect("in-memory sqlite");
+        for (limit, value) in D1_LIMITS {
+            conn.set_limit(limit, value).expect("a SQLite limit");
+        }
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .expect("migrations dir")
@@ -83,5 +102,29 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(|e| StoreError::Other(e.to_string()))?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    #[test]
+    fn statements_beyond_d1_limits_fail_as_they_would_on_d1() {
+        let store = SqliteStore::migrated();
+        let marks = vec!["?"; 101].join(", ");
+        let too_many = Statement::new(
+            format!("SELECT 1 WHERE 1 IN ({marks})"),
+            vec![SqlValue::Integer(1); 101],
+        );
+        assert!(block_on(store.query(&too_many)).is_err());
+        let deep = Statement::new(format!("SELECT 1{}", " + 1".repeat(120)), vec![]);
+        assert!(block_on(store.query(&deep)).is_err());
+        let long_pattern =
+            Statement::new("SELECT 'a' GLOB ?", vec![SqlValue::Text("a".repeat(51))]);
+        assert!(block_on(store.query(&long_pattern)).is_err());
+        let within = Statement::new("SELECT 'a' GLOB ?", vec![SqlValue::Text("a".repeat(50))]);
+        assert!(block_on(store.query(&within)).is_ok());
     }
 }

@@ -5,6 +5,8 @@ pub mod classes;
 pub mod http;
 pub mod orders;
 pub mod request;
+#[cfg(test)]
+mod request_props;
 pub mod router;
 pub mod schemas;
 pub mod users;

@@ -53,14 +53,14 @@ impl Access {
         if self.is_master() {
             return "1".into();
         }
-        let keys = self.acl_keys();
-        let marks = vec!["?"; keys.len()].join(", ");
-        params.extend(keys.into_iter().map(SqlValue::Text));
+        // One parameter however many roles the user holds: D1 binds at most 100 per statement.
+        params.push(SqlValue::Text(json!(self.acl_keys()).to_string()));
         format!(
             // `"*"` can only be the public key (user ids and role names never hold a `*`), so a
             // substring test answers public objects without expanding the list for every row.
             "({alias}.\"{column}\" IS NULL OR instr({alias}.\"{column}\", '\"*\"') > 0 \
-             OR EXISTS (SELECT 1 FROM json_each({alias}.\"{column}\") WHERE value IN ({marks})))"
+             OR EXISTS (SELECT 1 FROM json_each({alias}.\"{column}\") \
+             WHERE value IN (SELECT value FROM json_each(?))))"
         )
     }
 

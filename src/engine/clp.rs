@@ -122,8 +122,9 @@ impl Permission {
                 Some(FieldType::Array) => {
                     params.push(SqlValue::Text(user.clone()));
                     parts.push(format!(
-                        "EXISTS (SELECT 1 FROM json_each({alias}.{}) WHERE json_extract(value, '$.objectId') = ?)",
-                        ident(field)
+                        "EXISTS (SELECT 1 FROM json_each({alias}.{}) WHERE {} = ?)",
+                        ident(field),
+                        super::query::ELEMENT_OBJECT_ID
                     ));
                 }
                 _ => {}

@@ -304,7 +304,12 @@ impl FindPlan {
             }
             if !matches!(field.as_str(), "objectId" | "createdAt" | "updatedAt") {
                 validate_field_name(field)?;
-                if schema.field_type(field).is_none() {
+                // Unknown fields sort nothing, as in Parse; nor do relations, which have no
+                // column (they live in their join table).
+                if matches!(
+                    schema.field_type(field),
+                    None | Some(FieldType::Relation(_))
+                ) {
                     continue;
                 }
             }

@@ -9,7 +9,7 @@
 use super::access::Access;
 use super::clp::{self, Operation};
 use super::codec;
-use super::regex_plan::{self, RegexPlan, SqlMatch};
+use super::regex_plan::{self, RegexPlan};
 use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
 use crate::error::{ParseError, Result};
 use crate::store::{ident, SqlValue, Statement};
@@ -21,6 +21,11 @@ pub const MAX_QUERY_DEPTH: usize = 8;
 pub const MAX_IN_LIST: usize = 1000;
 /// Most rows a regex probe reads before asking the client for a narrower query.
 pub const MAX_PROBE_ROWS: usize = 50_000;
+/// The objectId of a `json_each` element that is a pointer, else NULL. `json_extract` on an
+/// element that is not an object (a bare string, a number) is malformed JSON, an SQL error that
+/// would fail the whole statement; CASE evaluates it only for objects.
+pub const ELEMENT_OBJECT_ID: &str =
+    "CASE WHEN type = 'object' THEN json_extract(value, '$.objectId') END";
 
 /// A regex the SQL engine cannot evaluate, to be run over one column before the main query.
 pub struct RegexProbe {
@@ -266,7 +271,7 @@ impl<'a> WhereCompiler<'a> {
         }
     }
 
-    /// Resolves a key (`field`, or `objectField.path` into an Object) to its SQL expression.
+    /// Resolves a key (`field`, or `objectField.path` into an Object) to the column it reads.
     fn column(&mut self, schema: &ClassSchema, alias: &str, key: &str) -> Result<Column> {
         let (base, path) = match key.split_once('.') {
             Some((base, path)) => (base, Some(path)),
@@ -286,7 +291,8 @@ impl<'a> WhereCompiler<'a> {
         }
         let Some(ty) = schema.field_type(base) else {
             return Ok(Column {
-                sql: "NULL".into(),
+                base: "NULL".into(),
+                path: None,
                 ty: None,
                 class: schema.name.clone(),
             });
@@ -299,7 +305,8 @@ impl<'a> WhereCompiler<'a> {
         let sql = format!("{alias}.{}", ident(base));
         match path {
             None => Ok(Column {
-                sql,
+                base: sql,
+                path: None,
                 ty: Some(ty),
                 class: schema.name.clone(),
             }),
@@ -312,9 +319,9 @@ impl<'a> WhereCompiler<'a> {
                 for segment in path.split('.') {
                     validate_field_name(segment)?;
                 }
-                let mark = self.bind(SqlValue::Text(format!("$.{path}")));
                 Ok(Column {
-                    sql: format!("json_extract({sql}, {mark})"),
+                    base: sql,
+                    path: Some(format!("$.{path}")),
                     ty: None,
                     class: schema.name.clone(),
                 })
@@ -322,20 +329,47 @@ impl<'a> WhereCompiler<'a> {
         }
     }
 
+    /// The column's value, binding its path (a dotted key) at this point of the statement: a
+    /// predicate that names the column twice binds the path twice, so placeholders and
+    /// parameters stay one for one. Callers bind in the order their SQL reads.
+    fn value_of(&mut self, column: &Column) -> String {
+        match &column.path {
+            Some(path) => {
+                let mark = self.bind(SqlValue::Text(path.clone()));
+                format!("json_extract({}, {mark})", column.base)
+            }
+            None => column.base.clone(),
+        }
+    }
+
+    /// The column's elements as `json_each` rows: an array's elements; at a dotted key, those
+    /// of the array there, or the scalar there as one row (MongoDB reads a scalar as a
+    /// one-element array). Only Array columns and paths into Objects hold JSON.
+    fn elements_of(&mut self, column: &Column) -> String {
+        match &column.path {
+            Some(path) => {
+                let mark = self.bind(SqlValue::Text(path.clone()));
+                format!("json_each({}, {mark})", column.base)
+            }
+            None => format!("json_each({})", column.base),
+        }
+    }
+
     fn equals(&mut self, column: &Column, value: &Value) -> Result<String> {
         if value.is_null() {
-            return Ok(format!("{} IS NULL", column.sql));
+            return Ok(format!("{} IS NULL", self.value_of(column)));
         }
         if column.ty == Some(FieldType::Array) && !value.is_array() {
+            let elements = self.elements_of(column);
             let mark = self.bind(element_param(value));
             return Ok(format!(
-                "EXISTS (SELECT 1 FROM json_each({}) WHERE value = {mark})",
-                column.sql
+                "EXISTS (SELECT 1 FROM {elements} WHERE value = {mark})"
             ));
         }
         let param = self.param(column, value)?;
+        let col = self.value_of(column);
         let mark = self.bind(param);
-        Ok(format!("{} = {mark}", column.sql))
+        Ok(format!("{col} = {mark}"))
     }
 
     fn constraint(
@@ -346,17 +380,18 @@ impl<'a> WhereCompiler<'a> {
         ops: &Map<String, Value>,
         depth: usize,
     ) -> Result<String> {
-        let col = &column.sql;
         let is_array = column.ty == Some(FieldType::Array);
         Ok(match op {
             "$eq" => self.equals(column, operand)?,
-            "$ne" if operand.is_null() => format!("{col} IS NOT NULL"),
+            "$ne" if operand.is_null() => format!("{} IS NOT NULL", self.value_of(column)),
             "$ne" if is_array && !operand.is_array() => {
                 format!("NOT {}", self.equals(column, operand)?)
             }
             "$ne" => {
-                let mark = self.param(column, operand).map(|p| self.bind(p))?;
-                format!("({col} IS NULL OR {col} <> {mark})")
+                let param = self.param(column, operand)?;
+                let col = self.value_of(column);
+                // `IS NOT` is `<>` that also holds for an unset (NULL) field.
+                format!("{col} IS NOT {}", self.bind(param))
             }
             "$lt" | "$lte" | "$gt" | "$gte" => {
                 if operand.is_null() {
@@ -368,51 +403,69 @@ impl<'a> WhereCompiler<'a> {
                     "$gt" => ">",
                     _ => ">=",
                 };
-                let mark = self.param(column, operand).map(|p| self.bind(p))?;
-                format!("{col} {sql_op} {mark}")
+                let param = self.param(column, operand)?;
+                let col = self.value_of(column);
+                format!("{col} {sql_op} {}", self.bind(param))
             }
             "$in" | "$nin" => {
-                let list = self.list(column, op, operand)?;
-                let inside = if is_array {
-                    format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({list}))")
-                } else {
-                    format!("{col} IN ({list})")
+                let (list, has_null) = self.list(column, op, operand)?;
+                // A `null` in the list matches an unset field, as in Parse.
+                let guard = match (op == "$in", has_null && !is_array) {
+                    (true, true) => Some("IS NULL OR"),
+                    (true, false) => None,
+                    (false, true) => Some("IS NOT NULL AND NOT"),
+                    (false, false) => Some("IS NULL OR NOT"),
                 };
-                let has_null = operand
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(Value::is_null));
-                match (op, is_array, has_null) {
-                    ("$in", false, true) => format!("({col} IS NULL OR {inside})"),
-                    ("$in", _, _) => inside,
-                    (_, false, true) => format!("({col} IS NOT NULL AND NOT {inside})"),
-                    (_, _, _) => format!("({col} IS NULL OR NOT {inside})"),
+                let guard = guard.map(|g| format!("{} {g} ", self.value_of(column)));
+                let test = if is_array {
+                    let elements = self.elements_of(column);
+                    let mark = self.bind(list);
+                    format!("EXISTS (SELECT 1 FROM {elements} WHERE value IN (SELECT value FROM json_each({mark})))")
+                } else {
+                    let col = self.value_of(column);
+                    let mark = self.bind(list);
+                    format!("{col} IN (SELECT value FROM json_each({mark}))")
+                };
+                match guard {
+                    Some(guard) => format!("({guard}{test})"),
+                    None => test,
                 }
             }
-            "$all" => {
-                let items = operand
-                    .as_array()
-                    .ok_or_else(|| ParseError::invalid_query("bad $all: expected an array"))?;
-                if items.is_empty() || items.len() > MAX_IN_LIST {
+            "$all" | "$containedBy" => {
+                if column.ty.as_ref().is_some_and(|ty| *ty != FieldType::Array) {
                     return Err(ParseError::invalid_query(format!(
-                        "bad $all: between 1 and {MAX_IN_LIST} values"
+                        "{op} needs an Array field"
                     )));
                 }
-                let mut parts = Vec::with_capacity(items.len());
-                for item in items {
-                    let mark = self.bind(element_param(item));
-                    parts.push(format!(
-                        "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = {mark})"
-                    ));
+                let items = operand.as_array().ok_or_else(|| {
+                    ParseError::invalid_query(format!("bad {op}: expected an array"))
+                })?;
+                if op == "$all" {
+                    if items.is_empty() || items.len() > MAX_IN_LIST {
+                        return Err(ParseError::invalid_query(format!(
+                            "bad $all: between 1 and {MAX_IN_LIST} values"
+                        )));
+                    }
+                    // No wanted value is missing from the field's elements.
+                    let list = json_list(items.iter().map(element_param));
+                    let mark = self.bind(list);
+                    let elements = self.elements_of(column);
+                    format!(
+                        "NOT EXISTS (SELECT 1 FROM json_each({mark}) AS w WHERE NOT EXISTS \
+                         (SELECT 1 FROM {elements} AS h WHERE h.value = w.value))"
+                    )
+                } else {
+                    let (list, _) = self.list(column, op, operand)?;
+                    let elements = self.elements_of(column);
+                    let mark = self.bind(list);
+                    format!(
+                        "NOT EXISTS (SELECT 1 FROM {elements} WHERE value NOT IN (SELECT value FROM json_each({mark})))"
+                    )
                 }
-                format!("({col} IS NOT NULL AND {})", parts.join(" AND "))
-            }
-            "$containedBy" => {
-                let list = self.list(column, op, operand)?;
-                format!("NOT EXISTS (SELECT 1 FROM json_each({col}) WHERE value NOT IN ({list}))")
             }
             "$exists" => match operand {
-                Value::Bool(true) => format!("{col} IS NOT NULL"),
-                Value::Bool(false) => format!("{col} IS NULL"),
+                Value::Bool(true) => format!("{} IS NOT NULL", self.value_of(column)),
+                Value::Bool(false) => format!("{} IS NULL", self.value_of(column)),
                 _ => {
                     return Err(ParseError::invalid_query(
                         "bad $exists: expected true or false",
@@ -421,8 +474,9 @@ impl<'a> WhereCompiler<'a> {
             },
             "$regex" => self.regex(column, operand, ops.get("$options"))?,
             "$inQuery" | "$notInQuery" => {
+                let (head, tail) = self.membership(column, op == "$inQuery");
                 let sub = self.subquery(operand, "objectId", depth)?;
-                self.membership(column, op == "$inQuery", &sub)
+                format!("{head}{sub}{tail}")
             }
             "$select" | "$dontSelect" => {
                 let key = operand
@@ -432,8 +486,9 @@ impl<'a> WhereCompiler<'a> {
                 let query = operand
                     .get("query")
                     .ok_or_else(|| ParseError::invalid_query(format!("improper usage of {op}")))?;
+                let (head, tail) = self.membership(column, op == "$select");
                 let sub = self.subquery(query, key, depth)?;
-                self.membership(column, op == "$select", &sub)
+                format!("{head}{sub}{tail}")
             }
             "$nearSphere"
             | "$within"
@@ -449,7 +504,10 @@ impl<'a> WhereCompiler<'a> {
         })
     }
 
-    fn list(&mut self, column: &Column, op: &str, operand: &Value) -> Result<String> {
+    /// An `$in`/`$nin`/`$containedBy` list as one parameter, a JSON array of the values as the
+    /// column compares them (read back with `json_each`), and whether it held `null`. One
+    /// parameter whatever the list's length: D1 binds at most 100 per statement.
+    fn list(&self, column: &Column, op: &str, operand: &Value) -> Result<(SqlValue, bool)> {
         let items = operand
             .as_array()
             .ok_or_else(|| ParseError::invalid_query(format!("bad {op}: expected an array")))?;
@@ -458,35 +516,35 @@ impl<'a> WhereCompiler<'a> {
                 "bad {op}: at most {MAX_IN_LIST} values"
             )));
         }
-        let mut marks = Vec::with_capacity(items.len());
+        let mut params = Vec::with_capacity(items.len());
         for item in items.iter().filter(|v| !v.is_null()) {
-            let param = if column.ty == Some(FieldType::Array) {
+            params.push(if column.ty == Some(FieldType::Array) {
                 element_param(item)
             } else {
                 self.param(column, item)?
-            };
-            marks.push(self.bind(param));
+            });
         }
-        // `IN ()` is not SQL; NULL never equals anything, so it keeps an empty list matching nothing.
-        Ok(if marks.is_empty() {
-            "NULL".into()
-        } else {
-            marks.join(", ")
-        })
+        Ok((json_list(params), items.iter().any(Value::is_null)))
     }
 
-    /// `col IN (sub)` / its negation; for an array of pointers, membership of any element.
-    fn membership(&self, column: &Column, inside: bool, sub: &str) -> String {
-        let col = &column.sql;
-        let test = if column.ty == Some(FieldType::Array) {
-            format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE json_extract(value, '$.objectId') IN ({sub}))")
+    /// The SQL around a subquery for `column IN (sub)` (or its negation; for an array of
+    /// pointers, membership of any element), with the column bound before the subquery is.
+    fn membership(&mut self, column: &Column, inside: bool) -> (String, String) {
+        let guard = if inside {
+            String::new()
         } else {
-            format!("{col} IN ({sub})")
+            format!("({} IS NULL OR NOT ", self.value_of(column))
         };
-        if inside {
-            test
+        let close = if inside { "" } else { ")" };
+        if column.ty == Some(FieldType::Array) {
+            let elements = self.elements_of(column);
+            (
+                format!("{guard}EXISTS (SELECT 1 FROM {elements} WHERE {ELEMENT_OBJECT_ID} IN ("),
+                format!(")){close}"),
+            )
         } else {
-            format!("({col} IS NULL OR NOT {test})")
+            let col = self.value_of(column);
+            (format!("{guard}{col} IN ("), format!("){close}"))
         }
     }
 
@@ -510,6 +568,11 @@ impl<'a> WhereCompiler<'a> {
             )));
         }
         let column = match schema.field_type(key) {
+            Some(FieldType::Relation(_)) => {
+                return Err(ParseError::invalid_query(format!(
+                    "{key} is a relation: it has no values to select"
+                )))
+            }
             Some(_) => format!("{alias}.{}", ident(key)),
             None => {
                 validate_field_name(key)?;
@@ -545,59 +608,54 @@ impl<'a> WhereCompiler<'a> {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(ParseError::invalid_query("$options must be a string")),
         };
-        let plan = regex_plan::plan(pattern, options)?;
-        let col = column.sql.clone();
-        let target = if column.ty == Some(FieldType::Array) {
-            "value".to_string()
-        } else {
-            col.clone()
+        let sql_match = match regex_plan::plan(pattern, options)? {
+            RegexPlan::Sql(sql_match) => sql_match,
+            RegexPlan::Engine(regex) => return self.regex_probe(column, regex),
         };
-        let test = match plan {
-            RegexPlan::Sql(SqlMatch::Equals(text)) => {
-                format!("{target} = {}", self.bind(SqlValue::Text(text)))
-            }
-            RegexPlan::Sql(SqlMatch::Glob(glob)) => {
-                format!("{target} GLOB {}", self.bind(SqlValue::Text(glob)))
-            }
-            RegexPlan::Sql(SqlMatch::Like(like)) => {
-                format!(
-                    "{target} LIKE {} ESCAPE '\\'",
-                    self.bind(SqlValue::Text(like))
-                )
-            }
-            RegexPlan::Engine(regex) => {
-                if column.ty != Some(FieldType::String) && column.ty.is_some() {
-                    return Err(ParseError::invalid_query(
-                        "this $regex is only supported on String fields",
-                    ));
-                }
-                if column.sql == "NULL" {
-                    return Ok("0".into());
-                }
-                if column.ty.is_none() {
-                    return Err(ParseError::invalid_query(
-                        "on nested keys $regex supports exact, prefix, suffix and contains forms only",
-                    ));
-                }
-                let bare = col.rsplit('.').next().unwrap_or(&col).to_string();
-                self.params.push(SqlValue::Text("[]".into()));
-                self.probes.push(RegexProbe {
-                    param_index: self.params.len() - 1,
-                    class: column.class.clone(),
-                    column_sql: format!("p.{bare}"),
-                    regex,
-                });
-                let alias = col.split('.').next().unwrap_or("t");
-                return Ok(format!(
-                    "{alias}.\"objectId\" IN (SELECT value FROM json_each(?))"
-                ));
-            }
-        };
-        Ok(if column.ty == Some(FieldType::Array) {
-            format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE {test})")
+        let is_array = column.ty == Some(FieldType::Array);
+        let (elements, target) = if is_array {
+            (Some(self.elements_of(column)), "value".to_string())
         } else {
-            test
+            (None, self.value_of(column))
+        };
+        let (test, params) = sql_match.to_sql(&target);
+        self.params.extend(params);
+        Ok(match elements {
+            Some(elements) => format!("EXISTS (SELECT 1 FROM {elements} WHERE {test})"),
+            None => test,
         })
+    }
+
+    /// A regex SQL cannot answer: the ids of the rows whose column matches, found by a probe
+    /// before the query runs, are bound in place of the predicate.
+    fn regex_probe(&mut self, column: &Column, regex: regex::Regex) -> Result<String> {
+        if column.ty != Some(FieldType::String) && column.ty.is_some() {
+            return Err(ParseError::invalid_query(
+                "this $regex is only supported on String fields",
+            ));
+        }
+        if column.base == "NULL" {
+            return Ok("0".into());
+        }
+        if column.ty.is_none() {
+            return Err(ParseError::invalid_query(
+                "on nested keys $regex supports exact, prefix, suffix and contains forms only",
+            ));
+        }
+        let (alias, bare) = column
+            .base
+            .split_once('.')
+            .unwrap_or(("t", column.base.as_str()));
+        self.params.push(SqlValue::Text("[]".into()));
+        self.probes.push(RegexProbe {
+            param_index: self.params.len() - 1,
+            class: column.class.clone(),
+            column_sql: format!("p.{bare}"),
+            regex,
+        });
+        Ok(format!(
+            "{alias}.\"objectId\" IN (SELECT value FROM json_each(?))"
+        ))
     }
 
     /// The parameter a constraint value becomes, checked against the field's type.
@@ -605,7 +663,7 @@ impl<'a> WhereCompiler<'a> {
         let bad = || {
             ParseError::invalid_query(format!(
                 "bad value for a constraint on {}: {value}",
-                column.sql
+                column.base
             ))
         };
         match &column.ty {
@@ -628,9 +686,13 @@ impl<'a> WhereCompiler<'a> {
     }
 }
 
-/// A resolved key: its SQL expression and type (`None` when the class lacks it or it is a path).
+/// A resolved key: the column it reads and its type (`None` when the class lacks it or it is a
+/// path into an Object).
 struct Column {
-    sql: String,
+    /// `t."field"`, or `NULL` for a field the class does not have.
+    base: String,
+    /// For a dotted key, the JSON path into `base`; bound wherever the column is used.
+    path: Option<String>,
     ty: Option<FieldType>,
     class: String,
 }
@@ -647,10 +709,43 @@ fn element_param(value: &Value) -> SqlValue {
     }
 }
 
+/// Parameters as one JSON array, for `json_each`: integers and reals as numbers, text as
+/// strings, NULL as null, so each element reads back as the parameter it stands for.
+fn json_list(params: impl IntoIterator<Item = SqlValue>) -> SqlValue {
+    let items: Vec<Value> = params
+        .into_iter()
+        .map(|p| match p {
+            SqlValue::Null => Value::Null,
+            SqlValue::Integer(n) => Value::from(n),
+            SqlValue::Real(r) => serde_json::Number::from_f64(r).map_or(Value::Null, Value::Number),
+            SqlValue::Text(t) => Value::String(t),
+        })
+        .collect();
+    SqlValue::Text(Value::Array(items).to_string())
+}
+
+/// `parts` joined by `separator` (AND, OR), as a balanced tree: SQLite nests `a OR b OR c ...`
+/// one level per operand and D1 refuses expressions nested over 100 deep, so a flat `$or` of
+/// 100 branches failed; balanced, n parts nest log2(n) deep. The parts keep their order, and
+/// so their parameters theirs.
 fn join_all(parts: Vec<String>, separator: &str, empty: &str) -> String {
-    match parts.len() {
-        0 => empty.to_string(),
-        1 => parts.into_iter().next().unwrap_or_default(),
-        _ => format!("({})", parts.join(separator)),
+    fn balanced(parts: &[String], separator: &str) -> String {
+        match parts {
+            [] => String::new(),
+            [only] => only.clone(),
+            _ => {
+                let (left, right) = parts.split_at(parts.len() / 2);
+                format!(
+                    "({}{separator}{})",
+                    balanced(left, separator),
+                    balanced(right, separator)
+                )
+            }
+        }
+    }
+    if parts.is_empty() {
+        empty.to_string()
+    } else {
+        balanced(&parts, separator)
     }
 }

@@ -11,10 +11,14 @@
 //! matches a regex against strings only.
 
 use crate::error::ParseError;
+use crate::store::SqlValue;
 use regex::{Regex, RegexBuilder};
 
 /// Longest pattern accepted, in characters; longer ones are rejected before any work.
 const MAX_PATTERN_CHARS: usize = 1000;
+/// Longest LIKE or GLOB pattern D1 accepts, in bytes (SQLite's LIKE_PATTERN_LENGTH limit);
+/// beyond it a statement fails ("LIKE or GLOB pattern too complex").
+const MAX_SQL_PATTERN_BYTES: usize = 50;
 /// Bound on the compiled program and on the lazy DFA cache, so one query cannot eat the isolate.
 const SIZE_LIMIT: usize = 1 << 20;
 
@@ -36,6 +40,52 @@ pub enum SqlMatch {
     Glob(String),
     /// column LIKE pattern ESCAPE '\' — only for case-insensitive matches of ASCII-only literals (SQLite LIKE folds ASCII case only); `%`, `_` and `\` escaped with `\`
     Like(String),
+    /// A literal whose GLOB or LIKE pattern would be longer than D1 accepts: found with `instr`
+    /// (anywhere, or at the start), `substr` (at the end) or `=`; with `fold` (only for ASCII
+    /// literals) both sides in lower case, ASCII only, as LIKE folds.
+    Substring {
+        text: String,
+        start: bool,
+        end: bool,
+        fold: bool,
+    },
+}
+
+impl SqlMatch {
+    /// The SQL test of `target` (a column or `value`) and its parameters, in order.
+    pub fn to_sql(&self, target: &str) -> (String, Vec<SqlValue>) {
+        let text = |t: &str| SqlValue::Text(t.to_string());
+        match self {
+            SqlMatch::Equals(literal) => (format!("{target} = ?"), vec![text(literal)]),
+            SqlMatch::Glob(glob) => (format!("{target} GLOB ?"), vec![text(glob)]),
+            SqlMatch::Like(like) => (format!("{target} LIKE ? ESCAPE '\\'"), vec![text(like)]),
+            SqlMatch::Substring {
+                text: literal,
+                start,
+                end,
+                fold,
+            } => {
+                let (subject, literal) = if *fold {
+                    (format!("lower({target})"), literal.to_ascii_lowercase())
+                } else {
+                    (target.to_string(), literal.clone())
+                };
+                match (start, end) {
+                    (true, true) => (format!("{subject} = ?"), vec![text(&literal)]),
+                    (true, false) => (format!("instr({subject}, ?) = 1"), vec![text(&literal)]),
+                    (false, true) => {
+                        // The last n characters; a shorter subject is itself, and differs.
+                        let n = literal.chars().count() as i64;
+                        (
+                            format!("substr({subject}, ?) = ?"),
+                            vec![SqlValue::Integer(-n), text(&literal)],
+                        )
+                    }
+                    (false, false) => (format!("instr({subject}, ?) > 0"), vec![text(&literal)]),
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for RegexPlan {
@@ -88,17 +138,35 @@ pub fn plan(pattern: &str, options: &str) -> Result<RegexPlan, ParseError> {
             let line_anchored = flags.m && (lit.start || lit.end);
             // SQLite's GLOB and LIKE read their pattern as a C string: a NUL would end it early.
             if !line_anchored && !lit.text.contains('\0') {
+                let (start, end) = (lit.start, lit.end);
                 if !flags.i {
-                    return Ok(RegexPlan::Sql(match (lit.start, lit.end) {
-                        (true, true) => SqlMatch::Equals(lit.text),
-                        (s, e) => SqlMatch::Glob(wrap(&glob_escape(&lit.text), "*", s, e)),
+                    if start && end {
+                        return Ok(RegexPlan::Sql(SqlMatch::Equals(lit.text)));
+                    }
+                    let glob = wrap(&glob_escape(&lit.text), "*", start, end);
+                    return Ok(RegexPlan::Sql(if glob.len() <= MAX_SQL_PATTERN_BYTES {
+                        SqlMatch::Glob(glob)
+                    } else {
+                        SqlMatch::Substring {
+                            text: lit.text,
+                            start,
+                            end,
+                            fold: false,
+                        }
                     }));
                 }
                 if lit.text.is_ascii() {
-                    let like = like_escape(&lit.text);
-                    return Ok(RegexPlan::Sql(SqlMatch::Like(wrap(
-                        &like, "%", lit.start, lit.end,
-                    ))));
+                    let like = wrap(&like_escape(&lit.text), "%", start, end);
+                    return Ok(RegexPlan::Sql(if like.len() <= MAX_SQL_PATTERN_BYTES {
+                        SqlMatch::Like(like)
+                    } else {
+                        SqlMatch::Substring {
+                            text: lit.text,
+                            start,
+                            end,
+                            fold: true,
+                        }
+                    }));
                 }
             }
         }
@@ -468,14 +536,32 @@ mod tests {
         SqlMatch::Like(p.into())
     }
 
-    /// What SQLite answers for `value <op> pattern`, as D1 would run it.
+    /// A connection with D1's limit on LIKE and GLOB patterns.
+    fn d1() -> Connection {
+        let db = Connection::open_in_memory().unwrap();
+        db.set_limit(
+            rusqlite::limits::Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH,
+            50,
+        )
+        .unwrap();
+        db
+    }
+
+    /// What SQLite answers for the match's SQL on `value`, as D1 would run it.
     fn sqlite_matches(db: &Connection, value: &str, m: &SqlMatch) -> bool {
-        let (query, pattern) = match m {
-            SqlMatch::Equals(p) => ("SELECT ?1 = ?2", p),
-            SqlMatch::Glob(p) => ("SELECT ?1 GLOB ?2", p),
-            SqlMatch::Like(p) => (r"SELECT ?1 LIKE ?2 ESCAPE '\'", p),
-        };
-        db.query_row(query, (value, pattern), |r| r.get(0)).unwrap()
+        let (test, params) = m.to_sql("?1");
+        let mut all = vec![rusqlite::types::Value::Text(value.to_string())];
+        all.extend(params.into_iter().map(|p| match p {
+            SqlValue::Integer(n) => rusqlite::types::Value::Integer(n),
+            SqlValue::Text(t) => rusqlite::types::Value::Text(t),
+            other => panic!("unexpected parameter {other:?}"),
+        }));
+        db.query_row(
+            &format!("SELECT {test}"),
+            rusqlite::params_from_iter(all),
+            |r| r.get(0),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -647,7 +733,12 @@ mod tests {
         assert!(rejected(&"a".repeat(1001), "").contains("regex too long"));
         assert_eq!(
             sql(&"é".repeat(1000), ""),
-            glob(&format!("*{}*", "é".repeat(1000)))
+            SqlMatch::Substring {
+                text: "é".repeat(1000),
+                start: false,
+                end: false,
+                fold: false
+            }
         );
     }
 
@@ -658,7 +749,7 @@ mod tests {
 
     #[test]
     fn sql_plans_agree_with_the_regex_engine() {
-        let db = Connection::open_in_memory().unwrap();
+        let db = d1();
         let patterns = [
             r"^\Qabc\E",
             r"\Qa.b\E",
@@ -739,6 +830,61 @@ mod tests {
         assert!(compared > 1500, "{compared}");
     }
 
+    #[test]
+    fn literals_too_long_for_a_d1_pattern_use_substrings_and_agree_with_the_engine() {
+        let db = d1();
+        let long = "Ab*%_é".repeat(10);
+        let quoted = format!(r"\Q{long}\E");
+        let ascii = "Ab*%_.".repeat(10);
+        let quoted_ascii = format!(r"\Q{ascii}\E");
+        let mut planned = 0;
+        for (p, o) in [
+            (format!("^{quoted}"), ""),
+            (quoted.clone(), ""),
+            (format!("{quoted}$"), ""),
+            (format!("^{quoted_ascii}"), "i"),
+            (quoted_ascii.clone(), "i"),
+            (format!("{quoted_ascii}$"), "i"),
+            (format!("^{quoted_ascii}$"), "i"),
+        ] {
+            let m = sql(&p, o);
+            assert!(matches!(m, SqlMatch::Substring { .. }), "{p}/{o}: {m:?}");
+            let re = engine(
+                &p,
+                Flags {
+                    i: o == "i",
+                    ..Flags::default()
+                },
+            )
+            .unwrap();
+            for text in [&long, &ascii] {
+                for v in [
+                    text.clone(),
+                    format!("x{text}"),
+                    format!("{text}x"),
+                    format!("x{text}x"),
+                    text.to_uppercase(),
+                    text[1..].to_string(),
+                    "short".to_string(),
+                    String::new(),
+                ] {
+                    assert_eq!(
+                        sqlite_matches(&db, &v, &m),
+                        re.is_match(&v),
+                        "{p}/{o} on {v}"
+                    );
+                    planned += 1;
+                }
+            }
+        }
+        assert_eq!(planned, 7 * 16);
+        // At the limit, still a pattern (an index can serve a prefix GLOB).
+        assert_eq!(
+            sql(&format!("^{}", "a".repeat(49)), ""),
+            glob(&format!("{}*", "a".repeat(49)))
+        );
+    }
+
     /// xorshift64: deterministic, so a failure reproduces.
     fn rng(state: &mut u64) -> u64 {
         *state ^= *state << 13;
@@ -749,7 +895,7 @@ mod tests {
 
     #[test]
     fn random_and_malformed_patterns_never_panic_and_literals_agree_with_the_engine() {
-        let db = Connection::open_in_memory().unwrap();
+        let db = d1();
         let alphabet: Vec<char> = r"abAB\\QE^$.*+?()[]{}|,12:#-&~<> %_é"
             .chars()
             .chain(['\n', 'K', 'ü', 'd', 'x'])

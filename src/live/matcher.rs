@@ -160,6 +160,17 @@ fn text_test(plan: RegexPlan) -> Text {
         },
         RegexPlan::Sql(SqlMatch::Glob(glob)) => shape(&glob, '*', false),
         RegexPlan::Sql(SqlMatch::Like(like)) => shape(&like, '%', true),
+        RegexPlan::Sql(SqlMatch::Substring {
+            text,
+            start,
+            end,
+            fold,
+        }) => Text::Literal {
+            text,
+            fold,
+            start,
+            end,
+        },
     }
 }
 
