@@ -13,6 +13,7 @@
 use super::app::{Config, Outbox, SchemaCache};
 use super::http::{HttpRequest, HttpResponse};
 use super::router::{handle, Services};
+use crate::abuse::limiter::LocalLimiter;
 use crate::engine::arbitrary::{query_params, valid_query_params, valid_write_body, write_body};
 use crate::engine::fuzz_world::World;
 use crate::error::Code;
@@ -295,12 +296,14 @@ fn run(calls: &[Call]) {
         store: &world.store,
     };
     let outbox = Outbox::default();
+    let limiter = LocalLimiter::default();
     let services = Services {
         store: &world.store,
         config: &config,
         cache: &cache,
         hubs: &hubs,
         outbox: &outbox,
+        limiter: &limiter,
     };
     let send = |call: &Call, token: Option<&str>| {
         let mut headers = vec![];
