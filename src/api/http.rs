@@ -162,7 +162,11 @@ mod tests {
     fn split_url_separates_origin_path_and_query() {
         assert_eq!(
             HttpRequest::split_url("http://127.0.0.1:8787/parse/classes/A?where=%7B%7D&limit=2"),
-            ("http://127.0.0.1:8787", "/parse/classes/A", "where=%7B%7D&limit=2")
+            (
+                "http://127.0.0.1:8787",
+                "/parse/classes/A",
+                "where=%7B%7D&limit=2"
+            )
         );
         assert_eq!(
             HttpRequest::split_url("https://example.com/"),

@@ -79,7 +79,9 @@ fn js_error(e: JsValue) -> StoreError {
 
 fn error(e: worker::Error) -> StoreError {
     match e {
-        worker::Error::D1(d1) => js_error(JsValue::from(AsRef::<js_sys::Error>::as_ref(&d1).clone())),
+        worker::Error::D1(d1) => {
+            js_error(JsValue::from(AsRef::<js_sys::Error>::as_ref(&d1).clone()))
+        }
         other => StoreError::from_message(&other.to_string()),
     }
 }

@@ -125,7 +125,7 @@ impl DurableObject for ArtisanHub {
                 .await;
         }
         if let Some(at) = next {
-            storage.set_alarm(at).await?;
+            storage.set_alarm(super::alarm_at(at)).await?;
         }
         Response::ok("")
     }
@@ -170,7 +170,7 @@ impl ArtisanHub {
                 )
                 .await;
             if matches!(storage.get_alarm().await, Ok(None)) {
-                let _ = storage.set_alarm(expires_at_ms).await;
+                let _ = storage.set_alarm(super::alarm_at(expires_at_ms)).await;
             }
         }
         Ok(served)

@@ -55,6 +55,15 @@ pub(crate) fn config(env: &Env) -> Config {
     })
 }
 
+/// The alarm time for a timestamp. `set_alarm` takes a bare `i64` as an offset from now, not
+/// as a time: passing a timestamp would set the alarm decades ahead and nothing would ever be
+/// swept.
+pub(crate) fn alarm_at(timestamp_ms: i64) -> worker::ScheduledTime {
+    worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        timestamp_ms as f64,
+    )))
+}
+
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();

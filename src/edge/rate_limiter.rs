@@ -24,7 +24,7 @@ use futures::future::LocalBoxFuture;
 use futures::lock::Mutex;
 use worker::{
     durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response,
-    Result, ScheduledTime, State,
+    Result, State,
 };
 
 #[durable_object]
@@ -59,7 +59,9 @@ impl DurableObject for RateLimiter {
                 // The alarm sweeps the entry once it has nothing left to say.
                 let due = storage.get_alarm().await?;
                 if due.is_none_or(|at| at > entry.expires_at_ms) {
-                    storage.set_alarm(at_time(entry.expires_at_ms)).await?;
+                    storage
+                        .set_alarm(super::alarm_at(entry.expires_at_ms))
+                        .await?;
                 }
             }
             None if stored.is_some() => {
@@ -92,19 +94,10 @@ impl DurableObject for RateLimiter {
             storage.delete_multiple(expired).await?;
         }
         if let Some(at) = next {
-            storage.set_alarm(at_time(at)).await?;
+            storage.set_alarm(super::alarm_at(at)).await?;
         }
         Response::ok("")
     }
-}
-
-/// The alarm time for a timestamp. `set_alarm` takes a bare `i64` as an offset from now, not
-/// as a time: passing a timestamp would set the alarm decades ahead and nothing would ever be
-/// swept.
-fn at_time(timestamp_ms: i64) -> ScheduledTime {
-    ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-        timestamp_ms as f64,
-    )))
 }
 
 /// Reaches the `RateLimiter` of each key through the `RATE_LIMITER` namespace.
