@@ -387,7 +387,21 @@ impl FindPlan {
         } else {
             vec![]
         };
-        let objects: Vec<Value> = rows.iter().filter_map(|row| self.decode(row)).collect();
+        // What is the same for every row is worked out once per response, not once per row.
+        let aliases: Vec<String> = (0..self.columns.len()).map(|i| format!("c{i}")).collect();
+        let types: Vec<Vec<(&str, Option<&FieldType>)>> = (0..self.nodes.len())
+            .map(|index| {
+                self.columns
+                    .iter()
+                    .filter(|c| c.node == index)
+                    .map(|c| (c.field.as_str(), c.ty.as_ref()))
+                    .collect()
+            })
+            .collect();
+        let objects: Vec<Value> = rows
+            .into_iter()
+            .filter_map(|row| self.decode(row, &aliases, &types))
+            .collect();
         let mut out = Map::new();
         out.insert("results".into(), Value::Array(objects));
         if let Some(rows) = count {
@@ -401,21 +415,22 @@ impl FindPlan {
         Value::Object(out)
     }
 
-    fn decode(&self, row: &Row) -> Option<Value> {
+    /// One result row (columns aliased `c0`, `c1`, … in `columns` order) as a Parse object with
+    /// its includes folded in.
+    fn decode(
+        &self,
+        mut row: Row,
+        aliases: &[String],
+        types: &[Vec<(&str, Option<&FieldType>)>],
+    ) -> Option<Value> {
         let mut objects: Vec<Option<Map<String, Value>>> = vec![None; self.nodes.len()];
         let mut stored: Vec<Map<String, Value>> = vec![Map::new(); self.nodes.len()];
-        for (i, column) in self.columns.iter().enumerate() {
-            let value = row.get(&format!("c{i}")).cloned().unwrap_or(Value::Null);
+        for (column, alias) in self.columns.iter().zip(aliases) {
+            let value = row.remove(alias).unwrap_or(Value::Null);
             stored[column.node].insert(column.field.clone(), value);
         }
         for (index, node) in self.nodes.iter().enumerate() {
-            let types: Vec<(&str, Option<&FieldType>)> = self
-                .columns
-                .iter()
-                .filter(|c| c.node == index)
-                .map(|c| (c.field.as_str(), c.ty.as_ref()))
-                .collect();
-            objects[index] = decode_object(&stored[index], &types).map(|mut object| {
+            objects[index] = decode_object(&stored[index], &types[index]).map(|mut object| {
                 for (field, target) in &node.relations {
                     object.insert(
                         field.clone(),
