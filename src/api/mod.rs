@@ -6,6 +6,7 @@ pub mod http;
 pub mod orders;
 pub mod request;
 pub mod router;
+pub mod routes;
 pub mod schemas;
 pub mod users;
 

@@ -4,6 +4,7 @@
 use super::app::{Config, Context, Outbox, SchemaCache};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
+use super::routes::{self, Endpoint};
 use super::{batch, classes, orders, schemas, users};
 use crate::auth::session;
 use crate::auth::token::TokenKey;
@@ -172,39 +173,55 @@ async fn client_access<S: Store>(
     session::resolve(store, &key, token, now).await
 }
 
-/// Dispatches a decoded request; `/batch` calls back in here for each sub-request.
+/// Dispatches a decoded request; `/batch` calls back in here for each sub-request. Which routes
+/// exist is the route table's business (`routes::ROUTES`); this says who serves each.
 pub async fn route<S: Store>(
     ctx: &mut Context<'_, S>,
     request: &ParseRequest,
 ) -> Result<HttpResponse> {
-    let route: Vec<&str> = request.route.iter().map(String::as_str).collect();
+    let segments: Vec<&str> = request.route.iter().map(String::as_str).collect();
     let method = request.method.as_str();
-    match (method, route.as_slice()) {
-        (_, ["classes", "_User", rest @ ..]) | (_, ["users", rest @ ..]) => users::handle(ctx, request, rest).await,
-        ("GET" | "POST", ["login"]) => users::login(ctx, request).await,
-        ("POST", ["logout"]) => users::logout(ctx).await,
-        ("GET", ["sessions", "me"]) => users::session_me(ctx, request).await,
-        (_, ["sessions", rest @ ..]) => classes::handle(ctx, request, "_Session", rest).await,
-        ("POST", ["requestPasswordReset" | "verificationEmailRequest"]) => Err(ParseError::new(
+    let Some(matched) = routes::find(method, &segments) else {
+        return Err(ParseError::new(
+            Code::InvalidJson,
+            format!("unknown route: {method} /{}", request.route.join("/")),
+        ));
+    };
+    match matched.route.endpoint {
+        Endpoint::Users => users::handle(ctx, request, matched.rest(1)).await,
+        Endpoint::UserObjects => users::handle(ctx, request, matched.rest(2)).await,
+        Endpoint::Login => users::login(ctx, request).await,
+        Endpoint::Logout => users::logout(ctx).await,
+        Endpoint::SessionMe => users::session_me(ctx, request).await,
+        Endpoint::Sessions => classes::handle(ctx, request, "_Session", matched.rest(1)).await,
+        Endpoint::EmailRequest => Err(ParseError::new(
             Code::CommandUnavailable,
             "Emails are not configured on this server: ask an administrator to reset your password.",
         )),
-        ("POST", ["classes", "Order"]) if !ctx.access.is_master() => orders::place(ctx, request).await,
-        ("PUT", ["classes", "Order", id]) if request.body.contains_key("status") => orders::change_status(ctx, request, id).await,
-        ("POST", ["functions", "checkout"]) => orders::checkout_function(ctx, request).await,
-        ("POST", ["functions", name]) => Err(ParseError::new(Code::ScriptFailed, format!("Invalid function: \"{name}\""))),
-        (_, ["classes", class, rest @ ..]) => classes::handle(ctx, request, class, rest).await,
-        ("POST", ["batch"]) => batch::handle(ctx, request).await,
-        (_, ["schemas", rest @ ..]) => schemas::handle(ctx, request, rest).await,
-        ("DELETE", ["purge", class]) => schemas::purge(ctx, class).await,
-        ("GET", ["config"]) => Ok(HttpResponse::ok(&json!({"params": {}, "masterKeyOnly": {}}))),
-        ("GET", ["serverInfo"]) => Ok(HttpResponse::ok(&json!({
+        Endpoint::PlaceOrder if !ctx.access.is_master() => orders::place(ctx, request).await,
+        Endpoint::UpdateOrder if request.body.contains_key("status") => {
+            orders::change_status(ctx, request, matched.param("objectId")).await
+        }
+        Endpoint::Checkout => orders::checkout_function(ctx, request).await,
+        Endpoint::Function => Err(ParseError::new(
+            Code::ScriptFailed,
+            format!("Invalid function: \"{}\"", matched.param("functionName")),
+        )),
+        Endpoint::Objects | Endpoint::PlaceOrder | Endpoint::UpdateOrder => {
+            classes::handle(ctx, request, matched.segment(1), matched.rest(2)).await
+        }
+        Endpoint::Batch => batch::handle(ctx, request).await,
+        Endpoint::Schemas => schemas::handle(ctx, request, matched.rest(1)).await,
+        Endpoint::Purge => schemas::purge(ctx, matched.param("className")).await,
+        Endpoint::Config => Ok(HttpResponse::ok(&json!({"params": {}, "masterKeyOnly": {}}))),
+        Endpoint::ServerInfo => Ok(HttpResponse::ok(&json!({
             "parseServerVersion": "8.0.0",
             "features": {"schemas": {"addField": true, "removeField": true, "addClass": true, "removeClass": true, "clearAllDataFromClass": true}},
         }))),
-        _ => Err(ParseError::new(
+        // Served before decoding or before the app id check; only a batch gets here.
+        Endpoint::Health | Endpoint::PaymentWebhook => Err(ParseError::new(
             Code::InvalidJson,
-            format!("unknown route: {method} /{}", request.route.join("/")),
+            format!("{method} /{} cannot be part of a batch", request.route.join("/")),
         )),
     }
 }
