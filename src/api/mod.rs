@@ -2,6 +2,7 @@
 pub mod app;
 pub mod batch;
 pub mod classes;
+pub mod health;
 pub mod http;
 pub mod orders;
 pub mod request;

@@ -2,6 +2,7 @@
 //! answers 5xx for a client's mistake.
 
 use super::app::{Config, Context, Outbox, SchemaCache};
+use super::health::{self, DurableObjectPinger};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
 use super::routes::{self, Endpoint};
@@ -12,7 +13,7 @@ use crate::engine::access::Access;
 use crate::error::{Code, ParseError, Result};
 use crate::marketplace::hub::HubClient;
 use crate::platform::now_ms;
-use crate::store::{Statement, Store};
+use crate::store::Store;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
@@ -24,6 +25,8 @@ pub struct Services<'a, S: Store> {
     pub hubs: &'a dyn HubClient,
     /// Receives the changes the request committed, for the live hubs.
     pub outbox: &'a Outbox,
+    /// Reaches the Durable Object namespaces for `/health`.
+    pub durable_objects: &'a dyn DurableObjectPinger,
 }
 
 /// Handles one HTTP request for the Parse API.
@@ -97,6 +100,7 @@ async fn context<'a, S: Store>(
         cache,
         hubs,
         outbox,
+        ..
     } = *services;
     let registry = cache.get(store, now).await?;
     Ok(Context {
@@ -113,9 +117,11 @@ async fn context<'a, S: Store>(
 
 async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> HttpResponse {
     let (store, config) = (services.store, services.config);
+    let segments: Vec<&str> = request.route.iter().map(String::as_str).collect();
+    let matched = routes::find(&request.method, &segments);
     // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
-    if request.route.first().map(String::as_str) == Some("health") {
-        return health(store).await;
+    if matched.as_ref().map(|m| m.route.endpoint) == Some(Endpoint::Health) {
+        return health::check(store, services.durable_objects).await;
     }
     if !same_secret(request.app_id.as_deref(), Some(&config.app_id)) {
         return HttpResponse::unauthorized("unauthorized");
@@ -223,16 +229,6 @@ pub async fn route<S: Store>(
             Code::InvalidJson,
             format!("{method} /{} cannot be part of a batch", request.route.join("/")),
         )),
-    }
-}
-
-async fn health<S: Store>(store: &S) -> HttpResponse {
-    match store.query(&Statement::new("SELECT 1 AS ok", vec![])).await {
-        Ok(_) => HttpResponse::ok(&json!({"status": "ok"})),
-        Err(e) => HttpResponse::json(
-            503,
-            &json!({"status": "error", "error": format!("database unavailable: {e:?}")}),
-        ),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The router end to end on SQLite: what every response carries.
 
 use super::app::{Config, Outbox, SchemaCache};
+use super::health::{DurableObjectPinger, NoDurableObjects, PingFailure};
 use super::http::HttpRequest;
 use super::router::{handle, Services};
 use crate::marketplace::hub::LocalHub;
@@ -19,6 +20,7 @@ fn get(path: &str, headers: &[(&str, &str)]) -> super::http::HttpResponse {
         cache: &cache,
         hubs: &hubs,
         outbox: &outbox,
+        durable_objects: &NoDurableObjects,
     };
     let http = HttpRequest {
         method: "GET".into(),
@@ -53,4 +55,123 @@ fn a_query_answers_through_the_whole_stack() {
     );
     assert_eq!(response.status, 200);
     assert_eq!(response.body_json(), serde_json::json!({"results": []}));
+}
+
+/// A database that is down: every statement fails, with a message that must not reach clients.
+struct BrokenStore;
+
+impl crate::store::Store for BrokenStore {
+    async fn query(
+        &self,
+        _: &crate::store::Statement,
+    ) -> Result<Vec<crate::store::Row>, crate::store::StoreError> {
+        Err(crate::store::StoreError::Other(
+            "SQLITE_IOERR at /var/secret/path".into(),
+        ))
+    }
+
+    async fn batch(
+        &self,
+        _: &[crate::store::Statement],
+    ) -> Result<Vec<Vec<crate::store::Row>>, crate::store::StoreError> {
+        Err(crate::store::StoreError::Other(
+            "SQLITE_IOERR at /var/secret/path".into(),
+        ))
+    }
+}
+
+/// Durable Object namespaces where `failing` does not answer.
+struct Namespaces {
+    failing: Option<&'static str>,
+}
+
+impl DurableObjectPinger for Namespaces {
+    fn bindings(&self) -> Vec<&'static str> {
+        vec!["ARTISAN_HUB", "LIVE_HUB"]
+    }
+
+    fn ping<'a>(
+        &'a self,
+        binding: &'a str,
+    ) -> futures::future::LocalBoxFuture<'a, Result<(), PingFailure>> {
+        let failing = self.failing == Some(binding);
+        Box::pin(async move {
+            if failing {
+                Err(PingFailure::Timeout)
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+fn health<S: crate::store::Store>(
+    store: &S,
+    durable_objects: &dyn DurableObjectPinger,
+) -> super::http::HttpResponse {
+    let (config, cache, outbox) = (Config::default(), SchemaCache::default(), Outbox::default());
+    let sqlite = SqliteStore::migrated();
+    let hubs = LocalHub { store: &sqlite };
+    let services = Services {
+        store,
+        config: &config,
+        cache: &cache,
+        hubs: &hubs,
+        outbox: &outbox,
+        durable_objects,
+    };
+    let http = HttpRequest {
+        method: "GET".into(),
+        path: "/parse/health".into(),
+        ..HttpRequest::default()
+    };
+    block_on(handle(&services, &http))
+}
+
+#[test]
+fn health_answers_200_naming_every_dependency_it_checked() {
+    let response = health(&SqliteStore::migrated(), &Namespaces { failing: None });
+    assert_eq!(response.status, 200);
+    let body = response.body_json();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["checks"]["database"]["status"], "ok");
+    assert_eq!(
+        body["checks"]["durableObjects"]["ARTISAN_HUB"]["status"],
+        "ok"
+    );
+    assert_eq!(body["checks"]["durableObjects"]["LIVE_HUB"]["status"], "ok");
+}
+
+#[test]
+fn a_durable_object_namespace_that_does_not_answer_makes_health_503() {
+    let response = health(
+        &SqliteStore::migrated(),
+        &Namespaces {
+            failing: Some("LIVE_HUB"),
+        },
+    );
+    assert_eq!(response.status, 503);
+    let body = response.body_json();
+    assert_eq!(body["status"], "error");
+    assert_eq!(body["checks"]["database"]["status"], "ok");
+    assert_eq!(
+        body["checks"]["durableObjects"]["ARTISAN_HUB"]["status"],
+        "ok"
+    );
+    let live_hub = &body["checks"]["durableObjects"]["LIVE_HUB"];
+    assert_eq!(live_hub["status"], "error");
+    assert_eq!(live_hub["error"], "timed out");
+}
+
+#[test]
+fn a_database_that_fails_makes_health_503_without_its_error_text() {
+    let response = health(&BrokenStore, &Namespaces { failing: None });
+    assert_eq!(response.status, 503);
+    let body = response.body_json();
+    assert_eq!(body["checks"]["database"]["status"], "error");
+    let text = String::from_utf8_lossy(&response.body);
+    assert!(
+        !text.contains("SQLITE_IOERR") && !text.contains("/var/secret"),
+        "{text}"
+    );
 }

@@ -3,6 +3,7 @@
 //! turns the answer back, and publishes what the request committed to the live hubs.
 
 mod d1;
+mod health;
 mod hub;
 mod live;
 mod live_hub;
@@ -82,6 +83,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         cache: schema_cache(),
         hubs,
         outbox: &outbox,
+        durable_objects: &health::DurablePinger { env: &env },
     };
     let response = router::handle(&services, &http).await;
     let (changes, from_hubs) = outbox.take_split();
