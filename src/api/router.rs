@@ -5,7 +5,7 @@ use super::app::{Config, Context, Outbox, SchemaCache};
 use super::health::{self, DurableObjectPinger};
 use super::http::{add_cors, HttpRequest, HttpResponse};
 use super::request::{decode, ParseRequest};
-use super::routes::{self, Endpoint};
+use super::routes::{self, Endpoint, Matched};
 use super::{batch, classes, orders, schemas, users};
 use crate::auth::session;
 use crate::auth::token::TokenKey;
@@ -29,20 +29,42 @@ pub struct Services<'a, S: Store> {
     pub durable_objects: &'a dyn DurableObjectPinger,
 }
 
+/// What the request log says about a request beyond its method, path and status: the route it
+/// took and who made it. Never credentials or personal data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestFacts {
+    /// The route template, e.g. `/classes/Product/:objectId`; `None` when no route matched.
+    pub route: Option<String>,
+    /// The user id the request spoke for (the one it signed in, for a login or sign-up),
+    /// `"master"` for the master key, `None` when anonymous.
+    pub user: Option<String>,
+}
+
 /// Handles one HTTP request for the Parse API.
 pub async fn handle<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
+    handle_logged(services, http).await.0
+}
+
+/// Handles one HTTP request, and says what its log line needs to know.
+pub async fn handle_logged<S: Store>(
+    services: &Services<'_, S>,
+    http: &HttpRequest,
+) -> (HttpResponse, RequestFacts) {
     let config = services.config;
+    let mut facts = RequestFacts::default();
     let webhook = format!(
         "{}/webhooks/payment",
         config.mount_path.trim_end_matches('/')
     );
     let mut response = if http.method.eq_ignore_ascii_case("OPTIONS") {
+        facts.route = preflight_route(http, &config.mount_path);
         HttpResponse {
             status: 200,
             headers: vec![],
             body: vec![],
         }
     } else if http.method.eq_ignore_ascii_case("POST") && http.path == webhook {
+        facts.route = routes::find("POST", &["webhooks", "payment"]).map(|m| m.log_template());
         payment_webhook(services, http).await
     } else {
         match decode(http, &config.mount_path, config.max_body_bytes) {
@@ -52,14 +74,21 @@ pub async fn handle<S: Store>(services: &Services<'_, S>, http: &HttpRequest) ->
             ))
             .with_status(404),
             Some(Err(e)) => HttpResponse::error(&e),
-            Some(Ok(request)) => serve(services, &request).await,
+            Some(Ok(request)) => serve(services, &request, &mut facts).await,
         }
     };
     add_cors(&mut response);
     response
         .headers
         .push(("x-request-id".into(), request_id(http)));
-    response
+    (response, facts)
+}
+
+/// The route a CORS preflight asks about, whatever method it announces.
+fn preflight_route(http: &HttpRequest, mount: &str) -> Option<String> {
+    let rest = http.path.strip_prefix(mount.trim_end_matches('/'))?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    routes::find_any_method(&segments).map(|m| m.log_template())
 }
 
 /// The request's id for logs and support: the client's `X-Request-Id` when it is a sane token,
@@ -115,10 +144,16 @@ async fn context<'a, S: Store>(
     })
 }
 
-async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> HttpResponse {
+async fn serve<S: Store>(
+    services: &Services<'_, S>,
+    request: &ParseRequest,
+    facts: &mut RequestFacts,
+) -> HttpResponse {
     let (store, config) = (services.store, services.config);
     let segments: Vec<&str> = request.route.iter().map(String::as_str).collect();
     let matched = routes::find(&request.method, &segments);
+    facts.route = matched.as_ref().map(Matched::log_template);
+    let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
     // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
     if matched.as_ref().map(|m| m.route.endpoint) == Some(Endpoint::Health) {
         return health::check(store, services.durable_objects).await;
@@ -127,14 +162,13 @@ async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> 
         return HttpResponse::unauthorized("unauthorized");
     }
     if let Some(key) = &config.client_key {
-        let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
         if !same_secret(request.client_key.as_deref(), Some(key)) && !is_master {
             return HttpResponse::unauthorized("unauthorized");
         }
     }
     let now = now_ms();
     // A wrong master key grants nothing more than no key, as in Parse Server.
-    let access = if same_secret(request.master_key.as_deref(), config.master_key.as_deref()) {
+    let access = if is_master {
         Access::Master
     } else {
         match client_access(store, config, request, now).await {
@@ -142,14 +176,45 @@ async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> 
             Err(e) => return HttpResponse::error(&e),
         }
     };
+    facts.user = match &access {
+        Access::Master => Some("master".into()),
+        client => client.user_id().map(String::from),
+    };
     let mut ctx = match context(services, access, now).await {
         Ok(ctx) => ctx,
         Err(e) => return HttpResponse::error(&e),
     };
-    match route(&mut ctx, request).await {
+    let response = match route(&mut ctx, request).await {
         Ok(response) => response,
         Err(e) => HttpResponse::error(&e),
+    };
+    if facts.user.is_none() {
+        facts.user = signed_in_user(matched.as_ref(), request, &response);
     }
+    response
+}
+
+/// The user a successful login or sign-up signed in: the request came in anonymous, and the
+/// log should still say whose session it opened.
+fn signed_in_user(
+    matched: Option<&Matched>,
+    request: &ParseRequest,
+    response: &HttpResponse,
+) -> Option<String> {
+    let endpoint = matched?.route.endpoint;
+    let signs_in = match endpoint {
+        Endpoint::Login => true,
+        Endpoint::Users | Endpoint::UserObjects => request.method == "POST",
+        _ => false,
+    };
+    if !signs_in || !(200..300).contains(&response.status) {
+        return None;
+    }
+    response
+        .body_json()
+        .get("objectId")
+        .and_then(|id| id.as_str())
+        .map(String::from)
 }
 
 /// The client a request speaks for: anonymous, or the user of a valid session token. Sign-up and

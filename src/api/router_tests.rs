@@ -3,7 +3,7 @@
 use super::app::{Config, Outbox, SchemaCache};
 use super::health::{DurableObjectPinger, NoDurableObjects, PingFailure};
 use super::http::HttpRequest;
-use super::router::{handle, Services};
+use super::router::{handle, handle_logged, RequestFacts, Services};
 use crate::marketplace::hub::LocalHub;
 use crate::testing::SqliteStore;
 use futures::executor::block_on;
@@ -174,4 +174,81 @@ fn a_database_that_fails_makes_health_503_without_its_error_text() {
         !text.contains("SQLITE_IOERR") && !text.contains("/var/secret"),
         "{text}"
     );
+}
+
+/// A request as (method, path, body, headers).
+type Call<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// Runs `requests` in turn on one server, answering the log facts of the last.
+fn facts_of(requests: &[Call]) -> (super::http::HttpResponse, RequestFacts) {
+    let store = SqliteStore::migrated();
+    let config = Config {
+        master_key: Some("the-master-key".into()),
+        session_secret: Some("a-session-secret-of-enough-length".into()),
+        pbkdf2_iterations: 1_000,
+        ..Config::default()
+    };
+    let (cache, outbox) = (SchemaCache::default(), Outbox::default());
+    let hubs = LocalHub { store: &store };
+    let services = Services {
+        store: &store,
+        config: &config,
+        cache: &cache,
+        hubs: &hubs,
+        outbox: &outbox,
+        durable_objects: &NoDurableObjects,
+    };
+    let mut last = None;
+    for (method, path, body, headers) in requests {
+        let mut headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        headers.push(("x-parse-application-id".into(), "artisan-market".into()));
+        let http = HttpRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            headers,
+            body: body.as_bytes().to_vec(),
+            origin: "http://localhost".into(),
+            ..HttpRequest::default()
+        };
+        last = Some(block_on(handle_logged(&services, &http)));
+    }
+    last.expect("at least one request")
+}
+
+#[test]
+fn a_login_is_logged_with_the_user_it_signed_in_and_its_route() {
+    let signup = r#"{"username":"ada","password":"pw-ada-123","email":"ada@example.com"}"#;
+    let login = r#"{"username":"ada","password":"pw-ada-123"}"#;
+    let (response, facts) = facts_of(&[
+        ("POST", "/parse/users", signup, &[]),
+        ("POST", "/parse/login", login, &[]),
+    ]);
+    assert_eq!(response.status, 200);
+    let user = response.body_json()["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        facts,
+        RequestFacts {
+            route: Some("/login".into()),
+            user: Some(user)
+        }
+    );
+}
+
+#[test]
+fn the_log_names_master_and_anonymous_callers_and_keeps_ids_out_of_routes() {
+    let master: &[(&str, &str)] = &[("x-parse-master-key", "the-master-key")];
+    let (_, facts) = facts_of(&[("GET", "/parse/classes/Product/abc123", "", master)]);
+    assert_eq!(facts.route.as_deref(), Some("/classes/Product/:objectId"));
+    assert_eq!(facts.user.as_deref(), Some("master"));
+    let (_, facts) = facts_of(&[("GET", "/parse/users/abc123", "", &[])]);
+    assert_eq!(facts.route.as_deref(), Some("/users/:objectId"));
+    assert_eq!(facts.user, None);
+    let (_, facts) = facts_of(&[("GET", "/parse/nowhere/at/all", "", &[])]);
+    assert_eq!(facts.route, None);
 }
