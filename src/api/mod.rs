@@ -4,6 +4,10 @@ pub mod batch;
 pub mod classes;
 pub mod health;
 pub mod http;
+pub mod openapi;
+mod openapi_components;
+mod openapi_operations;
+mod openapi_types;
 pub mod orders;
 pub mod request;
 pub mod router;
@@ -11,5 +15,7 @@ pub mod routes;
 pub mod schemas;
 pub mod users;
 
+#[cfg(test)]
+mod openapi_tests;
 #[cfg(test)]
 mod router_tests;

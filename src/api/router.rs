@@ -4,6 +4,7 @@
 use super::app::{Config, Context, Outbox, SchemaCache};
 use super::health::{self, DurableObjectPinger};
 use super::http::{add_cors, HttpRequest, HttpResponse};
+use super::openapi::{self, Audience};
 use super::request::{decode, ParseRequest};
 use super::routes::{self, Endpoint, Matched};
 use super::{batch, classes, orders, schemas, users};
@@ -154,9 +155,19 @@ async fn serve<S: Store>(
     let matched = routes::find(&request.method, &segments);
     facts.route = matched.as_ref().map(Matched::log_template);
     let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
-    // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
-    if matched.as_ref().map(|m| m.route.endpoint) == Some(Endpoint::Health) {
-        return health::check(store, services.durable_objects).await;
+    // Health and the API's description answer without credentials, as Parse Server's health
+    // does, so load balancers and API tools can fetch them.
+    match matched.as_ref().map(|m| m.route.endpoint) {
+        Some(Endpoint::Health) => return health::check(store, services.durable_objects).await,
+        Some(Endpoint::OpenApi) => {
+            let audience = if is_master {
+                Audience::Master
+            } else {
+                Audience::Public
+            };
+            return openapi_document(services, request, audience).await;
+        }
+        _ => {}
     }
     if !same_secret(request.app_id.as_deref(), Some(&config.app_id)) {
         return HttpResponse::unauthorized("unauthorized");
@@ -215,6 +226,30 @@ fn signed_in_user(
         .get("objectId")
         .and_then(|id| id.as_str())
         .map(String::from)
+}
+
+/// `GET /openapi.json`, generated from the route table and this isolate's schema registry.
+async fn openapi_document<S: Store>(
+    services: &Services<'_, S>,
+    request: &ParseRequest,
+    audience: Audience,
+) -> HttpResponse {
+    match services.cache.get(services.store, now_ms()).await {
+        Ok(registry) => {
+            let server = format!(
+                "{}{}",
+                request.origin,
+                services.config.mount_path.trim_end_matches('/')
+            );
+            HttpResponse::ok(&openapi::document(
+                &registry,
+                services.config,
+                &server,
+                audience,
+            ))
+        }
+        Err(e) => HttpResponse::error(&e),
+    }
 }
 
 /// The client a request speaks for: anonymous, or the user of a valid session token. Sign-up and
@@ -290,7 +325,7 @@ pub async fn route<S: Store>(
             "features": {"schemas": {"addField": true, "removeField": true, "addClass": true, "removeClass": true, "clearAllDataFromClass": true}},
         }))),
         // Served before decoding or before the app id check; only a batch gets here.
-        Endpoint::Health | Endpoint::PaymentWebhook => Err(ParseError::new(
+        Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook => Err(ParseError::new(
             Code::InvalidJson,
             format!("{method} /{} cannot be part of a batch", request.route.join("/")),
         )),

@@ -8,6 +8,8 @@
 pub enum Endpoint {
     /// Answered before the application id is checked.
     Health,
+    /// Answered before the application id is checked.
+    OpenApi,
     /// Answered before the body is decoded: the signature covers the raw bytes.
     PaymentWebhook,
     /// `/users…`: accounts, with the segments after `users`.
@@ -57,6 +59,7 @@ use Endpoint::*;
 /// Every operation, most specific first: the first row that matches a request serves it.
 pub static ROUTES: &[Route] = &[
     route("GET", "/health", Health),
+    route("GET", "/openapi.json", OpenApi),
     route("POST", "/webhooks/payment", PaymentWebhook),
     route("POST", "/users", Users),
     route("GET", "/users", Users),
