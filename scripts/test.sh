@@ -18,6 +18,9 @@ cargo test
 echo "[test] building the worker"
 bash scripts/build.sh
 
+# The deployable artefact, offline: a broken bundle fails here; prints its size and startup time.
+bash scripts/deploy_check.sh
+
 # TESTS narrows the black-box run to some files (space-separated paths); empty runs them all.
 if [ -n "${TESTS:-}" ]; then
   read -r -a test_files <<< "$TESTS"
