@@ -35,10 +35,10 @@ pub fn shared_schemas() -> Map<String, Value> {
     let check = json!({"type": "object", "required": ["status"], "properties": {
         "status": {"type": "string", "enum": ["ok", "error"]},
         "error": {"type": "string"}, "latencyMs": {"type": "integer"}}});
-    let item = json!({"type": "object", "required": ["product"], "properties": {
-        "product": {"anyOf": [pointer("Product"), {"type": "string", "pattern": "^[A-Za-z0-9]{1,32}$"}]},
-        "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY, "default": 1}},
-        "additionalProperties": false});
+    let product = json!({"anyOf": [pointer("Product"), {"type": "string", "pattern": "^[A-Za-z0-9]{1,32}$"}]});
+    let quantity = json!({"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY, "default": 1});
+    let item = json!({"type": "object", "required": ["product"], "additionalProperties": false,
+        "properties": {"product": product, "quantity": quantity}});
     // Every status but the first can be stepped to.
     let steps: Vec<&str> = Status::ALL[1..].iter().map(|s| s.as_str()).collect();
     let schemas = json!({
@@ -58,7 +58,8 @@ pub fn shared_schemas() -> Map<String, Value> {
         "Parse.Login": {"type": "object", "required": ["password"], "properties": {
             "username": {"type": "string"}, "email": {"type": "string"},
             "password": {"type": "string", "writeOnly": true}}},
-        "Parse.CartItem": {"allOf": [item, {"type": "object", "properties": {"totalAmount": {"type": "number"}}}]},
+        "Parse.CartItem": {"type": "object", "required": ["product"], "additionalProperties": false, "properties": {
+            "product": product, "quantity": quantity, "totalAmount": {"type": "number"}}},
         "Parse.Cart": {"type": "object", "required": ["items"], "properties": {
             "items": {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS, "items": item},
             "totalAmount": {"type": "number", "description": "Optional: must equal the server's total."}},

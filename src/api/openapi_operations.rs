@@ -217,7 +217,7 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             spec
         }
         (Endpoint::Users | Endpoint::UserObjects, "POST") => Spec::new("Signs up: creates a user and its first session", "Users", caller("create"))
-            .with_body(user_create(class))
+            .with_body(class_ref(class, ".create"))
             .answers("201", created(with_token(schema_ref("Parse.Created")))),
         (Endpoint::Users, "GET") if route.path == "/users/me" => Spec::new("The signed-in user", "Users", Caller::SignedIn)
             .answers("200", answer("The user, with its session token.", with_token(ids(class)))),
@@ -275,7 +275,7 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
                 ("GET", true) => Spec { query: GET, ..Spec::new(format!("Gets a {name}"), tag, caller("get")) }
                     .answers("200", answer("The object.", ids(class))),
                 ("PUT", _) => Spec::new(format!("Updates a {name}"), tag, caller("update"))
-                    .with_body(if route.endpoint == Endpoint::Objects { class_ref(class, ".update") } else { user_update(class) })
+                    .with_body(class_ref(class, ".update"))
                     .answers("200", answer("`updatedAt`, and the result of each Increment, Add, AddUnique or Remove.", schema_ref("Parse.Updated"))),
                 _ => Spec::new(format!("Deletes a {name}"), tag, caller("delete"))
                     .answers("200", answer("Deleted.", schema_ref("Parse.Empty"))),
@@ -311,17 +311,4 @@ fn created(schema: Value) -> Value {
     response["headers"] =
         json!({"Location": {"description": "The new object's URL.", "schema": {"type": "string"}}});
     response
-}
-
-/// A sign-up: the `_User` fields, with the username and the write-only password required.
-fn user_create(class: Option<&ClassSchema>) -> Value {
-    json!({"allOf": [class_ref(class, ".create"), {"type": "object", "required": ["username", "password"], "properties": {
-        "username": {"type": "string", "minLength": 1},
-        "password": {"type": "string", "minLength": 1, "writeOnly": true}}}]})
-}
-
-/// A user's update may set a new password (hashed, never returned).
-fn user_update(class: Option<&ClassSchema>) -> Value {
-    json!({"allOf": [class_ref(class, ".update"), {"type": "object", "properties": {
-        "password": {"type": "string", "minLength": 1, "writeOnly": true}}}]})
 }

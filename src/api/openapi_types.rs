@@ -206,14 +206,25 @@ impl ClassShape<'_> {
             let schema = field_input(ty, updating, self.value(name, ty));
             properties.insert(name.clone(), schema);
         }
+        let mut required: Vec<&str> = contract::required_on_create(&self.schema.name).to_vec();
+        if self.schema.name == "_User" {
+            // Parse's own rule: a user is written with a password (hashed, never returned), and
+            // a sign-up needs a username and a password.
+            properties.insert(
+                "password".into(),
+                json!({"type": "string", "minLength": 1, "writeOnly": true}),
+            );
+            if !updating {
+                required.extend(["username", "password"]);
+            }
+        }
         let mut body = json!({
             "type": "object",
             "properties": properties,
             "additionalProperties": self.open_to_new_fields,
         });
-        let required = contract::required_on_create(&self.schema.name);
         if !updating && !required.is_empty() {
-            for field in required {
+            for field in &required {
                 // A required field cannot be left unset with `null`.
                 if let Some(schema) = body["properties"][*field].as_object_mut() {
                     schema.remove("nullable");
@@ -242,6 +253,22 @@ mod tests {
         assert_eq!(d["required"], json!(["__type", "iso"]));
         assert_eq!(d["properties"]["iso"]["format"], "date-time");
         assert_eq!(field_value(&FieldType::Number)["type"], "number");
+    }
+
+    #[test]
+    fn a_sign_up_needs_a_username_and_a_write_only_password() {
+        let mut user = ClassSchema::new("_User");
+        user.fields.insert("username".into(), FieldType::String);
+        let shape = ClassShape {
+            schema: &user,
+            open_to_new_fields: false,
+        };
+        let create = shape.input(false);
+        assert_eq!(create["required"], json!(["username", "password"]));
+        assert_eq!(create["properties"]["password"]["writeOnly"], true);
+        assert!(create["properties"]["username"].get("nullable").is_none());
+        assert!(shape.input(true).get("required").is_none());
+        assert!(shape.object()["properties"].get("password").is_none());
     }
 
     #[test]

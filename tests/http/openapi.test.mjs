@@ -164,3 +164,81 @@ test('operations say who may call them, from the class-level permissions', async
   assert.deepEqual(doc.paths['/schemas'].get.security, [{ appId: [], masterKey: [] }]);
   assert.deepEqual(doc.paths['/classes/Order/{objectId}'].delete.security, [{ appId: [], masterKey: [] }]);
 });
+
+// Checks request bodies against the document's own schemas with openapi-schema-validator (a
+// dependency of the validator above, so already installed): the bodies the server accepts must
+// fit, so a generator working from the document produces requests the server can take.
+const CONFORMS = String.raw`
+import json, sys
+from openapi_schema_validator import OAS30WriteValidator
+data = json.load(sys.stdin)
+doc = data["doc"]
+def inline(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = doc
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return inline(target)
+        return {k: inline(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [inline(v) for v in node]
+    return node
+out = []
+for case in data["cases"]:
+    schema = inline(doc["paths"][case["path"]][case["method"]]["requestBody"]["content"]["application/json"]["schema"])
+    errors = [e.message for e in OAS30WriteValidator(schema).iter_errors(case["body"])]
+    out.append(errors)
+print(json.dumps(out))
+`;
+
+function conformance(doc, cases) {
+  const python = path.join(path.dirname(VALIDATOR), 'python');
+  const run = spawnSync(python, ['-c', CONFORMS], { input: JSON.stringify({ doc, cases }), encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+test('bodies the server accepts fit the documented schemas, and bodies it refuses for their shape do not', async () => {
+  const doc = await openapi();
+  const product = { __type: 'Pointer', className: 'Product', objectId: 'abcde12345' };
+  const accepted = [
+    ['post', '/users', { username: 'ada', password: 'pw-ada', email: 'ada@example.com', role: 'artisan' }],
+    ['put', '/users/{objectId}', { password: 'a-new-one' }],
+    ['post', '/login', { username: 'ada', password: 'pw-ada' }],
+    ['post', '/classes/Product', {
+      sku: 'BOWL-1', title: 'Bowl', price: 12.5, stock: 1, tags: ['ceramics'],
+      owner: { __type: 'Pointer', className: 'Artisan', objectId: 'abcde12345' }, ACL: { '*': { read: true } },
+    }],
+    ['put', '/classes/Product/{objectId}', {
+      price: 10, stock: { __op: 'Increment', amount: -1 }, tags: { __op: 'AddUnique', objects: ['wood'] }, description: null,
+    }],
+    ['post', '/classes/Order', { items: [{ product, quantity: 2 }] }],
+    ['post', '/classes/Order', { product, quantity: 1 }],
+    ['put', '/classes/Order/{objectId}', { status: 'shipped' }],
+    ['post', '/functions/checkout', { items: [{ product: 'abcde12345', quantity: 1 }], totalAmount: 25 }],
+    ['post', '/batch', { requests: [{ method: 'POST', path: '/parse/classes/Product', body: { sku: 'X' } }], transaction: true }],
+    ['post', '/webhooks/payment', { orderId: 'abcde12345', status: 'paid' }],
+    ['post', '/schemas/{className}', { className: 'Basket', fields: { label: { type: 'String' } } }],
+    ['post', `/classes/${EVERY_TYPE}`, {
+      text: 'a', amount: 1, flag: true, when: { __type: 'Date', iso: '2024-05-01T10:00:00.000Z' }, meta: { a: 1 }, list: [1],
+      owner: { __type: 'Pointer', className: '_User', objectId: 'abcde12345' },
+      members: { __op: 'AddRelation', objects: [{ __type: 'Pointer', className: '_User', objectId: 'abcde12345' }] },
+      place: { __type: 'GeoPoint', latitude: 48.2, longitude: 16.4 }, picture: { __type: 'File', name: 'a.png' },
+      blob: { __type: 'Bytes', base64: 'AAEC' }, area: { __type: 'Polygon', coordinates: [[0, 0], [0, 1], [1, 1]] },
+    }],
+  ];
+  const refused = [
+    ['post', '/users', { username: 'ada' }],
+    ['post', '/classes/Product', { title: 'no sku' }],
+    ['post', '/classes/Product', { sku: 'A', price: -1 }],
+    ['post', '/classes/Product', { sku: 'A', stock: 1.5 }],
+    ['post', '/functions/checkout', { items: [{ product: 'abcde12345', quantity: 1, unitPrice: 3 }] }],
+    ['put', '/classes/Order/{objectId}', { status: 'teleported' }],
+    ['post', `/classes/${EVERY_TYPE}`, { owner: { __type: 'Pointer', className: 'Product', objectId: 'abcde12345' } }],
+  ];
+  const cases = [...accepted, ...refused].map(([method, path, body]) => ({ method, path, body }));
+  const results = conformance(doc, cases);
+  accepted.forEach(([method, route], i) => assert.deepEqual(results[i], [], `${method} ${route}`));
+  refused.forEach(([method, route], i) => assert.notDeepEqual(results[accepted.length + i], [], `${method} ${route} should not fit`));
+});
