@@ -199,7 +199,9 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
         })
     };
     let with_token = |schema: Value| json!({"allOf": [schema, {"type": "object", "properties": {"sessionToken": {"type": "string"}}}]});
-    let nested = route.path.ends_with("}");
+    // One object (or class) rather than the collection: the path ends with its id (or name).
+    let nested =
+        route.path.ends_with("/{objectId}") || route.path.ends_with("/schemas/{className}");
     match (route.endpoint, route.method) {
         (Endpoint::Health, _) => Spec::new("Checks D1 and every Durable Object namespace", "Server", Caller::Anyone)
             .answers("200", answer("Every dependency answered.", schema_ref("Parse.Health")))

@@ -181,6 +181,16 @@ fn the_public_document_leaves_out_classes_only_the_master_key_may_use() {
     // Class-level permissions are the server's business: only what they mean for a caller shows.
     let text = public.to_string();
     assert!(!text.contains("requiresAuthentication") && !text.contains("role:artisan"));
+    let answers = |path: &str| {
+        public["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    assert_eq!(answers("/classes/Product")["required"], json!(["results"]));
+    assert_eq!(
+        answers("/classes/Product/{objectId}")["$ref"],
+        "#/components/schemas/Product"
+    );
+    assert_eq!(answers("/users")["required"], json!(["results"]));
     let order_find = &public["paths"]["/classes/Order"]["get"]["security"];
     assert_eq!(
         order_find,

@@ -188,7 +188,12 @@ impl ClassShape<'_> {
         }
         properties.insert("ACL".into(), acl());
         for (name, ty) in &self.schema.fields {
-            properties.insert(name.clone(), self.value(name, ty));
+            let mut value = self.value(name, ty);
+            if matches!(ty, FieldType::Pointer(_)) {
+                // With `include`, the pointer comes back as the whole object, `__type: "Object"`.
+                value["properties"]["__type"]["enum"] = json!(["Pointer", "Object"]);
+            }
+            properties.insert(name.clone(), value);
         }
         json!({
             "type": "object",

@@ -205,9 +205,11 @@ fn facts_of(requests: &[Call]) -> (super::http::HttpResponse, RequestFacts) {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         headers.push(("x-parse-application-id".into(), "artisan-market".into()));
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let http = HttpRequest {
             method: method.to_string(),
             path: path.to_string(),
+            query: query.to_string(),
             headers,
             body: body.as_bytes().to_vec(),
             origin: "http://localhost".into(),

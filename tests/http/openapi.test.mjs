@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PARSE_URL, MASTER_KEY, uniqueClass, createClass, dropClass, get, post, show } from './support.mjs';
+import {
+  PARSE_URL, MASTER_KEY, uniqueClass, createClass, dropClass, get, post, put, del, show, signUp, withSession, missingId,
+} from './support.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VALIDATOR = process.env.OPENAPI_VALIDATOR ?? path.join(ROOT, '.cache/python/bin/openapi-spec-validator');
@@ -107,7 +109,8 @@ function assertShape(property, spec, where) {
       tagged('Date');
       return assert.ok(property.properties.iso, where);
     case 'Pointer':
-      tagged('Pointer');
+      // An included pointer comes back as the object itself, `__type: "Object"`.
+      assert.deepEqual(property.properties.__type.enum, ['Pointer', 'Object'], where);
       return assert.deepEqual(property.properties.className.enum, [spec.targetClass], where);
     case 'Relation':
       tagged('Relation');
@@ -165,12 +168,13 @@ test('operations say who may call them, from the class-level permissions', async
   assert.deepEqual(doc.paths['/classes/Order/{objectId}'].delete.security, [{ appId: [], masterKey: [] }]);
 });
 
-// Checks request bodies against the document's own schemas with openapi-schema-validator (a
-// dependency of the validator above, so already installed): the bodies the server accepts must
-// fit, so a generator working from the document produces requests the server can take.
+// Checks bodies against the document's own schemas with openapi-schema-validator (a dependency
+// of the validator above, so already installed): the requests the server accepts must fit, so a
+// generator working from the document produces requests the server can take, and the server's
+// answers must fit what the document promises. A case with a `status` is an answer.
 const CONFORMS = String.raw`
 import json, sys
-from openapi_schema_validator import OAS30WriteValidator
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 data = json.load(sys.stdin)
 doc = data["doc"]
 def inline(node):
@@ -186,9 +190,13 @@ def inline(node):
     return node
 out = []
 for case in data["cases"]:
-    schema = inline(doc["paths"][case["path"]][case["method"]]["requestBody"]["content"]["application/json"]["schema"])
-    errors = [e.message for e in OAS30WriteValidator(schema).iter_errors(case["body"])]
-    out.append(errors)
+    operation = doc["paths"][case["path"]][case["method"]]
+    if "status" in case:
+        response = inline(operation["responses"][str(case["status"])])
+        schema, validator = response["content"]["application/json"]["schema"], OAS30ReadValidator
+    else:
+        schema, validator = inline(operation["requestBody"]["content"]["application/json"]["schema"]), OAS30WriteValidator
+    out.append([f"at {list(e.absolute_path)}: {e.message}" for e in validator(schema).iter_errors(case["body"])])
 print(json.dumps(out))
 `;
 
@@ -241,4 +249,43 @@ test('bodies the server accepts fit the documented schemas, and bodies it refuse
   const results = conformance(doc, cases);
   accepted.forEach(([method, route], i) => assert.deepEqual(results[i], [], `${method} ${route}`));
   refused.forEach(([method, route], i) => assert.notDeepEqual(results[accepted.length + i], [], `${method} ${route} should not fit`));
+});
+
+test("the server's answers fit the documented response schemas", async () => {
+  const doc = await openapi();
+  const user = await signUp('openapi');
+  const pointerTo = (className, objectId) => ({ __type: 'Pointer', className, objectId });
+  const full = {
+    text: 'a', amount: 1.5, flag: true, when: { __type: 'Date', iso: '2024-05-01T10:00:00.000Z' }, meta: { a: [1] },
+    list: [1, 'two'], owner: pointerTo('_User', user.id),
+    place: { __type: 'GeoPoint', latitude: 48.2, longitude: 16.4 }, picture: { __type: 'File', name: 'a.png', url: 'https://x/a.png' },
+    blob: { __type: 'Bytes', base64: 'AAEC' }, area: { __type: 'Polygon', coordinates: [[0, 0], [0, 1], [1, 1]] },
+    ACL: { '*': { read: true, write: true } },
+  };
+  const one = `/classes/${EVERY_TYPE}/{objectId}`;
+  const created = await post(`/classes/${EVERY_TYPE}`, full);
+  assert.equal(created.status, 201, show(created));
+  const id = created.json.objectId;
+  const login = await post('/login', { username: user.username, password: user.password });
+  const answers = [
+    ['post', `/classes/${EVERY_TYPE}`, created],
+    ['get', one, await get(`/classes/${EVERY_TYPE}/${id}`)],
+    ['get', `/classes/${EVERY_TYPE}`, await get(`/classes/${EVERY_TYPE}?include=owner&count=1`)],
+    ['put', one, await put(`/classes/${EVERY_TYPE}/${id}`, { amount: { __op: 'Increment', amount: 1 }, list: { __op: 'Add', objects: [3] } })],
+    ['get', one, await get(`/classes/${EVERY_TYPE}/${missingId()}`)],
+    ['post', '/login', login],
+    ['get', '/users/me', await get('/users/me', withSession(login.json.sessionToken))],
+    ['get', '/sessions/me', await get('/sessions/me', withSession(login.json.sessionToken))],
+    ['get', '/classes/Product', await get('/classes/Product?limit=3&include=owner')],
+    ['get', '/classes/Order', await get('/classes/Order')],
+    ['get', '/schemas', await get('/schemas')],
+    ['get', '/health', await get('/health')],
+    ['post', '/batch', await post('/batch', { requests: [{ method: 'GET', path: `/classes/${EVERY_TYPE}/${id}` }] })],
+    ['delete', one, await del(`/classes/${EVERY_TYPE}/${id}`)],
+  ];
+  const cases = answers.map(([method, path, res]) => ({ method, path, status: res.status, body: res.json }));
+  for (const [i, errors] of conformance(doc, cases).entries()) {
+    const [method, path, res] = answers[i];
+    assert.deepEqual(errors, [], `${method} ${path} answered ${show(res)}`);
+  }
 });
