@@ -213,7 +213,6 @@ fn facts_of(requests: &[Call]) -> (super::http::HttpResponse, RequestFacts) {
             headers,
             body: body.as_bytes().to_vec(),
             origin: "http://localhost".into(),
-            ..HttpRequest::default()
         };
         last = Some(block_on(handle_logged(&services, &http)));
     }
