@@ -18,6 +18,9 @@ cargo test
 echo "[test] building the worker"
 bash scripts/build.sh
 
+# The deployable artefact, offline: a broken bundle fails here; prints its size and startup time.
+bash scripts/deploy_check.sh
+
 # TESTS narrows the black-box run to some files (space-separated paths); empty runs them all.
 if [ -n "${TESTS:-}" ]; then
   read -r -a test_files <<< "$TESTS"
@@ -83,6 +86,8 @@ if [ "${#test_files[@]}" -eq 0 ]; then
 fi
 
 export PARSE_URL=$base APP_ID=$app_id MASTER_KEY=$master_key PAYMENT_WEBHOOK_SECRET=$webhook_secret WRANGLER_LOG=$log PARSE_STATE_DIR=$state
+# Installed by scripts/toolchain.sh; tests/http/openapi.test.mjs validates the document with it.
+export OPENAPI_VALIDATOR=$PWD/.cache/python/bin/openapi-spec-validator
 echo "[test] node --test ${test_files[*]}"
 set +e
 node --test "${test_files[@]}"

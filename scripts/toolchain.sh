@@ -32,3 +32,21 @@ if ! [ -x node_modules/.bin/wrangler ] || ! [ -x node_modules/.bin/wasm-opt ] \
   log "installing npm packages (wrangler, binaryen, parse, ws)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The OpenAPI 3 validator that the black-box tests run on /parse/openapi.json: a PyPI package in
+# a virtualenv under the git-ignored .cache/, pinned, and reinstalled only when the pin changes.
+validator_version=0.9.0
+venv=.cache/python
+if ! [ -x "$venv/bin/openapi-spec-validator" ] \
+   || [ "$(cat "$venv/.openapi-spec-validator" 2>/dev/null)" != "$validator_version" ]; then
+  if ! command -v python3 > /dev/null; then
+    log "python3 is missing: install Python 3 (with its venv module) to run the OpenAPI validation"
+    exit 1
+  fi
+  log "installing openapi-spec-validator $validator_version into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "openapi-spec-validator==$validator_version"
+  echo "$validator_version" > "$venv/.openapi-spec-validator"
+fi

@@ -2,6 +2,7 @@
 //! wire, and that no route around a handler (`/classes/_User`, `/batch`) escapes its limit.
 
 use super::app::{Config, Outbox, SchemaCache};
+use super::health::NoDurableObjects;
 use super::http::{HttpRequest, HttpResponse};
 use super::router::{handle, Services};
 use crate::abuse::limiter::LocalLimiter;
@@ -61,6 +62,7 @@ impl Server {
             cache: &self.cache,
             hubs: &hubs,
             outbox: &outbox,
+            durable_objects: &NoDurableObjects,
             limiter: &self.limiter,
         };
         let mut all = vec![(

@@ -11,6 +11,7 @@
 //! `PROPTEST_CASES` raises the number of cases (256 by default).
 
 use super::app::{Config, Outbox, SchemaCache};
+use super::health::NoDurableObjects;
 use super::http::{HttpRequest, HttpResponse};
 use super::router::{handle, Services};
 use crate::abuse::limiter::LocalLimiter;
@@ -303,6 +304,7 @@ fn run(calls: &[Call]) {
         cache: &cache,
         hubs: &hubs,
         outbox: &outbox,
+        durable_objects: &NoDurableObjects,
         limiter: &limiter,
     };
     let send = |call: &Call, token: Option<&str>| {

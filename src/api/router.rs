@@ -2,8 +2,11 @@
 //! answers 5xx for a client's mistake.
 
 use super::app::{Config, Context, Outbox, SchemaCache};
+use super::health::{self, DurableObjectPinger};
 use super::http::{add_cors, HttpRequest, HttpResponse};
+use super::openapi::{self, Audience};
 use super::request::{decode, ParseRequest};
+use super::routes::{self, Endpoint, Matched};
 use super::{batch, classes, orders, schemas, users};
 use crate::abuse::limiter::Limiter;
 use crate::auth::session;
@@ -12,7 +15,7 @@ use crate::engine::access::Access;
 use crate::error::{Code, ParseError, Result};
 use crate::marketplace::hub::HubClient;
 use crate::platform::now_ms;
-use crate::store::{Statement, Store};
+use crate::store::Store;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
@@ -26,22 +29,46 @@ pub struct Services<'a, S: Store> {
     pub outbox: &'a Outbox,
     /// The abuse limiters.
     pub limiter: &'a dyn Limiter,
+    /// Reaches the Durable Object namespaces for `/health`.
+    pub durable_objects: &'a dyn DurableObjectPinger,
+}
+
+/// What the request log says about a request beyond its method, path and status: the route it
+/// took and who made it. Never credentials or personal data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestFacts {
+    /// The route template, e.g. `/classes/Product/:objectId`; `None` when no route matched.
+    pub route: Option<String>,
+    /// The user id the request spoke for (the one it signed in, for a login or sign-up),
+    /// `"master"` for the master key, `None` when anonymous.
+    pub user: Option<String>,
 }
 
 /// Handles one HTTP request for the Parse API.
 pub async fn handle<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
+    handle_logged(services, http).await.0
+}
+
+/// Handles one HTTP request, and says what its log line needs to know.
+pub async fn handle_logged<S: Store>(
+    services: &Services<'_, S>,
+    http: &HttpRequest,
+) -> (HttpResponse, RequestFacts) {
     let config = services.config;
+    let mut facts = RequestFacts::default();
     let webhook = format!(
         "{}/webhooks/payment",
         config.mount_path.trim_end_matches('/')
     );
     let mut response = if http.method.eq_ignore_ascii_case("OPTIONS") {
+        facts.route = preflight_route(http, &config.mount_path);
         HttpResponse {
             status: 200,
             headers: vec![],
             body: vec![],
         }
     } else if http.method.eq_ignore_ascii_case("POST") && http.path == webhook {
+        facts.route = routes::find("POST", &["webhooks", "payment"]).map(|m| m.log_template());
         payment_webhook(services, http).await
     } else {
         match decode(http, &config.mount_path, config.max_body_bytes) {
@@ -51,14 +78,21 @@ pub async fn handle<S: Store>(services: &Services<'_, S>, http: &HttpRequest) ->
             ))
             .with_status(404),
             Some(Err(e)) => HttpResponse::error(&e),
-            Some(Ok(request)) => serve(services, &request).await,
+            Some(Ok(request)) => serve(services, &request, &mut facts).await,
         }
     };
     add_cors(&mut response);
     response
         .headers
         .push(("x-request-id".into(), request_id(http)));
-    response
+    (response, facts)
+}
+
+/// The route a CORS preflight asks about, whatever method it announces.
+fn preflight_route(http: &HttpRequest, mount: &str) -> Option<String> {
+    let rest = http.path.strip_prefix(mount.trim_end_matches('/'))?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    routes::find_any_method(&segments).map(|m| m.log_template())
 }
 
 /// The request's id for logs and support: the client's `X-Request-Id` when it is a sane token,
@@ -100,6 +134,7 @@ async fn context<'a, S: Store>(
         hubs,
         outbox,
         limiter,
+        ..
     } = *services;
     let registry = cache.get(store, now).await?;
     Ok(Context {
@@ -115,24 +150,41 @@ async fn context<'a, S: Store>(
     })
 }
 
-async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> HttpResponse {
+async fn serve<S: Store>(
+    services: &Services<'_, S>,
+    request: &ParseRequest,
+    facts: &mut RequestFacts,
+) -> HttpResponse {
     let (store, config) = (services.store, services.config);
-    // Health answers without credentials, as Parse Server's does, so load balancers can probe it.
-    if request.route.first().map(String::as_str) == Some("health") {
-        return health(store).await;
+    let segments: Vec<&str> = request.route.iter().map(String::as_str).collect();
+    let matched = routes::find(&request.method, &segments);
+    facts.route = matched.as_ref().map(Matched::log_template);
+    let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
+    // Health and the API's description answer without credentials, as Parse Server's health
+    // does, so load balancers and API tools can fetch them.
+    match matched.as_ref().map(|m| m.route.endpoint) {
+        Some(Endpoint::Health) => return health::check(store, services.durable_objects).await,
+        Some(Endpoint::OpenApi) => {
+            let audience = if is_master {
+                Audience::Master
+            } else {
+                Audience::Public
+            };
+            return openapi_document(services, request, audience).await;
+        }
+        _ => {}
     }
     if !same_secret(request.app_id.as_deref(), Some(&config.app_id)) {
         return HttpResponse::unauthorized("unauthorized");
     }
     if let Some(key) = &config.client_key {
-        let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
         if !same_secret(request.client_key.as_deref(), Some(key)) && !is_master {
             return HttpResponse::unauthorized("unauthorized");
         }
     }
     let now = now_ms();
     // A wrong master key grants nothing more than no key, as in Parse Server.
-    let access = if same_secret(request.master_key.as_deref(), config.master_key.as_deref()) {
+    let access = if is_master {
         Access::Master
     } else {
         match client_access(store, config, request, now).await {
@@ -140,12 +192,67 @@ async fn serve<S: Store>(services: &Services<'_, S>, request: &ParseRequest) -> 
             Err(e) => return HttpResponse::error(&e),
         }
     };
+    facts.user = match &access {
+        Access::Master => Some("master".into()),
+        client => client.user_id().map(String::from),
+    };
     let mut ctx = match context(services, access, now).await {
         Ok(ctx) => ctx,
         Err(e) => return HttpResponse::error(&e),
     };
-    match route(&mut ctx, request).await {
+    let response = match route(&mut ctx, request).await {
         Ok(response) => response,
+        Err(e) => HttpResponse::error(&e),
+    };
+    if facts.user.is_none() {
+        facts.user = signed_in_user(matched.as_ref(), request, &response);
+    }
+    response
+}
+
+/// The user a successful login or sign-up signed in: the request came in anonymous, and the
+/// log should still say whose session it opened.
+fn signed_in_user(
+    matched: Option<&Matched>,
+    request: &ParseRequest,
+    response: &HttpResponse,
+) -> Option<String> {
+    let endpoint = matched?.route.endpoint;
+    let signs_in = match endpoint {
+        Endpoint::Login => true,
+        Endpoint::Users | Endpoint::UserObjects => request.method == "POST",
+        _ => false,
+    };
+    if !signs_in || !(200..300).contains(&response.status) {
+        return None;
+    }
+    response
+        .body_json()
+        .get("objectId")
+        .and_then(|id| id.as_str())
+        .map(String::from)
+}
+
+/// `GET /openapi.json`, generated from the route table and this isolate's schema registry.
+async fn openapi_document<S: Store>(
+    services: &Services<'_, S>,
+    request: &ParseRequest,
+    audience: Audience,
+) -> HttpResponse {
+    match services.cache.get(services.store, now_ms()).await {
+        Ok(registry) => {
+            let server = format!(
+                "{}{}",
+                request.origin,
+                services.config.mount_path.trim_end_matches('/')
+            );
+            HttpResponse::ok(&openapi::document(
+                &registry,
+                services.config,
+                &server,
+                audience,
+            ))
+        }
         Err(e) => HttpResponse::error(&e),
     }
 }
@@ -177,50 +284,56 @@ async fn client_access<S: Store>(
     session::resolve(store, &key, token, now).await
 }
 
-/// Dispatches a decoded request; `/batch` calls back in here for each sub-request.
+/// Dispatches a decoded request; `/batch` calls back in here for each sub-request. Which routes
+/// exist is the route table's business (`routes::ROUTES`); this says who serves each.
 pub async fn route<S: Store>(
     ctx: &mut Context<'_, S>,
     request: &ParseRequest,
 ) -> Result<HttpResponse> {
-    let route: Vec<&str> = request.route.iter().map(String::as_str).collect();
+    let segments: Vec<&str> = request.route.iter().map(String::as_str).collect();
     let method = request.method.as_str();
-    match (method, route.as_slice()) {
-        (_, ["classes", "_User", rest @ ..]) | (_, ["users", rest @ ..]) => users::handle(ctx, request, rest).await,
-        ("GET" | "POST", ["login"]) => users::login(ctx, request).await,
-        ("POST", ["logout"]) => users::logout(ctx).await,
-        ("GET", ["sessions", "me"]) => users::session_me(ctx, request).await,
-        (_, ["sessions", rest @ ..]) => classes::handle(ctx, request, "_Session", rest).await,
-        ("POST", ["requestPasswordReset" | "verificationEmailRequest"]) => Err(ParseError::new(
+    let Some(matched) = routes::find(method, &segments) else {
+        return Err(ParseError::new(
+            Code::InvalidJson,
+            format!("unknown route: {method} /{}", request.route.join("/")),
+        ));
+    };
+    match matched.route.endpoint {
+        Endpoint::Users => users::handle(ctx, request, matched.rest(1)).await,
+        Endpoint::UserObjects => users::handle(ctx, request, matched.rest(2)).await,
+        Endpoint::Login => users::login(ctx, request).await,
+        Endpoint::Logout => users::logout(ctx).await,
+        Endpoint::SessionMe => users::session_me(ctx, request).await,
+        Endpoint::Sessions => classes::handle(ctx, request, "_Session", matched.rest(1)).await,
+        Endpoint::EmailRequest => Err(ParseError::new(
             Code::CommandUnavailable,
             "Emails are not configured on this server: ask an administrator to reset your password.",
         )),
-        ("POST", ["classes", "Order"]) if !ctx.access.is_master() => orders::place(ctx, request).await,
-        ("PUT", ["classes", "Order", id]) if request.body.contains_key("status") => orders::change_status(ctx, request, id).await,
-        ("POST", ["functions", "checkout"]) => orders::checkout_function(ctx, request).await,
-        ("POST", ["functions", name]) => Err(ParseError::new(Code::ScriptFailed, format!("Invalid function: \"{name}\""))),
-        (_, ["classes", class, rest @ ..]) => classes::handle(ctx, request, class, rest).await,
-        ("POST", ["batch"]) => batch::handle(ctx, request).await,
-        (_, ["schemas", rest @ ..]) => schemas::handle(ctx, request, rest).await,
-        ("DELETE", ["purge", class]) => schemas::purge(ctx, class).await,
-        ("GET", ["config"]) => Ok(HttpResponse::ok(&json!({"params": {}, "masterKeyOnly": {}}))),
-        ("GET", ["serverInfo"]) => Ok(HttpResponse::ok(&json!({
+        Endpoint::PlaceOrder if !ctx.access.is_master() => orders::place(ctx, request).await,
+        Endpoint::UpdateOrder if request.body.contains_key("status") => {
+            orders::change_status(ctx, request, matched.param("objectId")).await
+        }
+        Endpoint::Checkout => orders::checkout_function(ctx, request).await,
+        Endpoint::Function => Err(ParseError::new(
+            Code::ScriptFailed,
+            format!("Invalid function: \"{}\"", matched.param("functionName")),
+        )),
+        Endpoint::Objects | Endpoint::PlaceOrder | Endpoint::UpdateOrder => {
+            classes::handle(ctx, request, matched.segment(1), matched.rest(2)).await
+        }
+        Endpoint::Batch => batch::handle(ctx, request).await,
+        Endpoint::Schemas => schemas::handle(ctx, request, matched.rest(1)).await,
+        Endpoint::Purge => schemas::purge(ctx, matched.param("className")).await,
+        Endpoint::Config => Ok(HttpResponse::ok(&json!({"params": {}, "masterKeyOnly": {}}))),
+        Endpoint::ServerInfo => Ok(HttpResponse::ok(&json!({
             "parseServerVersion": "8.0.0",
             "features": {"schemas": {"addField": true, "removeField": true, "addClass": true, "removeClass": true, "clearAllDataFromClass": true}},
         }))),
-        _ => Err(ParseError::new(
+        // Served before decoding or before the app id check; only a batch gets here.
+        Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook => Err(ParseError::new(
             Code::InvalidJson,
-            format!("unknown route: {method} /{}", request.route.join("/")),
+            format!("{method} /{} cannot be part of a batch", request.route.join("/")),
         )),
-    }
-}
-
-async fn health<S: Store>(store: &S) -> HttpResponse {
-    match store.query(&Statement::new("SELECT 1 AS ok", vec![])).await {
-        Ok(_) => HttpResponse::ok(&json!({"status": "ok"})),
-        Err(e) => HttpResponse::json(
-            503,
-            &json!({"status": "error", "error": format!("database unavailable: {e:?}")}),
-        ),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The router end to end on SQLite: what every response carries.
 
 use super::app::{Config, Outbox, SchemaCache};
+use super::health::{DurableObjectPinger, NoDurableObjects, PingFailure};
 use super::http::HttpRequest;
-use super::router::{handle, Services};
+use super::router::{handle, handle_logged, RequestFacts, Services};
 use crate::abuse::limiter::LocalLimiter;
 use crate::marketplace::hub::LocalHub;
 use crate::testing::SqliteStore;
@@ -22,6 +23,7 @@ fn get(path: &str, headers: &[(&str, &str)]) -> super::http::HttpResponse {
         hubs: &hubs,
         outbox: &outbox,
         limiter: &limiter,
+        durable_objects: &NoDurableObjects,
     };
     let http = HttpRequest {
         method: "GET".into(),
@@ -56,4 +58,203 @@ fn a_query_answers_through_the_whole_stack() {
     );
     assert_eq!(response.status, 200);
     assert_eq!(response.body_json(), serde_json::json!({"results": []}));
+}
+
+/// A database that is down: every statement fails, with a message that must not reach clients.
+struct BrokenStore;
+
+impl crate::store::Store for BrokenStore {
+    async fn query(
+        &self,
+        _: &crate::store::Statement,
+    ) -> Result<Vec<crate::store::Row>, crate::store::StoreError> {
+        Err(crate::store::StoreError::Other(
+            "SQLITE_IOERR at /var/secret/path".into(),
+        ))
+    }
+
+    async fn batch(
+        &self,
+        _: &[crate::store::Statement],
+    ) -> Result<Vec<Vec<crate::store::Row>>, crate::store::StoreError> {
+        Err(crate::store::StoreError::Other(
+            "SQLITE_IOERR at /var/secret/path".into(),
+        ))
+    }
+}
+
+/// Durable Object namespaces where `failing` does not answer.
+struct Namespaces {
+    failing: Option<&'static str>,
+}
+
+impl DurableObjectPinger for Namespaces {
+    fn bindings(&self) -> Vec<&'static str> {
+        vec!["ARTISAN_HUB", "LIVE_HUB"]
+    }
+
+    fn ping<'a>(
+        &'a self,
+        binding: &'a str,
+    ) -> futures::future::LocalBoxFuture<'a, Result<(), PingFailure>> {
+        let failing = self.failing == Some(binding);
+        Box::pin(async move {
+            if failing {
+                Err(PingFailure::Timeout)
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+fn health<S: crate::store::Store>(
+    store: &S,
+    durable_objects: &dyn DurableObjectPinger,
+) -> super::http::HttpResponse {
+    let (config, cache, outbox) = (Config::default(), SchemaCache::default(), Outbox::default());
+    let sqlite = SqliteStore::migrated();
+    let hubs = LocalHub { store: &sqlite };
+    let services = Services {
+        store,
+        config: &config,
+        cache: &cache,
+        hubs: &hubs,
+        outbox: &outbox,
+        limiter: &LocalLimiter::default(),
+        durable_objects,
+    };
+    let http = HttpRequest {
+        method: "GET".into(),
+        path: "/parse/health".into(),
+        ..HttpRequest::default()
+    };
+    block_on(handle(&services, &http))
+}
+
+#[test]
+fn health_answers_200_naming_every_dependency_it_checked() {
+    let response = health(&SqliteStore::migrated(), &Namespaces { failing: None });
+    assert_eq!(response.status, 200);
+    let body = response.body_json();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["checks"]["database"]["status"], "ok");
+    assert_eq!(
+        body["checks"]["durableObjects"]["ARTISAN_HUB"]["status"],
+        "ok"
+    );
+    assert_eq!(body["checks"]["durableObjects"]["LIVE_HUB"]["status"], "ok");
+}
+
+#[test]
+fn a_durable_object_namespace_that_does_not_answer_makes_health_503() {
+    let response = health(
+        &SqliteStore::migrated(),
+        &Namespaces {
+            failing: Some("LIVE_HUB"),
+        },
+    );
+    assert_eq!(response.status, 503);
+    let body = response.body_json();
+    assert_eq!(body["status"], "error");
+    assert_eq!(body["checks"]["database"]["status"], "ok");
+    assert_eq!(
+        body["checks"]["durableObjects"]["ARTISAN_HUB"]["status"],
+        "ok"
+    );
+    let live_hub = &body["checks"]["durableObjects"]["LIVE_HUB"];
+    assert_eq!(live_hub["status"], "error");
+    assert_eq!(live_hub["error"], "timed out");
+}
+
+#[test]
+fn a_database_that_fails_makes_health_503_without_its_error_text() {
+    let response = health(&BrokenStore, &Namespaces { failing: None });
+    assert_eq!(response.status, 503);
+    let body = response.body_json();
+    assert_eq!(body["checks"]["database"]["status"], "error");
+    let text = String::from_utf8_lossy(&response.body);
+    assert!(
+        !text.contains("SQLITE_IOERR") && !text.contains("/var/secret"),
+        "{text}"
+    );
+}
+
+/// A request as (method, path, body, headers).
+type Call<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// Runs `requests` in turn on one server, answering the log facts of the last.
+fn facts_of(requests: &[Call]) -> (super::http::HttpResponse, RequestFacts) {
+    let store = SqliteStore::migrated();
+    let config = Config {
+        master_key: Some("the-master-key".into()),
+        session_secret: Some("a-session-secret-of-enough-length".into()),
+        pbkdf2_iterations: 1_000,
+        ..Config::default()
+    };
+    let (cache, outbox) = (SchemaCache::default(), Outbox::default());
+    let hubs = LocalHub { store: &store };
+    let services = Services {
+        store: &store,
+        config: &config,
+        cache: &cache,
+        hubs: &hubs,
+        outbox: &outbox,
+        limiter: &LocalLimiter::default(),
+        durable_objects: &NoDurableObjects,
+    };
+    let mut last = None;
+    for (method, path, body, headers) in requests {
+        let mut headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        headers.push(("x-parse-application-id".into(), "artisan-market".into()));
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let http = HttpRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            query: query.to_string(),
+            headers,
+            body: body.as_bytes().to_vec(),
+            origin: "http://localhost".into(),
+        };
+        last = Some(block_on(handle_logged(&services, &http)));
+    }
+    last.expect("at least one request")
+}
+
+#[test]
+fn a_login_is_logged_with_the_user_it_signed_in_and_its_route() {
+    let signup = r#"{"username":"ada","password":"pw-ada-123","email":"ada@example.com"}"#;
+    let login = r#"{"username":"ada","password":"pw-ada-123"}"#;
+    let (response, facts) = facts_of(&[
+        ("POST", "/parse/users", signup, &[]),
+        ("POST", "/parse/login", login, &[]),
+    ]);
+    assert_eq!(response.status, 200);
+    let user = response.body_json()["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        facts,
+        RequestFacts {
+            route: Some("/login".into()),
+            user: Some(user)
+        }
+    );
+}
+
+#[test]
+fn the_log_names_master_and_anonymous_callers_and_keeps_ids_out_of_routes() {
+    let master: &[(&str, &str)] = &[("x-parse-master-key", "the-master-key")];
+    let (_, facts) = facts_of(&[("GET", "/parse/classes/Product/abc123", "", master)]);
+    assert_eq!(facts.route.as_deref(), Some("/classes/Product/:objectId"));
+    assert_eq!(facts.user.as_deref(), Some("master"));
+    let (_, facts) = facts_of(&[("GET", "/parse/users/abc123", "", &[])]);
+    assert_eq!(facts.route.as_deref(), Some("/users/:objectId"));
+    assert_eq!(facts.user, None);
+    let (_, facts) = facts_of(&[("GET", "/parse/nowhere/at/all", "", &[])]);
+    assert_eq!(facts.route, None);
 }

@@ -52,6 +52,9 @@ impl DurableObject for ArtisanHub {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        if let Some(pong) = super::health::answer_ping(&req) {
+            return pong;
+        }
         let room = LiveRoom {
             state: &self.state,
             env: &self.env,

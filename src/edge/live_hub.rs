@@ -20,6 +20,9 @@ impl DurableObject for LiveHub {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        if let Some(pong) = super::health::answer_ping(&req) {
+            return pong;
+        }
         let room = LiveRoom {
             state: &self.state,
             env: &self.env,

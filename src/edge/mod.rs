@@ -3,6 +3,7 @@
 //! turns the answer back, and publishes what the request committed to the live hubs.
 
 mod d1;
+mod health;
 mod hub;
 mod live;
 mod live_hub;
@@ -11,7 +12,7 @@ mod rate_limiter;
 use crate::abuse::limiter::{Limiter, LocalLimiter};
 use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
-use crate::api::router;
+use crate::api::router::{self, RequestFacts};
 use crate::engine::change::Change;
 use crate::marketplace::hub::{HubClient, LocalHub};
 use crate::store::Counted;
@@ -112,14 +113,20 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         hubs,
         outbox: &outbox,
         limiter,
+        durable_objects: &health::DurablePinger { env: &env },
     };
-    let response = router::handle(&services, &http).await;
+    let (response, facts) = router::handle_logged(&services, &http).await;
     let (changes, from_hubs) = outbox.take_split();
     if !changes.is_empty() {
         // After commit, never before; the response does not wait for subscribers.
         ctx.wait_until(publish(env, changes, from_hubs));
     }
-    log_request(&http, &response, crate::platform::now_ms() - started);
+    log_request(
+        &http,
+        &response,
+        &facts,
+        crate::platform::now_ms() - started,
+    );
     let mut response = response;
     if config.bench_mode {
         // D1 round trips of this request (hub calls make their own, not counted here).
@@ -129,11 +136,13 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
 }
 
 /// One structured line per request. Never the body, tokens, keys or emails: only what routing
-/// and status say.
-fn log_request(http: &HttpRequest, response: &HttpResponse, latency_ms: i64) {
+/// and status say, and whose request it was (a user id, `"master"`, or null).
+fn log_request(http: &HttpRequest, response: &HttpResponse, facts: &RequestFacts, latency_ms: i64) {
     let line = serde_json::json!({
         "method": http.method,
+        "route": facts.route,
         "path": http.path,
+        "user": facts.user,
         "status": response.status,
         "latencyMs": latency_ms,
         "requestId": response.header("x-request-id"),

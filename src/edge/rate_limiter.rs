@@ -44,6 +44,9 @@ impl DurableObject for RateLimiter {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        if let Some(pong) = super::health::answer_ping(&req) {
+            return pong;
+        }
         let request: LimiterRequest = match req.json().await {
             Ok(request) => request,
             Err(e) => return Response::error(format!("bad limiter call: {e}"), 400),

@@ -1,6 +1,7 @@
 //! The marketplace template: the rules the engine runs on its classes (DESIGN §3), checkout and
 //! the order lifecycle.
 pub mod checkout;
+pub mod contract;
 pub mod hub;
 pub mod order_status;
 pub mod rules;

@@ -17,6 +17,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 5] = [
+        Status::Pending,
+        Status::Paid,
+        Status::Shipped,
+        Status::Delivered,
+        Status::Cancelled,
+    ];
+
     pub fn parse(text: &str) -> Result<Status> {
         Ok(match text {
             "pending" => Status::Pending,

@@ -5,6 +5,13 @@ use crate::engine::access::Access;
 use crate::error::{Code, ParseError, Result};
 use serde_json::{Map, Value};
 
+/// Longest SKU accepted.
+pub const MAX_SKU_LENGTH: usize = 64;
+/// Most units of one product in stock.
+pub const MAX_STOCK: f64 = 1e9;
+/// Largest price, in cents: beyond it cents would lose precision as JS numbers.
+pub const MAX_PRICE_CENTS: f64 = 1e13;
+
 fn invalid(message: impl Into<String>) -> ParseError {
     ParseError::new(Code::ValidationError, message)
 }
@@ -22,7 +29,7 @@ pub fn price_cents(value: &Value) -> Result<i64> {
     if cents <= 0.0 {
         return Err(invalid("price must be greater than 0"));
     }
-    if cents > 1e13 {
+    if cents > MAX_PRICE_CENTS {
         return Err(invalid("price is too large"));
     }
     Ok(cents as i64)
@@ -38,12 +45,12 @@ pub fn validate_product(body: &Map<String, Value>, creating: bool) -> Result<()>
         let n = stock
             .as_f64()
             .ok_or_else(|| invalid("stock must be a whole number of at least 0"))?;
-        if n < 0.0 || n.fract() != 0.0 || n > 1e9 {
+        if n < 0.0 || n.fract() != 0.0 || n > MAX_STOCK {
             return Err(invalid("stock must be a whole number of at least 0"));
         }
     }
     match body.get("sku") {
-        Some(Value::String(sku)) if !sku.trim().is_empty() && sku.len() <= 64 => Ok(()),
+        Some(Value::String(sku)) if !sku.trim().is_empty() && sku.len() <= MAX_SKU_LENGTH => Ok(()),
         None if !creating => Ok(()),
         _ => Err(invalid(
             "sku is required: a non-empty text of at most 64 characters",

@@ -51,16 +51,16 @@ after(async () => {
 });
 
 test('GET /health answers 200 {status:"ok"} without any Parse header', async () => {
-  // Parse mounts /health before the application-id check.
+  // Parse mounts /health before the application-id check. What it checks: operability.test.mjs.
   const res = await fetch(`${PARSE_URL}/health`);
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { status: 'ok' });
+  assert.equal((await res.json()).status, 'ok');
 });
 
 test('GET /health also answers with the application id', async () => {
   const res = await get('/health');
   assert.equal(res.status, 200, show(res));
-  assert.deepEqual(res.json, { status: 'ok' });
+  assert.equal(res.json.status, 'ok');
 });
 
 test('a CORS preflight on /classes/C allows any origin, the four verbs and the Parse headers', async () => {

@@ -1,0 +1,316 @@
+//! One OpenAPI operation per route: its parameters, body, answers and who may call it. The
+//! caller a class operation needs follows from the class-level permissions (never shown).
+
+use super::batch::MAX_BATCH_REQUESTS;
+use super::openapi::DocContext;
+use super::openapi_components::ERRORS;
+use super::routes::{template_segments, Endpoint, Route};
+use crate::engine::schema::ClassSchema;
+use serde_json::{json, Map, Value};
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Anyone,
+    SignedIn,
+    MasterOnly,
+}
+
+impl Caller {
+    /// What the CLP of `operation` (`find`, `create`, …) asks of a caller. An operation the CLP
+    /// does not mention is open, as the server evaluates it.
+    pub fn for_operation(schema: &ClassSchema, operation: &str) -> Caller {
+        let Some(rule) = schema.clp.get(operation).and_then(Value::as_object) else {
+            return Caller::Anyone;
+        };
+        if rule.get("*").and_then(Value::as_bool) == Some(true) {
+            return Caller::Anyone;
+        }
+        let user_fields = if matches!(operation, "find" | "count" | "get") {
+            "readUserFields"
+        } else {
+            "writeUserFields"
+        };
+        let grants_someone = rule
+            .values()
+            .any(|v| v.as_bool() == Some(true) || v.as_array().is_some_and(|a| !a.is_empty()))
+            || (operation != "addField"
+                && schema
+                    .clp
+                    .get(user_fields)
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.is_empty()));
+        if grants_someone {
+            Caller::SignedIn
+        } else {
+            Caller::MasterOnly
+        }
+    }
+
+    /// The security requirement: alternatives, each a set of headers sent together.
+    fn security(self, doc: &DocContext) -> Value {
+        let client = |session: bool| {
+            let mut headers = json!({"appId": []});
+            if doc.config.client_key.is_some() {
+                headers["restApiKey"] = json!([]);
+            }
+            if session {
+                headers["sessionToken"] = json!([]);
+            }
+            headers
+        };
+        let master = json!({"appId": [], "masterKey": []});
+        json!(match self {
+            Caller::Anyone => vec![client(false), client(true), master],
+            Caller::SignedIn => vec![client(true), master],
+            Caller::MasterOnly => vec![master],
+        })
+    }
+}
+
+pub(super) fn reference(kind: &str, name: &str) -> Value {
+    json!({"$ref": format!("#/components/{kind}/{name}")})
+}
+
+pub(super) fn schema_ref(name: &str) -> Value {
+    reference("schemas", name)
+}
+
+pub(super) fn answer(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+/// A class's schema by name, or any object when the class is not in the document.
+fn class_ref(class: Option<&ClassSchema>, suffix: &str) -> Value {
+    match class {
+        Some(c) => schema_ref(&format!("{}{suffix}", c.name)),
+        None => json!({"type": "object"}),
+    }
+}
+
+/// What one operation says, before the parts every operation shares.
+struct Spec {
+    summary: String,
+    tag: String,
+    caller: Caller,
+    query: &'static [&'static str],
+    /// Header (and, for `GET /login`, query) parameters of this operation only.
+    extra_parameters: Vec<Value>,
+    body: Option<Value>,
+    success: Vec<(&'static str, Value)>,
+}
+
+impl Spec {
+    fn new(summary: impl Into<String>, tag: &str, caller: Caller) -> Self {
+        Spec {
+            summary: summary.into(),
+            tag: tag.into(),
+            caller,
+            query: &[],
+            extra_parameters: vec![],
+            body: None,
+            success: vec![],
+        }
+    }
+
+    fn answers(mut self, status: &'static str, response: Value) -> Self {
+        self.success.push((status, response));
+        self
+    }
+
+    fn with_body(mut self, schema: Value) -> Self {
+        self.body = Some(body(schema));
+        self
+    }
+}
+
+const FIND: &[&str] = &[
+    "where",
+    "order",
+    "limit",
+    "skip",
+    "keys",
+    "excludeKeys",
+    "include",
+    "count",
+];
+const GET: &[&str] = &["keys", "excludeKeys", "include"];
+
+/// The operation `route` serves at `path` (a concrete path when the route is per class).
+pub fn operation(
+    doc: &DocContext,
+    route: &Route,
+    path: &str,
+    class: Option<&ClassSchema>,
+) -> Value {
+    let spec = spec(doc, route, class);
+    let mut parameters: Vec<Value> = template_segments(path)
+        .filter_map(super::routes::parameter_name)
+        .map(|name| reference("parameters", name))
+        .collect();
+    parameters.extend(spec.query.iter().map(|name| reference("parameters", name)));
+    parameters.extend(spec.extra_parameters);
+    let mut responses = Map::new();
+    for (status, response) in spec.success {
+        responses.insert(status.into(), response);
+    }
+    let public = matches!(route.endpoint, Endpoint::Health | Endpoint::OpenApi);
+    if !public {
+        for (status, name) in ERRORS {
+            responses.insert(status.to_string(), reference("responses", name));
+        }
+    }
+    let operation_id = std::iter::once(route.method.to_ascii_lowercase())
+        .chain(template_segments(path).map(|s| s.replace(['{', '}', '.'], "")))
+        .collect::<Vec<_>>()
+        .join("_");
+    let mut operation = json!({
+        "operationId": operation_id,
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "parameters": parameters,
+        "responses": responses,
+        "security": match route.endpoint {
+            // Answered without any key; the master key widens the document.
+            Endpoint::OpenApi => json!([{}, {"masterKey": []}]),
+            Endpoint::Health | Endpoint::PaymentWebhook => json!([]),
+            _ => spec.caller.security(doc),
+        },
+    });
+    if let Some(body) = spec.body {
+        operation["requestBody"] = body;
+    }
+    operation
+}
+
+fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
+    let name = class.map_or("objects", |c| c.name.as_str());
+    let caller = |op: &str| class.map_or(Caller::Anyone, |c| Caller::for_operation(c, op));
+    let ids = |class: Option<&ClassSchema>| class_ref(class, "");
+    let idempotency = || {
+        ["X-Parse-Request-Id", "Idempotency-Key"].map(|header| {
+            json!({"name": header, "in": "header", "required": false,
+                   "description": "A retry with the same key answers the first order and creates nothing.",
+                   "schema": {"type": "string", "maxLength": 128}})
+        })
+    };
+    let with_token = |schema: Value| json!({"allOf": [schema, {"type": "object", "properties": {"sessionToken": {"type": "string"}}}]});
+    // One object (or class) rather than the collection: the path ends with its id (or name).
+    let nested =
+        route.path.ends_with("/{objectId}") || route.path.ends_with("/schemas/{className}");
+    match (route.endpoint, route.method) {
+        (Endpoint::Health, _) => Spec::new("Checks D1 and every Durable Object namespace", "Server", Caller::Anyone)
+            .answers("200", answer("Every dependency answered.", schema_ref("Parse.Health")))
+            .answers("503", answer("A dependency failed; `checks` names it.", schema_ref("Parse.Health"))),
+        (Endpoint::OpenApi, _) => Spec::new("This document", "Server", Caller::Anyone)
+            .answers("200", answer("The OpenAPI document.", json!({"type": "object"}))),
+        (Endpoint::PaymentWebhook, _) => {
+            let mut spec = Spec::new("The payment provider confirms an order is paid", "Orders", Caller::Anyone)
+                .with_body(json!({"type": "object", "required": ["orderId", "status"], "properties": {
+                    "orderId": {"type": "string"}, "status": {"type": "string", "enum": ["paid"]}}}))
+                .answers("200", answer("The order is paid.", schema_ref("Parse.Updated")));
+            spec.extra_parameters.push(json!({"name": "X-Payment-Signature", "in": "header", "required": true,
+                "description": "`sha256=` and the hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET.",
+                "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"}}));
+            spec
+        }
+        (Endpoint::Users | Endpoint::UserObjects, "POST") => Spec::new("Signs up: creates a user and its first session", "Users", caller("create"))
+            .with_body(class_ref(class, ".create"))
+            .answers("201", created(with_token(schema_ref("Parse.Created")))),
+        (Endpoint::Users, "GET") if route.path == "/users/me" => Spec::new("The signed-in user", "Users", Caller::SignedIn)
+            .answers("200", answer("The user, with its session token.", with_token(ids(class)))),
+        (Endpoint::Login, method) => {
+            let mut spec = Spec::new("Logs in with a username (or email) and password", "Users", Caller::Anyone)
+                .answers("200", answer("The user, with a new session token.", with_token(ids(class.or(doc.class("_User"))))));
+            if method == "POST" {
+                spec = spec.with_body(schema_ref("Parse.Login"));
+            } else {
+                for (field, required) in [("username", false), ("email", false), ("password", true)] {
+                    spec.extra_parameters.push(json!({"name": field, "in": "query", "required": required, "schema": {"type": "string"}}));
+                }
+            }
+            spec
+        }
+        (Endpoint::Logout, _) => Spec::new("Ends the session of the token sent", "Users", Caller::SignedIn)
+            .answers("200", answer("Logged out.", schema_ref("Parse.Empty"))),
+        (Endpoint::SessionMe, _) => Spec::new("The current session", "Sessions", Caller::SignedIn)
+            .answers("200", answer("The session, with its token.", with_token(ids(class)))),
+        (Endpoint::EmailRequest, _) => Spec::new("Not available: this server sends no mail (answers 108)", "Users", Caller::Anyone)
+            .with_body(json!({"type": "object", "properties": {"email": {"type": "string"}}})),
+        (Endpoint::PlaceOrder, _) => {
+            let mut spec = Spec::new("Places an order with one artisan (a checkout); with the master key, creates a raw Order", "Orders", caller("create"))
+                .with_body(json!({"anyOf": [schema_ref("Parse.Cart"), schema_ref("Parse.CartItem"), class_ref(class, ".create")]}))
+                .answers("201", created(ids(class)));
+            spec.extra_parameters.extend(idempotency());
+            spec
+        }
+        (Endpoint::UpdateOrder, _) => Spec::new("Moves an order through its lifecycle (a body of only `status`), or updates it", "Orders", caller("update"))
+            .with_body(json!({"anyOf": [schema_ref("Parse.OrderStep"), class_ref(class, ".update")]}))
+            .answers("200", answer("Updated.", schema_ref("Parse.Updated"))),
+        (Endpoint::Checkout, _) => {
+            let caller = doc.class("Order").map_or(Caller::SignedIn, |c| Caller::for_operation(c, "create"));
+            let mut spec = Spec::new("Checks out a cart: one order per artisan, all or none", "Orders", caller)
+                .with_body(schema_ref("Parse.Cart"))
+                .answers("200", answer("The orders placed.", schema_ref("Parse.CheckoutResult")));
+            spec.extra_parameters.extend(idempotency());
+            spec
+        }
+        (Endpoint::Function, _) => Spec::new("Any other Cloud Code function: none exists (answers 141)", "Server", Caller::Anyone)
+            .with_body(json!({"type": "object"})),
+        (Endpoint::Users | Endpoint::UserObjects | Endpoint::Sessions | Endpoint::Objects, method) => {
+            let tag = match route.endpoint {
+                Endpoint::Users | Endpoint::UserObjects => "Users",
+                Endpoint::Sessions => "Sessions",
+                _ => name,
+            };
+            match (method, nested) {
+                ("GET", false) => Spec { query: FIND, ..Spec::new(format!("Queries {name}"), tag, caller("find")) }
+                    .answers("200", answer("The matching objects.", json!({"type": "object", "required": ["results"], "properties": {
+                        "results": {"type": "array", "items": ids(class)}, "count": {"type": "integer"}}}))),
+                ("POST", _) => Spec::new(format!("Creates a {name}"), tag, caller("create"))
+                    .with_body(class_ref(class, ".create"))
+                    .answers("201", created(schema_ref("Parse.Created"))),
+                ("GET", true) => Spec { query: GET, ..Spec::new(format!("Gets a {name}"), tag, caller("get")) }
+                    .answers("200", answer("The object.", ids(class))),
+                ("PUT", _) => Spec::new(format!("Updates a {name}"), tag, caller("update"))
+                    .with_body(class_ref(class, ".update"))
+                    .answers("200", answer("`updatedAt`, and the result of each Increment, Add, AddUnique or Remove.", schema_ref("Parse.Updated"))),
+                _ => Spec::new(format!("Deletes a {name}"), tag, caller("delete"))
+                    .answers("200", answer("Deleted.", schema_ref("Parse.Empty"))),
+            }
+        }
+        (Endpoint::Batch, _) => Spec::new(format!("Up to {MAX_BATCH_REQUESTS} requests in one; `transaction: true` commits their writes all or none"), "Batch", Caller::Anyone)
+            .with_body(schema_ref("Parse.Batch"))
+            .answers("200", answer("One answer per request, in order.", json!({"type": "array", "items": {"type": "object", "properties": {
+                "success": {}, "error": schema_ref("Parse.Error")}}}))),
+        (Endpoint::Schemas, method) => {
+            let spec = Spec::new(format!("{method} on the schema registry"), "Schemas", Caller::MasterOnly);
+            match (method, nested) {
+                ("GET", false) => spec.answers("200", answer("Every class.", json!({"type": "object", "properties": {
+                    "results": {"type": "array", "items": schema_ref("Parse.ClassSchema")}}}))),
+                ("POST", _) | ("PUT", _) => spec.with_body(schema_ref("Parse.ClassSchema"))
+                    .answers("200", answer("The class as stored.", schema_ref("Parse.ClassSchema"))),
+                ("GET", true) => spec.answers("200", answer("The class.", schema_ref("Parse.ClassSchema"))),
+                _ => spec.answers("200", answer("Dropped (an empty class only).", schema_ref("Parse.Empty"))),
+            }
+        }
+        (Endpoint::Purge, _) => Spec::new("Deletes every object of a class, keeping the class", "Schemas", Caller::MasterOnly)
+            .answers("200", answer("Purged.", schema_ref("Parse.Empty"))),
+        (Endpoint::Config, _) => Spec::new("Parse Config parameters (none are set)", "Server", Caller::Anyone)
+            .answers("200", answer("The parameters.", json!({"type": "object", "properties": {"params": {"type": "object"}, "masterKeyOnly": {"type": "object"}}}))),
+        (Endpoint::ServerInfo, _) => Spec::new("What this server supports", "Server", Caller::Anyone)
+            .answers("200", answer("Version and features.", json!({"type": "object", "properties": {"parseServerVersion": {"type": "string"}, "features": {"type": "object"}}}))),
+    }
+}
+
+/// A 201 answer, with the `Location` of the new object.
+fn created(schema: Value) -> Value {
+    let mut response = answer("Created.", schema);
+    response["headers"] =
+        json!({"Location": {"description": "The new object's URL.", "schema": {"type": "string"}}});
+    response
+}
