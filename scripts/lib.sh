@@ -67,3 +67,40 @@ stop_group() {
   kill -KILL -- "-$pgid" 2>/dev/null || true
   wait "$pgid" 2>/dev/null || true
 }
+
+# start_throwaway_worker NAME STATE_DIR [--var NAME:VALUE …]: applies the migrations into
+# STATE_DIR, then starts `wrangler dev` on it on a free port of 127.0.0.1, in its own process
+# group (setsid, so stop_group takes workerd and esbuild with it), with random secrets and PBKDF2
+# at 10,000 iterations to keep sign-ups fast, and waits for /health. Secrets come as --var:
+# .dev.vars, if there is one, is the developer's, not the tests'. Sets worker_pid (a child of
+# this shell), worker_base (the Parse URL), worker_log, app_id, master_key and webhook_secret;
+# NAME prefixes its messages. Exits when the worker does not come up.
+start_throwaway_worker() {
+  local name=$1 state=$2 port inspector_port wrangler=node_modules/.bin/wrangler mount
+  shift 2
+  app_id=$(toml_var APP_ID)
+  mount=$(toml_var MOUNT_PATH)
+  mount=${mount:-/parse}
+  master_key=$(random_hex 64)
+  webhook_secret=$(random_hex 64)
+  port=$(free_port)
+  inspector_port=$(free_port)
+  while [ "$inspector_port" = "$port" ]; do inspector_port=$(free_port); done
+  worker_log="$state/wrangler.log"
+  echo "[$name] applying migrations into $state"
+  # Non-interactive (CI=true, no stdin): wrangler skips its confirmation prompt.
+  CI=true "$wrangler" d1 migrations apply DB --local --persist-to "$state" < /dev/null
+  echo "[$name] starting wrangler dev on 127.0.0.1:$port (log: $worker_log)"
+  setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
+    --persist-to "$state" \
+    --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
+    --var PBKDF2_ITERATIONS:10000 --var "PAYMENT_WEBHOOK_SECRET:$webhook_secret" \
+    "$@" < /dev/null > "$worker_log" 2>&1 &
+  worker_pid=$!
+  worker_base="http://127.0.0.1:$port$mount"
+  if ! wait_health "$worker_base/health" "$app_id" "$worker_pid" "${HEALTH_TIMEOUT:-120}"; then
+    echo "[$name] wrangler log:" >&2
+    cat "$worker_log" >&2
+    exit 1
+  fi
+}

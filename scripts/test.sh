@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-wrangler=node_modules/.bin/wrangler
 export WRANGLER_SEND_METRICS=false
 
 bash scripts/toolchain.sh
@@ -29,55 +28,25 @@ else
 fi
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-test.XXXXXX")
-log="$state/wrangler.log"
-pid=
+worker_pid=
 # shellcheck disable=SC2317  # called by the trap below
 cleanup() {
-  if [ -n "$pid" ]; then stop_group "$pid"; fi
+  if [ -n "$worker_pid" ]; then stop_group "$worker_pid"; fi
   rm -rf "$state"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-app_id=$(toml_var APP_ID)
-mount=$(toml_var MOUNT_PATH)
-mount=${mount:-/parse}
-master_key=$(random_hex 64)
-session_secret=$(random_hex 64)
-webhook_secret=$(random_hex 64)
-port=$(free_port)
-inspector_port=$(free_port)
-while [ "$inspector_port" = "$port" ]; do inspector_port=$(free_port); done
-
-if compgen -G 'migrations/*.sql' > /dev/null; then
-  echo "[test] applying migrations into $state"
-  # Non-interactive (CI=true, no stdin): wrangler skips its confirmation prompt.
-  CI=true "$wrangler" d1 migrations apply DB --local --persist-to "$state" < /dev/null
-fi
-
-echo "[test] starting wrangler dev on 127.0.0.1:$port (log: $log)"
-# In its own process group (setsid), so stopping the group stops workerd and esbuild with it.
-# Secrets come as --var: .dev.vars, if there is one, is the developer's, not the tests'.
 # Every suite calls from 127.0.0.1, one address doing the work of thousands of clients (hundreds
 # of sign-ups, many checkouts and failed logins), so the per-address and per-buyer limits are
 # raised far out of reach; they stay on, so every suite still goes through the limiter. The
 # account lockout keeps its default: no suite fails five logins on one account.
 # tests/http/limits.test.mjs tests the limits on a private worker of its own.
-setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
-  --persist-to "$state" \
-  --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$session_secret" \
-  --var PBKDF2_ITERATIONS:10000 --var "PAYMENT_WEBHOOK_SECRET:$webhook_secret" \
-  --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 \
-  < /dev/null > "$log" 2>&1 &
-pid=$!
-
-base="http://127.0.0.1:$port$mount"
-if ! wait_health "$base/health" "$app_id" "$pid" "${HEALTH_TIMEOUT:-120}"; then
-  echo "[test] wrangler log:" >&2
-  cat "$log" >&2
-  exit 1
-fi
+start_throwaway_worker test "$state" \
+  --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000
+base=$worker_base
+log=$worker_log
 echo "[test] worker is up at $base"
 
 if [ "${#test_files[@]}" -eq 0 ]; then

@@ -92,6 +92,10 @@ impl Store for SqliteStore {
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {
+        // The `Store` contract (D1 itself would refuse an empty batch; its adapter answers it).
+        if statements.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut conn = self.conn.borrow_mut();
         let tx = conn
             .transaction()

@@ -36,6 +36,11 @@ impl Store for D1Store {
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {
+        // D1 answers an empty batch with "No SQL statements detected" (a `limit=0` query without
+        // `count`, an empty `/batch`): nothing to run is an empty answer, not an error.
+        if statements.is_empty() {
+            return Ok(Vec::new());
+        }
         let prepared = statements
             .iter()
             .map(|s| self.prepare(s).map(|p| JsValue::from(p.inner().clone())))

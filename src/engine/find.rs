@@ -14,6 +14,8 @@ use serde_json::{Map, Value};
 pub const DEFAULT_LIMIT: i64 = 100;
 /// Rows one query may return; larger `limit`s are clamped, as Parse Server's `maxLimit` does.
 pub const MAX_LIMIT: i64 = 1000;
+/// The largest integer a double holds exactly (JavaScript's `Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Levels of `include` (`a.b.c` is three): each level is one more join.
 pub const MAX_INCLUDE_DEPTH: usize = 3;
 
@@ -111,9 +113,11 @@ fn integer(value: Option<&Value>, name: &str) -> Result<Option<i64>> {
         Some(_) => None,
     };
     match n {
-        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= i64::MAX as f64 => Ok(Some(n as i64)),
+        // Parameters cross to D1 as doubles: beyond 2^53 they would arrive as reals, which
+        // SQLite refuses for LIMIT and OFFSET.
+        Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => Ok(Some(n as i64)),
         _ => Err(ParseError::invalid_query(format!(
-            "{name} must be a non-negative integer"
+            "{name} must be a non-negative integer below 2^53"
         ))),
     }
 }

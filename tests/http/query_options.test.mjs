@@ -72,6 +72,25 @@ test('count=1 with limit=0 answers exactly {results: [], count: N}', async () =>
   assert.deepEqual(res.json, { results: [], count: 105 });
 });
 
+// Found by `make fuzz`: D1 refuses an empty batch, and a query that asks for no rows and no
+// count has nothing to run; it answered 500.
+test('limit=0 without count answers {results: []} without touching the database', async () => {
+  const res = await get(`/classes/${BIG}${qs({ limit: 0 })}`);
+  assert.equal(res.status, 200, show(res));
+  assert.deepEqual(res.json, { results: [] });
+});
+
+// Found by `make fuzz`: parameters reach D1 as doubles, and a skip beyond 2^53 arrived as a real
+// that SQLite refuses for OFFSET (500). The largest exact integer still works.
+test('skip beyond 2^53 is refused with 102; skip at 2^53 - 1 answers no rows', async () => {
+  const refused = await get(`/classes/${BIG}?skip=9223372036854775807`);
+  assert.equal(refused.status, 400, show(refused));
+  assert.equal(refused.json.code, 102);
+  const far = await get(`/classes/${BIG}${qs({ skip: Number.MAX_SAFE_INTEGER })}`);
+  assert.equal(far.status, 200, show(far));
+  assert.deepEqual(far.json, { results: [] });
+});
+
 test('count is exact even when limit is smaller than the number of matches', async () => {
   const body = await find(BIG, { where: { i: { $gte: 50 } }, count: 1, limit: 3 });
   assert.equal(body.results.length, 3);
