@@ -1,6 +1,7 @@
 //! The application: configuration, the isolate's schema cache, and the request context handed to
 //! every handler.
 
+use super::request_log::RequestLog;
 use crate::abuse::guard::Guard;
 use crate::abuse::limiter::Limiter;
 use crate::abuse::limits::Limits;
@@ -35,6 +36,8 @@ pub struct Config {
     pub bench_mode: bool,
     /// Abuse limits: login lockout, throttles on failed logins, sign-ups and checkouts.
     pub limits: Limits,
+    /// Which requests get a line in the request log.
+    pub request_log: RequestLog,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             session_ttl_ms: 365 * 24 * 3600 * 1000,
             bench_mode: false,
             limits: Limits::default(),
+            request_log: RequestLog::default(),
         }
     }
 }
@@ -83,6 +87,9 @@ impl Config {
                 .unwrap_or(d.session_ttl_ms),
             bench_mode: non_empty("BENCH_MODE").is_some_and(|v| v == "true" || v == "1"),
             limits: Limits::from_vars(non_empty),
+            request_log: non_empty("REQUEST_LOG")
+                .map(|v| RequestLog::parse(&v))
+                .unwrap_or_default(),
         }
     }
 }

@@ -10,6 +10,7 @@ mod openapi_operations;
 mod openapi_types;
 pub mod orders;
 pub mod request;
+pub mod request_log;
 #[cfg(test)]
 mod request_props;
 pub mod router;

@@ -12,7 +12,8 @@ mod rate_limiter;
 use crate::abuse::limiter::{Limiter, LocalLimiter};
 use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
-use crate::api::router::{self, RequestFacts};
+use crate::api::request_log;
+use crate::api::router;
 use crate::engine::change::Change;
 use crate::marketplace::hub::{HubClient, LocalHub};
 use crate::store::Counted;
@@ -121,34 +122,17 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         // After commit, never before; the response does not wait for subscribers.
         ctx.wait_until(publish(env, changes, from_hubs));
     }
-    log_request(
-        &http,
-        &response,
-        &facts,
-        crate::platform::now_ms() - started,
-    );
+    let latency_ms = crate::platform::now_ms() - started;
+    if let Some(line) = request_log::line(config.request_log, &http, &response, &facts, latency_ms)
+    {
+        worker::console_log!("{line}");
+    }
     let mut response = response;
     if config.bench_mode {
         // D1 round trips of this request (hub calls make their own, not counted here).
         response = response.with_header("x-d1-round-trips", &store.round_trips.get().to_string());
     }
     to_web(response)
-}
-
-/// One structured line per request. Never the body, tokens, keys or emails: only what routing
-/// and status say, and whose request it was (a user id, `"master"`, or null).
-fn log_request(http: &HttpRequest, response: &HttpResponse, facts: &RequestFacts, latency_ms: i64) {
-    let line = serde_json::json!({
-        "method": http.method,
-        "route": facts.route,
-        "path": http.path,
-        "user": facts.user,
-        "status": response.status,
-        "latencyMs": latency_ms,
-        "requestId": response.header("x-request-id"),
-        "error": (response.status >= 400).then(|| response.body_json().get("code").cloned()).flatten(),
-    });
-    worker::console_log!("{line}");
 }
 
 /// Live connections: `<mount>/live/artisans/:id` joins that artisan's hub (its dashboard);

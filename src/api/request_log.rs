@@ -1,0 +1,123 @@
+//! The request log: one JSON line per request, and which requests get one (`REQUEST_LOG`).
+//! Built here, portably, so what a line may contain is tested natively; the edge only prints it.
+
+use super::http::{HttpRequest, HttpResponse};
+use super::router::RequestFacts;
+use serde_json::{json, Value};
+
+/// Which requests are logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestLog {
+    /// Every request (the default).
+    #[default]
+    All,
+    /// Only answers with status 400 or above.
+    Errors,
+    Off,
+}
+
+impl RequestLog {
+    /// `all`, `errors` or `off`; anything else keeps the default, so a typo never silences logs.
+    pub fn parse(value: &str) -> Self {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "errors" => RequestLog::Errors,
+            "off" | "none" | "false" => RequestLog::Off,
+            _ => RequestLog::All,
+        }
+    }
+
+    pub fn wants(self, status: u16) -> bool {
+        match self {
+            RequestLog::All => true,
+            RequestLog::Errors => status >= 400,
+            RequestLog::Off => false,
+        }
+    }
+}
+
+/// The log line of a request, or `None` when the policy skips it. Never the body, the query
+/// string, tokens, keys or emails: only what routing and status say, and who asked.
+pub fn line(
+    policy: RequestLog,
+    http: &HttpRequest,
+    response: &HttpResponse,
+    facts: &RequestFacts,
+    latency_ms: i64,
+) -> Option<Value> {
+    policy.wants(response.status).then(|| {
+        json!({
+            "method": http.method,
+            "route": facts.route,
+            "path": http.path,
+            "user": facts.user,
+            "status": response.status,
+            "latencyMs": latency_ms,
+            "requestId": response.header("x-request-id"),
+            "error": (response.status >= 400)
+                .then(|| response.body_json().get("code").cloned())
+                .flatten(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> HttpRequest {
+        HttpRequest {
+            method: "POST".into(),
+            path: "/parse/login".into(),
+            query: "username=ann%40example.com&password=secret-pass".into(),
+            headers: vec![("x-parse-session-token".into(), "r:secret-token".into())],
+            body: br#"{"username":"ann@example.com","password":"secret-pass"}"#.to_vec(),
+            origin: "http://localhost".into(),
+        }
+    }
+
+    #[test]
+    fn the_policy_picks_the_requests_logged() {
+        assert_eq!(RequestLog::parse("errors"), RequestLog::Errors);
+        assert_eq!(RequestLog::parse(" OFF "), RequestLog::Off);
+        assert_eq!(RequestLog::parse("verbose?"), RequestLog::All);
+        assert!(RequestLog::All.wants(200));
+        assert!(!RequestLog::Errors.wants(201) && RequestLog::Errors.wants(404));
+        assert!(!RequestLog::Off.wants(500));
+    }
+
+    #[test]
+    fn a_line_names_the_route_and_user_and_nothing_secret() {
+        let response = HttpResponse::error(&crate::error::ParseError::new(
+            crate::error::Code::ObjectNotFound,
+            "Invalid username/password.",
+        ))
+        .with_header("x-request-id", "abc");
+        let facts = RequestFacts {
+            route: Some("/login".into()),
+            user: Some("u1".into()),
+        };
+        let line = line(RequestLog::All, &request(), &response, &facts, 7).unwrap();
+        assert_eq!(line["route"], "/login");
+        assert_eq!(line["user"], "u1");
+        assert_eq!(line["status"], 404);
+        assert_eq!(line["error"], 101);
+        assert_eq!(line["requestId"], "abc");
+        let text = line.to_string();
+        for secret in [
+            "secret-pass",
+            "secret-token",
+            "ann@example.com",
+            "example.com",
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked into {text}");
+        }
+        assert!(super::line(
+            RequestLog::Errors,
+            &request(),
+            &HttpResponse::ok(&json!({})),
+            &facts,
+            1
+        )
+        .is_none());
+    }
+}
