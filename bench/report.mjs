@@ -54,6 +54,12 @@ row(`W1 browse, ${conns} conn`, w1, {
   floor: bare.range ? `range ${num(bare.range.rps)}/s` : "–",
   ratioText: ratio(w1?.rps, bare.range?.rps),
 });
+const w1Logged = load("w1-logged");
+row(`W1 browse, every request logged`, w1Logged, {
+  trips: rt.w1,
+  floor: bare.range ? `range ${num(bare.range.rps)}/s` : "–",
+  ratioText: ratio(w1Logged?.rps, bare.range?.rps),
+});
 row(`W2 get by id, ${conns} conn`, w2, {
   trips: rt.w2,
   floor: bare.d1 ? `key read ${num(bare.d1.rps)}/s` : "–",
@@ -111,6 +117,8 @@ notes.push(
     "W5: messages that did not arrive).",
   "round trips: X-D1-Round-Trips of one request of each kind (checkout: the worker's own; the hub's transaction is extra).",
   "ratio: W1, W2, W4 req/s ÷ the floor's req/s; W5 p99 ÷ the bare broadcast's p99.",
+  "request log: the product runs with REQUEST_LOG=errors (under wrangler dev each log line goes through wrangler's node " +
+    "process); 'W1 browse, every request logged' is the default REQUEST_LOG=all, on a copy of the same data, taking turns with W1.",
 );
 const meta = process.env.BENCH_META ? [process.env.BENCH_META] : [];
 const text = [...meta, "", ...table, "", ...notes].join("\n") + "\n";

@@ -47,11 +47,12 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-bench.XXXXXX")
 mkdir -p "$tmp/results" "$tmp/raw"
 product_pid=
 bare_pid=
+logged_pid=
 # shellcheck disable=SC2317  # called by the trap below
 cleanup() {
   local status=$?
   if [ "$status" -ne 0 ]; then
-    for name in product bare; do
+    for name in product logged bare; do
       if [ -f "$tmp/$name.log" ]; then
         echo "[bench] failed ($status); last lines of the $name worker's log:" >&2
         # Without the warning offline wrangler repeats (it cannot fetch Request.cf).
@@ -61,6 +62,7 @@ cleanup() {
   fi
   if [ -n "$product_pid" ]; then stop_group "$product_pid"; fi
   if [ -n "$bare_pid" ]; then stop_group "$bare_pid"; fi
+  if [ -n "$logged_pid" ]; then stop_group "$logged_pid"; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -95,6 +97,12 @@ start_worker() {
 #    signs up 500 buyers from 127.0.0.1 (SIGNUP_IP_LIMIT) and W4 has each buyer check out many
 #    times a minute (CHECKOUT_LIMIT). W3's logins all succeed, so neither the lockout nor the
 #    failed-login limit per address is ever near: they keep their defaults.
+#    The request log is set to errors only (REQUEST_LOG=errors): under wrangler dev every log line
+#    goes from workerd's stdout through wrangler's node process, which cost about a quarter of
+#    the browse throughput in profiles. That is the dev tool's log pipe, as wrangler's own
+#    per-request line is (see log_level above), so the workloads measure the worker without it,
+#    and W1 runs a second time on a copy of the product that logs every request (the default),
+#    so the table shows what the log costs here.
 app_id=$(toml_var APP_ID)
 mount=$(toml_var MOUNT_PATH)
 mount=${mount:-/parse}
@@ -106,7 +114,7 @@ product_port=$(free_port)
 say "starting the product on 127.0.0.1:$product_port"
 start_worker product "$product_port" "$tmp/product-state" \
   --var BENCH_MODE:true --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
-  --var SIGNUP_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000
+  --var SIGNUP_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 --var REQUEST_LOG:errors
 product_pid=$worker_pid
 product_url="http://127.0.0.1:$product_port$mount"
 wait_health "$product_url/health" "$app_id" "$product_pid" "${HEALTH_TIMEOUT:-120}"
@@ -115,6 +123,18 @@ export PARSE_URL=$product_url APP_ID=$app_id MASTER_KEY=$master_key OUT_DIR=$tmp
 say "seeding: 50 artisans, 5,000 products, 500 buyers (sign-ups hash at 600k: about 2–3 minutes)"
 node bench/seed.mjs
 password=$(node -p 'require(process.argv[1]).password' "$tmp/state.json")
+
+# The product again, every request logged, on a copy of the seeded state (nothing writes to it
+# once the seed is done, so the copy is consistent); it serves W1 only and stops after it.
+cp -a "$tmp/product-state" "$tmp/logged-state"
+logged_port=$(free_port)
+say "starting a copy of the product that logs every request, on 127.0.0.1:$logged_port"
+start_worker logged "$logged_port" "$tmp/logged-state" \
+  --var BENCH_MODE:true --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
+  --var REQUEST_LOG:all
+logged_pid=$worker_pid
+logged_url="http://127.0.0.1:$logged_port$mount"
+wait_health "$logged_url/health" "$app_id" "$logged_pid" "${HEALTH_TIMEOUT:-120}"
 
 # 4. The bare worker, with the same 5,000 rows (objectId, price, createdAt) in its own D1.
 say "starting the bare worker"
@@ -174,7 +194,10 @@ step() {
 # 6. The workloads, one at a time (two cores: anything alongside would be measured too), each
 #    next to its floor.
 step load "$slices" "$conns" "$seconds" \
-  w1 browse "$product_url/classes/Product" bare-range bare-range "$bare_url/range"
+  w1 browse "$product_url/classes/Product" w1-logged browse "$logged_url/classes/Product" \
+  bare-range bare-range "$bare_url/range"
+stop_group "$logged_pid"
+logged_pid=
 step load "$slices" "$conns" "$seconds" \
   w2 get "$product_url/classes/Product" bare-d1 bare-d1 "$bare_url/d1"
 step load "$slices" "$conns" "$seconds" \
