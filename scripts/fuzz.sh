@@ -5,8 +5,11 @@
 # the worker never panicked or trapped. Three passes: anonymous (app id only), a signed-in
 # buyer, and the master key (whose document also lists the master-only classes).
 #
-# Knobs: FUZZ_EXAMPLES (cases per operation and pass, 40), FUZZ_SEED (random unless given, so a
-# failure can be replayed), FUZZ_WORKERS (2), FUZZ_MAX_SECONDS (per pass, 600).
+# Each pass runs schemathesis's coverage phase (boundary and type-violating values for every
+# parameter and body field), then fuzzes until its time budget is spent.
+#
+# Knobs: FUZZ_EXAMPLES (cases per operation per fuzzing round, 40), FUZZ_SEED (random unless
+# given, so a failure can be replayed), FUZZ_WORKERS (2), FUZZ_MAX_SECONDS (per pass, 150).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -16,7 +19,7 @@ export WRANGLER_SEND_METRICS=false
 examples=${FUZZ_EXAMPLES:-40}
 seed=${FUZZ_SEED:-$(( RANDOM * 32768 + RANDOM ))}
 workers=${FUZZ_WORKERS:-2}
-max_seconds=${FUZZ_MAX_SECONDS:-600}
+max_seconds=${FUZZ_MAX_SECONDS:-150}
 
 bash scripts/toolchain.sh
 
