@@ -40,16 +40,7 @@ fi
 echo "[fuzz] building the worker"
 bash scripts/build.sh
 
-state=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-fuzz.XXXXXX")
-worker_pid=
-# shellcheck disable=SC2317  # called by the trap below
-cleanup() {
-  if [ -n "$worker_pid" ]; then stop_group "$worker_pid"; fi
-  rm -rf "$state"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+throwaway_state fuzz
 
 # The fuzzer signs up and logs in from one address far more often than a person would: the
 # per-address limits are raised out of its way (they answer 429, never 5xx, either way).

@@ -68,6 +68,17 @@ stop_group() {
   wait "$pgid" 2>/dev/null || true
 }
 
+# throwaway_state NAME: a fresh temporary directory in $state for a throw-away worker's D1 and
+# Durable Objects; on exit, whatever happened, the worker of start_throwaway_worker is stopped
+# and the directory removed.
+throwaway_state() {
+  state=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-$1.XXXXXX")
+  worker_pid=
+  trap 'if [ -n "$worker_pid" ]; then stop_group "$worker_pid"; fi; rm -rf "$state"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
 # start_throwaway_worker NAME STATE_DIR [--var NAME:VALUE …]: applies the migrations into
 # STATE_DIR, then starts `wrangler dev` on it on a free port of 127.0.0.1, in its own process
 # group (setsid, so stop_group takes workerd and esbuild with it), with random secrets and PBKDF2

@@ -27,16 +27,7 @@ else
   mapfile -t test_files < <(find tests -name '*.test.mjs' 2>/dev/null | sort)
 fi
 
-state=$(mktemp -d "${TMPDIR:-/tmp}/artisan-market-test.XXXXXX")
-worker_pid=
-# shellcheck disable=SC2317  # called by the trap below
-cleanup() {
-  if [ -n "$worker_pid" ]; then stop_group "$worker_pid"; fi
-  rm -rf "$state"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+throwaway_state test
 
 # Every suite calls from 127.0.0.1, one address doing the work of thousands of clients (hundreds
 # of sign-ups, many checkouts and failed logins), so the per-address and per-buyer limits are
