@@ -25,6 +25,7 @@ pub enum Code {
     OperationForbidden = 119,
     ObjectTooLarge = 116,
     InvalidNestedKey = 121,
+    ChangedImmutableField = 136,
     DuplicateValue = 137,
     InvalidRoleName = 139,
     ScriptFailed = 141,
@@ -50,7 +51,7 @@ pub enum Code {
 impl Code {
     /// The code for a number, as it comes back from another isolate; unknown numbers are internal.
     pub fn from_i32(n: i32) -> Code {
-        const ALL: [Code; 36] = [
+        const ALL: [Code; 37] = [
             Code::Internal,
             Code::ConnectionFailed,
             Code::ObjectNotFound,
@@ -67,6 +68,7 @@ impl Code {
             Code::ObjectTooLarge,
             Code::InvalidNestedKey,
             Code::InvalidEmailAddress,
+            Code::ChangedImmutableField,
             Code::DuplicateValue,
             Code::InvalidRoleName,
             Code::ScriptFailed,

@@ -4,6 +4,7 @@ use super::app::Context;
 use super::http::HttpResponse;
 use super::request::ParseRequest;
 use super::router::require_master;
+use crate::engine::built_in;
 use crate::engine::ddl;
 use crate::engine::schema::{
     validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS,
@@ -137,6 +138,7 @@ async fn update<S: Store>(
                         format!("Field {name} does not exist, cannot delete."),
                     ));
                 }
+                built_in::check_field_delete(class, name)?;
                 statements.extend(ddl::drop_field(class, name, &schema.fields[name]));
             } else {
                 if exists || DEFAULT_FIELDS.contains(&name.as_str()) {
@@ -175,6 +177,7 @@ async fn update<S: Store>(
 
 async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<HttpResponse> {
     validate_class_name(class)?;
+    built_in::check_class_drop(class)?;
     let Some(schema) = ctx.registry.get(class).cloned() else {
         return Ok(HttpResponse::ok(&json!({})));
     };

@@ -3,6 +3,7 @@
 pub mod access;
 #[cfg(test)]
 pub(crate) mod arbitrary;
+pub mod built_in;
 pub mod change;
 pub mod clp;
 pub mod codec;
