@@ -184,7 +184,14 @@ async fn parties<S: Store>(
     let text = |k: &str| row.get(k).and_then(Value::as_str).map(String::from);
     Ok(OrderParties {
         status: text("status").unwrap_or_default(),
-        artisan: text("artisan").ok_or_else(|| ParseError::internal("order without an artisan"))?,
+        // Only a master-key write can leave an order without its artisan (checkout always sets
+        // one); such an order has no hub to step it through, which is the data's fault, not ours.
+        artisan: text("artisan").ok_or_else(|| {
+            ParseError::new(
+                Code::ValidationError,
+                "This order has no artisan, so its status cannot change.",
+            )
+        })?,
         buyer: text("buyer"),
         artisan_user: text("artisanUser"),
     })

@@ -780,3 +780,13 @@ test('a signed webhook for a cancelled order answers 142', { skip: skipWebhook }
   assert.equal((await readOrder(id)).status, 'cancelled');
   assert.equal(await stockOf(pin), 3);
 });
+
+// Found by `make fuzz` (master pass): an order the master key wrote without an artisan has no
+// hub to step its status through, and the step answered 500.
+test('stepping an order that has no artisan answers 142, not 500', async () => {
+  const created = await post('/classes/Order', { status: 'pending', totalAmount: 1 }, { master: true });
+  assert.equal(created.status, 201, show(created));
+  const res = await put(`/classes/Order/${created.json.objectId}`, { status: 'paid' }, { master: true });
+  assert.equal(res.status, 400, show(res));
+  assert.equal(res.json.code, 142);
+});
