@@ -127,6 +127,7 @@ password=$(node -p 'require(process.argv[1]).password' "$tmp/state.json")
 # The product again, every request logged, on a copy of the seeded state (nothing writes to it
 # once the seed is done, so the copy is consistent); it serves W1 only and stops after it.
 cp -a "$tmp/product-state" "$tmp/logged-state"
+cp -r "$tmp/product" "$tmp/logged"
 logged_port=$(free_port)
 say "starting a copy of the product that logs every request, on 127.0.0.1:$logged_port"
 start_worker logged "$logged_port" "$tmp/logged-state" \
