@@ -4,6 +4,7 @@ use super::app::Context;
 use super::http::HttpResponse;
 use super::request::ParseRequest;
 use crate::engine::find::FindOptions;
+use crate::engine::objects::Objects;
 use crate::engine::write::{Outcome, WritePlan};
 use crate::error::{Code, ParseError, Result};
 use crate::store::Store;
@@ -26,12 +27,10 @@ pub async fn handle<S: Store>(
             Ok(HttpResponse::ok(&objects.get(class, id, &options).await?))
         }
         ("POST", []) => {
-            let plan = objects.plan_create(class, &request.body)?;
-            execute(ctx, &plan, request).await
+            execute_adding_fields(ctx, request, |o| o.plan_create(class, &request.body)).await
         }
         ("PUT", [id]) => {
-            let plan = objects.plan_update(class, id, &request.body)?;
-            execute(ctx, &plan, request).await
+            execute_adding_fields(ctx, request, |o| o.plan_update(class, id, &request.body)).await
         }
         ("DELETE", [id]) => {
             let plan = objects.plan_delete(class, id)?;
@@ -44,6 +43,26 @@ pub async fn handle<S: Store>(
                 rest.join("/")
             ),
         )),
+    }
+}
+
+/// Plans and runs a write that may add fields to its class. Two requests adding the same new
+/// field race on its `ALTER TABLE`: the loser's batch fails whole ("duplicate column name") and
+/// changes nothing, so it is planned once more against the reloaded registry, where the field now
+/// exists (or has another type, which is the client's 111). Found by `make fuzz`.
+async fn execute_adding_fields<S: Store>(
+    ctx: &mut Context<'_, S>,
+    request: &ParseRequest,
+    plan: impl Fn(&Objects<'_, S>) -> Result<WritePlan>,
+) -> Result<HttpResponse> {
+    let first = plan(&ctx.objects())?;
+    match execute(ctx, &first, request).await {
+        Err(e) if first.schema_changed && e.message.contains("duplicate column name") => {
+            ctx.reload_registry().await?;
+            let again = plan(&ctx.objects())?;
+            execute(ctx, &again, request).await
+        }
+        other => other,
     }
 }
 
