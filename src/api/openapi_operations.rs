@@ -128,16 +128,7 @@ impl Spec {
     }
 }
 
-const FIND: &[&str] = &[
-    "where",
-    "order",
-    "limit",
-    "skip",
-    "keys",
-    "excludeKeys",
-    "include",
-    "count",
-];
+const FIND: &[&str] = &crate::engine::find::FIND_PARAMETERS;
 const GET: &[&str] = &["keys", "excludeKeys", "include"];
 
 /// The operation `route` serves at `path` (a concrete path when the route is per class).

@@ -19,9 +19,8 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Levels of `include` (`a.b.c` is three): each level is one more join.
 pub const MAX_INCLUDE_DEPTH: usize = 3;
 
-/// Parameters a query may carry; anything else is a client mistake (102), as in Parse Server.
-/// The read-preference and hint parameters are accepted and have no effect on SQLite.
-const QUERY_PARAMETERS: [&str; 13] = [
+/// The parameters a query acts on (the OpenAPI document lists these).
+pub const FIND_PARAMETERS: [&str; 8] = [
     "where",
     "order",
     "limit",
@@ -30,6 +29,10 @@ const QUERY_PARAMETERS: [&str; 13] = [
     "excludeKeys",
     "include",
     "count",
+];
+
+/// Read-preference and hint parameters of Parse's MongoDB adapter: accepted, no effect on SQLite.
+const IGNORED_PARAMETERS: [&str; 5] = [
     "readPreference",
     "includeReadPreference",
     "subqueryReadPreference",
@@ -54,7 +57,10 @@ impl FindOptions {
     pub fn from_params(params: &Map<String, Value>) -> Result<Self> {
         if let Some(unknown) = params
             .keys()
-            .find(|k| !QUERY_PARAMETERS.contains(&k.as_str()))
+            // Anything else is a client mistake (102), as in Parse Server.
+            .find(|k| {
+                !FIND_PARAMETERS.contains(&k.as_str()) && !IGNORED_PARAMETERS.contains(&k.as_str())
+            })
         {
             return Err(ParseError::invalid_query(format!(
                 "Invalid parameter for query: {unknown}"

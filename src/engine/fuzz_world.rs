@@ -10,7 +10,9 @@
 
 use super::access::{Access, Principal};
 use super::ddl;
+use super::objects::Objects;
 use super::schema::{ClassSchema, FieldType, Registry};
+use crate::marketplace::rules::MarketplaceRules;
 use crate::store::{SqlValue, Statement, Store};
 use crate::testing::SqliteStore;
 use futures::executor::block_on;
@@ -202,6 +204,23 @@ impl World {
         statements.extend(fixed.into_iter().map(|sql| Statement::new(sql, vec![])));
         block_on(store.batch(&statements)).expect("seeding the property tests' world");
         World { store }
+    }
+
+    /// The engine over this world's store, as the client `access` at a fixed time, with the
+    /// marketplace's rules.
+    pub fn objects<'a>(
+        &'a self,
+        registry: &'a Registry,
+        access: &'a Access,
+    ) -> Objects<'a, SqliteStore> {
+        Objects {
+            store: &self.store,
+            registry,
+            access,
+            allow_client_class_creation: false,
+            now_ms: 1_700_000_000_000,
+            rules: &MarketplaceRules,
+        }
     }
 
     pub fn registry(&self) -> Registry {

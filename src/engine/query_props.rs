@@ -15,9 +15,7 @@ use super::arbitrary::{class_name, query_params, valid_class, valid_query_params
 use super::clp::{self, Operation};
 use super::find::{FindOptions, FindPlan, MAX_LIMIT};
 use super::fuzz_world::{access, assert_bound, World};
-use super::objects::Objects;
 use crate::error::{Code, ParseError};
-use crate::marketplace::MarketplaceRules;
 use futures::executor::block_on;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -69,14 +67,7 @@ fn check_query(class: &str, kind: u8, params: &Map<String, Value>) {
     }
 
     // Property 3: the whole read path, probes and all, on the seeded database.
-    let objects = Objects {
-        store: &world.store,
-        registry: &registry,
-        access: &access,
-        allow_client_class_creation: false,
-        now_ms: 1_700_000_000_000,
-        rules: &MarketplaceRules,
-    };
+    let objects = world.objects(&registry, &access);
     let found = block_on(objects.find(class, &with_count));
     let mut counting = options.clone();
     counting.limit = 0;

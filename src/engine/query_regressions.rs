@@ -3,9 +3,7 @@
 
 use super::find::FindOptions;
 use super::fuzz_world::{access, World};
-use super::objects::Objects;
 use crate::error::ParseError;
-use crate::marketplace::MarketplaceRules;
 use futures::executor::block_on;
 use serde_json::{json, Value};
 
@@ -17,14 +15,7 @@ fn ids(kind: u8, class: &str, where_: Value) -> Result<Vec<String>, ParseError> 
     let world = World::new();
     let registry = world.registry();
     let access = access(kind);
-    let objects = Objects {
-        store: &world.store,
-        registry: &registry,
-        access: &access,
-        allow_client_class_creation: false,
-        now_ms: 1_700_000_000_000,
-        rules: &MarketplaceRules,
-    };
+    let objects = world.objects(&registry, &access);
     let params = json!({"where": where_, "limit": 1000, "count": 1});
     let options = FindOptions::from_params(params.as_object().expect("params"))?;
     let found = block_on(objects.find(class, &options))?;
@@ -124,14 +115,7 @@ fn sorting_by_a_relation_sorts_nothing() {
     let world = World::new();
     let registry = world.registry();
     let access = access(MASTER);
-    let objects = Objects {
-        store: &world.store,
-        registry: &registry,
-        access: &access,
-        allow_client_class_creation: false,
-        now_ms: 1_700_000_000_000,
-        rules: &MarketplaceRules,
-    };
+    let objects = world.objects(&registry, &access);
     let params = json!({"order": "rel,-num", "keys": "num"});
     let options = FindOptions::from_params(params.as_object().expect("params")).expect("options");
     let found = block_on(objects.find("Fuzz", &options)).expect("a sorted answer");
@@ -236,14 +220,7 @@ fn a_user_with_many_roles_can_still_read() {
             .chain(["buyer".into()])
             .collect(),
     });
-    let objects = Objects {
-        store: &world.store,
-        registry: &registry,
-        access: &access,
-        allow_client_class_creation: false,
-        now_ms: 1_700_000_000_000,
-        rules: &MarketplaceRules,
-    };
+    let objects = world.objects(&registry, &access);
     let params = json!({"where": {"ptr": {"$inQuery": {"className": "Fuzz", "where": {}}}}, "include": "ptr"});
     let options = FindOptions::from_params(params.as_object().expect("params")).expect("options");
     let found = block_on(objects.find("Fuzz", &options)).expect("an answer");

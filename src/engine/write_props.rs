@@ -14,10 +14,8 @@
 use super::arbitrary::{class_name, valid_write_body, write_body};
 use super::find::FindOptions;
 use super::fuzz_world::{access, assert_bound, World};
-use super::objects::Objects;
 use super::write::WritePlan;
 use crate::error::{Code, ParseError, Result};
-use crate::marketplace::MarketplaceRules;
 use futures::executor::block_on;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -53,14 +51,7 @@ fn check_write(class: &str, kind: u8, target: Target, body: &Map<String, Value>)
     let world = World::new();
     let registry = world.registry();
     let access = access(kind);
-    let objects = Objects {
-        store: &world.store,
-        registry: &registry,
-        access: &access,
-        allow_client_class_creation: false,
-        now_ms: 1_700_000_000_000,
-        rules: &MarketplaceRules,
-    };
+    let objects = world.objects(&registry, &access);
     let planned: Result<WritePlan> = match target {
         Target::Create => objects.plan_create(class, body),
         Target::Existing => objects.plan_update(class, existing_id(class), body),
@@ -80,11 +71,7 @@ fn check_write(class: &str, kind: u8, target: Target, body: &Map<String, Value>)
     // Whatever was stored, the class still answers, JSON-reading predicates included.
     let registry = world.registry();
     let master = access_master();
-    let reader = Objects {
-        registry: &registry,
-        access: &master,
-        ..objects
-    };
+    let reader = world.objects(&registry, &master);
     for where_ in [
         json!({}),
         json!({"arr": {"$all": [1]}, "obj.a": {"$in": [null, 1]}}),
