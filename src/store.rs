@@ -58,6 +58,10 @@ impl Statement {
 /// A result row, keyed by column name, with values as JSON scalars (what D1 gives back).
 pub type Row = Map<String, Value>;
 
+/// A result row as its values in the statement's column order (D1's `raw()`): for hot reads
+/// that know their columns, naming every column of every row is pure cost.
+pub type Values = Vec<Value>;
+
 /// Why the database refused a statement, as far as the engine needs to tell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreError {
@@ -128,6 +132,8 @@ impl From<StoreError> for ParseError {
 #[allow(async_fn_in_trait)]
 pub trait Store {
     async fn query(&self, statement: &Statement) -> Result<Vec<Row>, StoreError>;
+    /// `query`, each row as its values in column order.
+    async fn query_values(&self, statement: &Statement) -> Result<Vec<Values>, StoreError>;
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError>;
 }
 
@@ -205,6 +211,11 @@ impl<S: Store> Store for Counted<S> {
     async fn query(&self, statement: &Statement) -> Result<Vec<Row>, StoreError> {
         self.round_trips.set(self.round_trips.get() + 1);
         self.inner.query(statement).await
+    }
+
+    async fn query_values(&self, statement: &Statement) -> Result<Vec<Values>, StoreError> {
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.inner.query_values(statement).await
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {

@@ -2,7 +2,7 @@
 //! migrations D1 gets, so tests run against the product's real schema and constraints, and it
 //! enforces D1's limits, so a statement D1 would refuse fails here too.
 
-use crate::store::{Row, SqlValue, Statement, Store, StoreError};
+use crate::store::{Row, SqlValue, Statement, Store, StoreError, Values};
 use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
 use serde_json::Value;
@@ -50,7 +50,11 @@ impl SqliteStore {
         }
     }
 
-    fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Vec<Row>, StoreError> {
+    /// The statement's column names and its rows as values in column order.
+    fn run_values(
+        conn: &rusqlite::Connection,
+        statement: &Statement,
+    ) -> Result<(Vec<String>, Vec<Values>), StoreError> {
         let err = |e: rusqlite::Error| StoreError::from_message(&e.to_string());
         let mut stmt = conn.prepare(&statement.sql).map_err(err)?;
         let params: Vec<rusqlite::types::Value> = statement
@@ -69,26 +73,37 @@ impl SqliteStore {
             .map_err(err)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(err)? {
-            let mut map = Row::new();
-            for (i, name) in names.iter().enumerate() {
-                let value = match row.get_ref(i).map_err(err)? {
+            let mut values = Values::with_capacity(names.len());
+            for i in 0..names.len() {
+                values.push(match row.get_ref(i).map_err(err)? {
                     ValueRef::Null => Value::Null,
                     ValueRef::Integer(n) => Value::from(n),
                     ValueRef::Real(r) => Value::from(r),
                     ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
                     ValueRef::Blob(_) => Value::Null,
-                };
-                map.insert(name.clone(), value);
+                });
             }
-            out.push(map);
+            out.push(values);
         }
-        Ok(out)
+        Ok((names, out))
+    }
+
+    fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Vec<Row>, StoreError> {
+        let (names, rows) = Self::run_values(conn, statement)?;
+        Ok(rows
+            .into_iter()
+            .map(|values| names.iter().cloned().zip(values).collect())
+            .collect())
     }
 }
 
 impl Store for SqliteStore {
     async fn query(&self, statement: &Statement) -> Result<Vec<Row>, StoreError> {
         Self::run(&self.conn.borrow(), statement)
+    }
+
+    async fn query_values(&self, statement: &Statement) -> Result<Vec<Values>, StoreError> {
+        Ok(Self::run_values(&self.conn.borrow(), statement)?.1)
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {

@@ -73,6 +73,15 @@ impl crate::store::Store for BrokenStore {
         ))
     }
 
+    async fn query_values(
+        &self,
+        _: &crate::store::Statement,
+    ) -> Result<Vec<crate::store::Values>, crate::store::StoreError> {
+        Err(crate::store::StoreError::Other(
+            "SQLITE_IOERR at /var/secret/path".into(),
+        ))
+    }
+
     async fn batch(
         &self,
         _: &[crate::store::Statement],

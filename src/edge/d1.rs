@@ -1,6 +1,6 @@
 //! The storage port over D1. `batch` is D1's only transaction: all statements or none.
 
-use crate::store::{Row, SqlValue, Statement, Store, StoreError};
+use crate::store::{Row, SqlValue, Statement, Store, StoreError, Values};
 use js_sys::futures::JsFuture;
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -35,6 +35,14 @@ impl Store for D1Store {
         rows(&result)
     }
 
+    async fn query_values(&self, statement: &Statement) -> Result<Vec<Values>, StoreError> {
+        // `raw()` answers arrays: D1's client builds no object per row, and the JSON text
+        // that crosses into Rust carries no column names.
+        let promise = self.prepare(statement)?.inner().raw().map_err(js_error)?;
+        let result = JsFuture::from(promise).await.map_err(js_error)?;
+        from_js_json(&result)
+    }
+
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {
         // D1 answers an empty batch with "No SQL statements detected" (a `limit=0` query without
         // `count`, an empty `/batch`): nothing to run is an empty answer, not an error.
@@ -57,10 +65,18 @@ impl Store for D1Store {
 /// time (most of a browse request's CPU went there).
 fn rows(result: &JsValue) -> Result<Vec<Row>, StoreError> {
     let results = Reflect::get(result, &JsValue::from_str("results")).map_err(js_error)?;
-    if results.is_undefined() || results.is_null() {
-        return Ok(Vec::new());
+    from_js_json(&results)
+}
+
+/// A JS value holding only JSON data (D1's rows), as `T`; nothing (`undefined`, `null`) is an
+/// empty list.
+fn from_js_json<T: serde::de::DeserializeOwned + Default>(
+    value: &JsValue,
+) -> Result<T, StoreError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
     }
-    let text = JSON::stringify(&results).map_err(js_error)?;
+    let text = JSON::stringify(value).map_err(js_error)?;
     serde_json::from_str(&String::from(text))
         .map_err(|e| StoreError::Other(format!("unreadable D1 result: {e}")))
 }

@@ -2,7 +2,7 @@
 //! was, for a delete) and, for an update, before it. Rows travel to the live hubs as stored and
 //! are decoded there against the schema; internal columns never leave the write path.
 
-use super::find::decode_object;
+use super::find::{decode_object, BASE_COLUMNS};
 use super::schema::{ClassSchema, FieldType};
 use crate::store::Row;
 use serde::{Deserialize, Serialize};
@@ -67,10 +67,12 @@ fn public_columns(row: &Row) -> Row {
 
 /// Decodes a full stored row of `schema`'s table.
 pub fn decode_row(schema: &ClassSchema, row: &Row) -> Option<Map<String, Value>> {
-    let mut columns: Vec<(&str, Option<&FieldType>)> =
-        vec![("objectId", None), ("createdAt", None), ("updatedAt", None)];
+    let mut columns: Vec<(&str, Option<&FieldType>)> = BASE_COLUMNS.map(|c| (c, None)).to_vec();
     columns.extend(schema.column_fields().map(|(f, t)| (f.as_str(), Some(t))));
-    decode_object(row, &columns)
+    let values = columns
+        .iter()
+        .map(|(field, _)| row.get(*field).cloned().unwrap_or(Value::Null));
+    decode_object(&columns, values)
 }
 
 #[cfg(test)]

@@ -75,18 +75,18 @@ pub fn encode(field: &str, ty: &FieldType, value: &Value) -> Result<SqlValue> {
 }
 
 /// Decodes a stored column back to its Parse JSON form.
-pub fn decode(ty: &FieldType, stored: &Value) -> Value {
+pub fn decode(ty: &FieldType, stored: Value) -> Value {
     match (ty, stored) {
         (_, Value::Null) => Value::Null,
-        (FieldType::Number, v) => normalize_number(v),
+        (FieldType::Number, v) => normalize_number(&v),
         (FieldType::Boolean, v) => {
             Value::Bool(v.as_f64().is_some_and(|n| n != 0.0) || v.as_bool() == Some(true))
         }
         (FieldType::Date, Value::String(iso)) => json!({"__type": "Date", "iso": iso}),
-        (FieldType::Pointer(target), Value::String(id)) => pointer(target, id),
-        (FieldType::String, v) => v.clone(),
-        (_, Value::String(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
-        (_, v) => v.clone(),
+        (FieldType::Pointer(target), Value::String(id)) => pointer(target, &id),
+        (FieldType::String, v) => v,
+        (_, Value::String(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
+        (_, v) => v,
     }
 }
 
@@ -184,7 +184,7 @@ mod tests {
                 SqlValue::Real(r) => Value::from(r),
                 SqlValue::Null => Value::Null,
             };
-            assert_eq!(decode(&ty, &stored), value, "{ty:?}");
+            assert_eq!(decode(&ty, stored.clone()), value, "{ty:?}");
         }
     }
 

@@ -8,7 +8,7 @@ use super::codec;
 use super::query::{RegexProbe, WhereCompiler};
 use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
 use crate::error::{ParseError, Result};
-use crate::store::{ident, Row, SqlValue, Statement};
+use crate::store::{ident, Row, SqlValue, Statement, Values};
 use serde_json::{Map, Value};
 
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -180,7 +180,7 @@ pub struct FindPlan {
 }
 
 /// The base columns every object carries, apart from its fields.
-const BASE_COLUMNS: [&str; 5] = ["objectId", "createdAt", "updatedAt", "_rperm", "_wperm"];
+pub const BASE_COLUMNS: [&str; 5] = ["objectId", "createdAt", "updatedAt", "_rperm", "_wperm"];
 
 impl FindPlan {
     /// Compiles `options` on `schema`; `permission` is the CLP verdict for this read.
@@ -389,58 +389,82 @@ impl FindPlan {
         out
     }
 
-    /// The Parse response `{results, count?}` from the statements' rows.
+    /// Whether the plan is one query for rows, without a count: the store can then answer its
+    /// rows as bare values (`Store::query_values`), the cheapest shape D1 has.
+    pub fn rows_only(&self) -> bool {
+        self.limit > 0 && !self.count
+    }
+
+    /// The Parse response `{results, count?}` from the statements' rows, named by column (as a
+    /// batch answers them).
     pub fn respond(&self, mut results: Vec<Vec<Row>>) -> Value {
-        let count = if self.count { results.pop() } else { None };
+        let count = if self.count { results.pop() } else { None }.map(|rows| {
+            rows.first()
+                .and_then(|r| r.get("count"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0) as i64
+        });
         let rows = if self.limit > 0 {
             results.pop().unwrap_or_default()
         } else {
             vec![]
         };
-        // What is the same for every row is worked out once per response, not once per row.
+        // Columns are aliased `c0`, `c1`, … in `columns` order.
         let aliases: Vec<String> = (0..self.columns.len()).map(|i| format!("c{i}")).collect();
-        let types: Vec<Vec<(&str, Option<&FieldType>)>> = (0..self.nodes.len())
+        let rows = rows
+            .into_iter()
+            .map(|mut row| {
+                aliases
+                    .iter()
+                    .map(|alias| row.remove(alias).unwrap_or(Value::Null))
+                    .collect()
+            })
+            .collect();
+        self.respond_values(rows, count)
+    }
+
+    /// The Parse response `{results, count?}` from the rows' values in `columns` order.
+    pub fn respond_values(&self, rows: Vec<Values>, count: Option<i64>) -> Value {
+        // What is the same for every row is worked out once per response, not once per row:
+        // each node's columns, as positions in the row and as (field, type).
+        let layout: Vec<(Vec<usize>, Vec<(&str, Option<&FieldType>)>)> = (0..self.nodes.len())
             .map(|index| {
                 self.columns
                     .iter()
-                    .filter(|c| c.node == index)
-                    .map(|c| (c.field.as_str(), c.ty.as_ref()))
-                    .collect()
+                    .enumerate()
+                    .filter(|(_, c)| c.node == index)
+                    .map(|(position, c)| (position, (c.field.as_str(), c.ty.as_ref())))
+                    .unzip()
             })
             .collect();
         let objects: Vec<Value> = rows
             .into_iter()
-            .filter_map(|row| self.decode(row, &aliases, &types))
+            .filter_map(|row| self.decode(row, &layout))
             .collect();
         let mut out = Map::new();
         out.insert("results".into(), Value::Array(objects));
-        if let Some(rows) = count {
-            let n = rows
-                .first()
-                .and_then(|r| r.get("count"))
-                .and_then(Value::as_f64)
-                .unwrap_or(0.0);
-            out.insert("count".into(), Value::from(n as i64));
+        if let Some(n) = count {
+            out.insert("count".into(), Value::from(n));
         }
         Value::Object(out)
     }
 
-    /// One result row (columns aliased `c0`, `c1`, … in `columns` order) as a Parse object with
-    /// its includes folded in.
+    /// One result row as a Parse object with its includes folded in.
     fn decode(
         &self,
-        mut row: Row,
-        aliases: &[String],
-        types: &[Vec<(&str, Option<&FieldType>)>],
+        mut row: Values,
+        layout: &[(Vec<usize>, Vec<(&str, Option<&FieldType>)>)],
     ) -> Option<Value> {
-        let mut objects: Vec<Option<Map<String, Value>>> = vec![None; self.nodes.len()];
-        let mut stored: Vec<Map<String, Value>> = vec![Map::new(); self.nodes.len()];
-        for (column, alias) in self.columns.iter().zip(aliases) {
-            let value = row.remove(alias).unwrap_or(Value::Null);
-            stored[column.node].insert(column.field.clone(), value);
-        }
-        for (index, node) in self.nodes.iter().enumerate() {
-            objects[index] = decode_object(&stored[index], &types[index]).map(|mut object| {
+        let mut objects: Vec<Option<Map<String, Value>>> = layout
+            .iter()
+            .zip(&self.nodes)
+            .enumerate()
+            .map(|(index, ((positions, columns), node))| {
+                // Each column belongs to one node: its value is moved, never cloned.
+                let values = positions
+                    .iter()
+                    .map(|&p| row.get_mut(p).map(std::mem::take).unwrap_or(Value::Null));
+                let mut object = decode_object(columns, values)?;
                 for (field, target) in &node.relations {
                     object.insert(
                         field.clone(),
@@ -451,9 +475,9 @@ impl FindPlan {
                     object.insert("__type".into(), Value::from("Object"));
                     object.insert("className".into(), Value::from(node.class.as_str()));
                 }
-                object
-            });
-        }
+                Some(object)
+            })
+            .collect();
         // Children have higher indexes than their parents: fold included objects in bottom-up.
         for index in (1..self.nodes.len()).rev() {
             let Some((parent, field)) = &self.nodes[index].parent else {
@@ -472,31 +496,33 @@ impl FindPlan {
     }
 }
 
-/// Builds a Parse object from its stored columns; `None` when the row is absent (a LEFT JOIN miss).
+/// Builds a Parse object from one row's stored values, the n-th value being the column the
+/// n-th entry of `columns` names (base columns have no type); `None` when the row is absent
+/// (a LEFT JOIN miss).
 pub fn decode_object(
-    stored: &Map<String, Value>,
     columns: &[(&str, Option<&FieldType>)],
+    values: impl IntoIterator<Item = Value>,
 ) -> Option<Map<String, Value>> {
-    let object_id = stored.get("objectId")?.as_str()?;
     let mut object = Map::new();
-    object.insert("objectId".into(), Value::from(object_id));
-    for (field, ty) in columns {
-        let value = stored.get(*field).unwrap_or(&Value::Null);
+    let (mut rperm, mut wperm) = (Value::Null, Value::Null);
+    for ((field, ty), value) in columns.iter().zip(values) {
         match (*field, ty) {
-            ("createdAt" | "updatedAt", _) => {
-                object.insert(field.to_string(), value.clone());
+            ("objectId", None) if !value.is_string() => return None,
+            ("objectId" | "createdAt" | "updatedAt", None) => {
+                object.insert(field.to_string(), value);
             }
+            ("_rperm", None) => rperm = value,
+            ("_wperm", None) => wperm = value,
             (_, Some(ty)) if !value.is_null() => {
                 object.insert(field.to_string(), codec::decode(ty, value));
             }
             _ => {}
         }
     }
-    let empty = Value::Null;
-    if let Some(acl) = Acl::from_columns(
-        stored.get("_rperm").unwrap_or(&empty),
-        stored.get("_wperm").unwrap_or(&empty),
-    ) {
+    if !object.contains_key("objectId") {
+        return None;
+    }
+    if let Some(acl) = Acl::from_columns(&rperm, &wperm) {
         object.insert("ACL".into(), acl.to_json());
     }
     Some(object)

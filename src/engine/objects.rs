@@ -69,11 +69,13 @@ impl<S: Store> Objects<'_, S> {
         }
         // One statement needs no transaction: a plain query is the cheaper D1 call.
         let statements = plan.statements();
-        let results = match statements.as_slice() {
-            [only] => vec![self.store.query(only).await?],
-            all => self.store.batch(all).await?,
-        };
-        Ok(plan.respond(results))
+        Ok(match statements.as_slice() {
+            [rows] if plan.rows_only() => {
+                plan.respond_values(self.store.query_values(rows).await?, None)
+            }
+            [only] => plan.respond(vec![self.store.query(only).await?]),
+            all => plan.respond(self.store.batch(all).await?),
+        })
     }
 
     /// `GET /classes/:class/:id`: the object, or 101 when it is absent or hidden by its ACL.

@@ -77,7 +77,7 @@ impl WritePlan {
             Outcome::Updated(base) => {
                 let mut answer = base.clone();
                 for (field, ty) in &self.op_fields {
-                    let stored = row.get(field).unwrap_or(&Value::Null);
+                    let stored = row.get(field).cloned().unwrap_or(Value::Null);
                     answer.insert(field.clone(), codec::decode(ty, stored));
                 }
                 Outcome::Updated(answer)
