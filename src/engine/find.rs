@@ -164,6 +164,9 @@ struct Selected {
     ty: Option<FieldType>,
 }
 
+/// Where a node's columns are in a result row, and their fields and types, in the same order.
+type NodeLayout<'a> = (Vec<usize>, Vec<(&'a str, Option<&'a FieldType>)>);
+
 /// A compiled query, waiting for its regex probes (if any) before it can run.
 pub struct FindPlan {
     nodes: Vec<Node>,
@@ -427,7 +430,7 @@ impl FindPlan {
     pub fn respond_values(&self, rows: Vec<Values>, count: Option<i64>) -> Value {
         // What is the same for every row is worked out once per response, not once per row:
         // each node's columns, as positions in the row and as (field, type).
-        let layout: Vec<(Vec<usize>, Vec<(&str, Option<&FieldType>)>)> = (0..self.nodes.len())
+        let layout: Vec<NodeLayout> = (0..self.nodes.len())
             .map(|index| {
                 self.columns
                     .iter()
@@ -450,11 +453,7 @@ impl FindPlan {
     }
 
     /// One result row as a Parse object with its includes folded in.
-    fn decode(
-        &self,
-        mut row: Values,
-        layout: &[(Vec<usize>, Vec<(&str, Option<&FieldType>)>)],
-    ) -> Option<Value> {
+    fn decode(&self, mut row: Values, layout: &[NodeLayout]) -> Option<Value> {
         let mut objects: Vec<Option<Map<String, Value>>> = layout
             .iter()
             .zip(&self.nodes)
