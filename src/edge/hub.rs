@@ -6,11 +6,13 @@ use super::d1::D1Store;
 use super::live::LiveRoom;
 use crate::engine::change::Change;
 use crate::error::{ParseError, Result as ParseResult};
+use crate::live::subscriber::Subscribers;
 use crate::marketplace::hub::{serve, HubCall, HubClient, Served};
 use crate::platform::now_ms;
 use futures::future::LocalBoxFuture;
 use futures::lock::Mutex;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use worker::{
     durable_object, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit, Response,
     Result, State,
@@ -26,6 +28,8 @@ pub struct ArtisanHub {
     env: Env,
     /// One call at a time: awaits on D1 would otherwise let calls interleave.
     turn: Mutex<()>,
+    /// The live sockets' states, memoized for fan-out (see `LiveRoom`).
+    subscribers: RefCell<Subscribers>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -48,6 +52,7 @@ impl DurableObject for ArtisanHub {
             state,
             env,
             turn: Mutex::new(()),
+            subscribers: RefCell::default(),
         }
     }
 
@@ -58,6 +63,7 @@ impl DurableObject for ArtisanHub {
         let room = LiveRoom {
             state: &self.state,
             env: &self.env,
+            subscribers: &self.subscribers,
         };
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();

@@ -5,13 +5,19 @@
 
 use super::d1::D1Store;
 use crate::api::app::Config;
+use crate::auth::session;
 use crate::engine::change::Change;
 use crate::error::{Code, ParseError};
-use crate::live::connection::{frames_for, on_message, refresh_sessions, LiveContext};
+use crate::live::connection::{on_message, renewed, sessions_used, LiveContext};
 use crate::live::delivery::Event;
+use crate::live::frames::EventFrames;
 use crate::live::protocol::{self, SocketState};
+use crate::live::subscriber::{self, Subscriber, Subscribers};
 use crate::platform::{now_ms, random_alphanumeric};
-use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use worker::worker_sys::ext::WebSocketExt;
 use worker::{
     Env, ListOptions, Response, Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
@@ -37,6 +43,7 @@ macro_rules! live_socket_handlers {
             super::live::LiveRoom {
                 state: &self.state,
                 env: &self.env,
+                subscribers: &self.subscribers,
             }
             .message(ws, message)
             .await
@@ -67,6 +74,32 @@ pub(crate) use live_socket_handlers;
 pub struct LiveRoom<'a> {
     pub state: &'a State,
     pub env: &'a Env,
+    /// The hub's memo of its sockets' states by attachment text (it lives as long as the
+    /// Durable Object's instance; hibernation starts it empty).
+    pub subscribers: &'a RefCell<Subscribers>,
+}
+
+/// A socket's state as stored in its attachment: JSON text, which reads back far faster than
+/// an object would (one string crosses from JS, instead of a walk over every field).
+fn store_state(ws: &WebSocket, state: &SocketState) -> Result<String> {
+    let text = subscriber::encode(state).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    ws.serialize_attachment(&text)?;
+    Ok(text)
+}
+
+/// The attachment's text; a socket accepted before attachments were text holds an object,
+/// read the old way and re-encoded.
+fn attachment_text(ws: &WebSocket) -> Option<String> {
+    let value = ws.as_ref().deserialize_attachment().ok()?;
+    if let Some(text) = value.as_string() {
+        return Some(text);
+    }
+    let state: SocketState = serde_wasm_bindgen::from_value(value).ok()?;
+    subscriber::encode(&state).ok()
+}
+
+fn load_state(ws: &WebSocket) -> Option<SocketState> {
+    serde_json::from_str(&attachment_text(ws)?).ok()
 }
 
 impl LiveRoom<'_> {
@@ -85,16 +118,13 @@ impl LiveRoom<'_> {
         let pair = WebSocketPair::new()?;
         let client_id = random_alphanumeric(16).unwrap_or_else(|_| now_ms().to_string());
         self.state.accept_web_socket(&pair.server);
-        pair.server
-            .serialize_attachment(SocketState::new(client_id))?;
+        store_state(&pair.server, &SocketState::new(client_id))?;
         Response::from_websocket(pair.client)
     }
 
     pub async fn message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
-        let mut state: SocketState = match ws.deserialize_attachment()? {
-            Some(state) => state,
-            None => SocketState::new(random_alphanumeric(16).unwrap_or_default()),
-        };
+        let mut state = load_state(&ws)
+            .unwrap_or_else(|| SocketState::new(random_alphanumeric(16).unwrap_or_default()));
         let text = match message {
             WebSocketIncomingMessage::String(text) => text,
             WebSocketIncomingMessage::Binary(_) => {
@@ -116,7 +146,7 @@ impl LiveRoom<'_> {
             now_ms: now,
         };
         let reply = on_message(&ctx, &mut state, &text).await;
-        ws.serialize_attachment(&state)?;
+        store_state(&ws, &state)?;
         for frame in &reply.frames {
             ws.send(frame)?;
         }
@@ -149,6 +179,7 @@ impl LiveRoom<'_> {
             );
             return ws.send(&protocol::error(&e, false, Some(request_id)));
         }
+        let subscriber = Subscriber::new(state.clone());
         let entries = storage
             .list_with_options(
                 ListOptions::new()
@@ -174,8 +205,9 @@ impl LiveRoom<'_> {
             let Some(event) = Event::decode(&change, schema) else {
                 continue;
             };
-            for frame in frames_for(state, schema, &event, seq, Some(request_id)) {
-                ws.send(&frame)?;
+            let mut frames = EventFrames::new(schema, &event, seq);
+            for frame in subscriber.frames(&mut frames, Some(request_id)) {
+                ws.send_with_str(&frame)?;
             }
         }
         Ok(())
@@ -207,10 +239,6 @@ impl LiveRoom<'_> {
         if sockets.is_empty() {
             return Ok(());
         }
-        let mut states: Vec<Option<SocketState>> = sockets
-            .iter()
-            .map(|ws| ws.deserialize_attachment().ok().flatten())
-            .collect();
         let store = self.store()?;
         let registry = match super::schema_cache().get(&store, now_ms()).await {
             Ok(registry) => registry,
@@ -225,32 +253,57 @@ impl LiveRoom<'_> {
                 Some((schema, Event::decode(change, schema)?, first + i as u64))
             })
             .collect();
+        let mut subscribers = self.read_states(&sockets);
         // Sessions ended since the sockets connected stop receiving at once, and roles are
         // current: one batch for all the sockets' sessions.
-        let mut known: Vec<SocketState> = states.iter().flatten().cloned().collect();
-        let refreshed = refresh_sessions(&store, &mut known, now_ms())
-            .await
-            .unwrap_or_default();
-        let mut refreshed = known.into_iter().zip(refreshed);
-        for (ws, state) in sockets.iter().zip(states.iter_mut()) {
-            let Some(state) = state else { continue };
-            if let Some((current, (changed, frames))) = refreshed.next() {
-                if changed {
-                    *state = current;
-                    let _ = ws.serialize_attachment(&*state);
-                }
-                for frame in frames {
-                    let _ = ws.send(&frame);
+        let used = sessions_used(subscribers.iter().flatten().map(|s| &s.state));
+        let mut refreshed = None;
+        if !used.is_empty() {
+            if let Ok(live) = session::refresh(&store, &used, now_ms()).await {
+                let checked: BTreeSet<String> = used.into_iter().map(|(sid, _)| sid).collect();
+                refreshed = Some((checked, live));
+                // A socket may have subscribed or left while the sessions were read.
+                subscribers = self.read_states(&sockets);
+            }
+        }
+        let mut frames: Vec<EventFrames> = events
+            .iter()
+            .map(|(schema, event, seq)| EventFrames::new(schema, event, *seq))
+            .collect();
+        let mut memo = self.subscribers.borrow_mut();
+        for (ws, subscriber) in sockets.iter().zip(subscribers) {
+            let Some(mut subscriber) = subscriber else {
+                continue;
+            };
+            if let Some((checked, live)) = &refreshed {
+                if let Some((next, notices)) = renewed(&subscriber.state, checked, live) {
+                    if let Ok(text) = store_state(ws, &next) {
+                        subscriber = Rc::new(Subscriber::new(next));
+                        memo.insert(text, Rc::clone(&subscriber));
+                    }
+                    for notice in &notices {
+                        let _ = ws.send(notice);
+                    }
                 }
             }
-            for (schema, event, seq) in &events {
-                for frame in frames_for(state, schema, event, *seq, None) {
+            for event in &mut frames {
+                for frame in subscriber.frames(event, None) {
                     // A socket that went away is cleaned up by the runtime; keep serving the rest.
-                    let _ = ws.send::<Value>(&frame);
+                    let _ = ws.send_with_str(&frame);
                 }
             }
         }
+        memo.sweep();
         Ok(())
+    }
+
+    /// Every socket's state, from the memo where its attachment is known.
+    fn read_states(&self, sockets: &[WebSocket]) -> Vec<Option<Rc<Subscriber>>> {
+        let mut memo = self.subscribers.borrow_mut();
+        sockets
+            .iter()
+            .map(|ws| memo.get(&attachment_text(ws)?))
+            .collect()
     }
 }
 

@@ -4,6 +4,8 @@
 
 use super::live::LiveRoom;
 use crate::engine::change::Change;
+use crate::live::subscriber::Subscribers;
+use std::cell::RefCell;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 pub const GLOBAL: &str = "global";
@@ -12,11 +14,16 @@ pub const GLOBAL: &str = "global";
 pub struct LiveHub {
     state: State,
     env: Env,
+    subscribers: RefCell<Subscribers>,
 }
 
 impl DurableObject for LiveHub {
     fn new(state: State, env: Env) -> Self {
-        LiveHub { state, env }
+        LiveHub {
+            state,
+            env,
+            subscribers: RefCell::default(),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -26,6 +33,7 @@ impl DurableObject for LiveHub {
         let room = LiveRoom {
             state: &self.state,
             env: &self.env,
+            subscribers: &self.subscribers,
         };
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();

@@ -2,20 +2,22 @@
 //! client frame does to the socket's state and what is sent back, and which frames a committed
 //! change produces for a socket.
 
-use super::delivery::{frame, Event};
+use super::delivery::Event;
+use super::frames::EventFrames;
 use super::matcher::Matcher;
 use super::protocol::{self, ClientMessage, Identity, SocketState, SubscribeRequest};
+use super::subscriber::Subscriber;
 use crate::api::app::Config;
 use crate::auth::session;
 use crate::auth::token::TokenKey;
-use crate::engine::access::Access;
+use crate::engine::access::{Access, Principal};
 use crate::engine::change::Change;
 use crate::engine::clp::{self, Operation};
 use crate::engine::schema::Registry;
 use crate::error::{Code, ParseError, Result};
 use crate::store::Store;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use subtle::ConstantTimeEq;
 
 /// What the hub needs to answer a frame.
@@ -160,37 +162,14 @@ async fn subscribe<S: Store>(
 }
 
 /// The frames a change produces for one socket, each with the hub's sequence number.
-pub fn fan_out(state: &SocketState, registry: &Registry, change: &Change, seq: u64) -> Vec<Value> {
+pub fn fan_out(state: &SocketState, registry: &Registry, change: &Change, seq: u64) -> Vec<String> {
     let Some(schema) = registry.get(&change.class) else {
         return vec![];
     };
     let Some(event) = Event::decode(change, schema) else {
         return vec![];
     };
-    frames_for(state, schema, &event, seq, None)
-}
-
-/// Frames of `event` for the socket's subscriptions (only `request_id`'s, when given).
-pub fn frames_for(
-    state: &SocketState,
-    schema: &crate::engine::schema::ClassSchema,
-    event: &Event,
-    seq: u64,
-    request_id: Option<i64>,
-) -> Vec<Value> {
-    let Some(socket_identity) = &state.identity else {
-        return vec![];
-    };
-    state
-        .subscriptions
-        .iter()
-        .filter(|s| request_id.is_none_or(|id| s.request_id == id))
-        .filter_map(|s| {
-            let access = s.identity.as_ref().unwrap_or(socket_identity).access();
-            let matcher = Matcher::compile(&s.where_).ok()?;
-            frame(&state.client_id, s, &access, &matcher, schema, event, seq)
-        })
-        .collect()
+    Subscriber::new(state.clone()).frames(&mut EventFrames::new(schema, &event, seq), None)
 }
 
 /// Re-reads every session the sockets use, in one batch per 50 sessions: a logged-out or
@@ -202,44 +181,90 @@ pub async fn refresh_sessions<S: Store>(
     states: &mut [SocketState],
     now_ms: i64,
 ) -> Result<Vec<(bool, Vec<Value>)>> {
-    let mut used: BTreeSet<(String, String)> = BTreeSet::new();
-    for state in states.iter() {
-        for identity in state.identities() {
-            if let Identity::Client {
-                session_id: Some(sid),
-                user_id: Some(user),
-                ..
-            } = identity
-            {
-                used.insert((sid.clone(), user.clone()));
-            }
-        }
-    }
+    let used = sessions_used(states.iter());
     if used.is_empty() {
         return Ok(states.iter().map(|_| (false, vec![])).collect());
     }
-    let used: Vec<(String, String)> = used.into_iter().collect();
     let live = session::refresh(store, &used, now_ms).await?;
+    let used: BTreeSet<String> = used.into_iter().map(|(sid, _)| sid).collect();
     Ok(states
         .iter_mut()
-        .map(|state| {
-            let before = state.clone();
-            let mut revoked = false;
-            for (sid, _) in &used {
-                match live.get(sid) {
-                    Some(principal) => state.renew(
-                        sid,
-                        &Identity::from_access(&Access::Client(principal.clone())),
-                    ),
-                    None => revoked |= state.revoke(sid),
-                }
+        .map(|state| match renewed(state, &used, &live) {
+            Some((next, frames)) => {
+                *state = next;
+                (true, frames)
             }
-            let frames = if revoked {
-                vec![protocol::error(&session::invalid_token(), false, None)]
-            } else {
-                vec![]
-            };
-            (*state != before, frames)
+            None => (false, vec![]),
         })
         .collect())
+}
+
+/// The sessions the states use, as (session id, user id), each once.
+pub fn sessions_used<'a>(
+    states: impl IntoIterator<Item = &'a SocketState>,
+) -> Vec<(String, String)> {
+    let mut used: BTreeSet<(String, String)> = BTreeSet::new();
+    for state in states {
+        for identity in state.identities() {
+            if let Some(pair) = session_of(identity) {
+                used.insert((pair.0.to_string(), pair.1.to_string()));
+            }
+        }
+    }
+    used.into_iter().collect()
+}
+
+fn session_of(identity: &Identity) -> Option<(&str, &str)> {
+    match identity {
+        Identity::Client {
+            session_id: Some(sid),
+            user_id: Some(user),
+            ..
+        } => Some((sid, user)),
+        _ => None,
+    }
+}
+
+/// The state once the sessions that were `checked` are applied (`live` holds those still
+/// live), and the frames to send it; `None` when nothing changes, without copying the state.
+/// Sessions not checked (the socket took them on while the check ran) are left as they are.
+pub fn renewed(
+    state: &SocketState,
+    checked: &BTreeSet<String>,
+    live: &BTreeMap<String, Principal>,
+) -> Option<(SocketState, Vec<Value>)> {
+    let current = |sid: &str| {
+        live.get(sid)
+            .map(|p| Identity::from_access(&Access::Client(p.clone())))
+    };
+    let mut sessions: Vec<&str> = state
+        .identities()
+        .filter_map(session_of)
+        .map(|(sid, _)| sid)
+        .filter(|sid| checked.contains(*sid))
+        .collect();
+    let stale = state.identities().any(|identity| {
+        session_of(identity).is_some_and(|(sid, _)| {
+            checked.contains(sid) && current(sid).as_ref() != Some(identity)
+        })
+    });
+    if !stale {
+        return None;
+    }
+    sessions.sort_unstable();
+    sessions.dedup();
+    let mut next = state.clone();
+    let mut revoked = false;
+    for sid in sessions {
+        match current(sid) {
+            Some(identity) => next.renew(sid, &identity),
+            None => revoked |= next.revoke(sid),
+        }
+    }
+    let frames = if revoked {
+        vec![protocol::error(&session::invalid_token(), false, None)]
+    } else {
+        vec![]
+    };
+    Some((next, frames))
 }

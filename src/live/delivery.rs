@@ -9,6 +9,9 @@ use super::matcher::Matcher;
 use super::protocol::Subscription;
 use crate::engine::access::Access;
 use crate::engine::change::{Change, ChangeKind};
+use crate::engine::clp::{self, Operation, Permission};
+use crate::engine::schema::ClassSchema;
+use serde_json::{Map, Value};
 
 /// A change decoded once for all subscribers of a fan-out.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,30 +33,38 @@ impl Event {
         })
     }
 }
-use crate::engine::clp::{self, Operation, Permission};
-use crate::engine::schema::ClassSchema;
-use serde_json::{json, Map, Value};
 
-/// The frame to send `subscription` for `change`, if any; `seq` is the hub's sequence number.
-pub fn frame(
-    client_id: &str,
+/// Which version of the object a frame shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    Current,
+    Original,
+}
+
+/// What one subscription is told of an event: the op, the version shown as `object`, and
+/// whether the original is shown too. Rendering it is `frames::EventFrames`' job, so that every
+/// subscriber of an event shares the one decision rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub op: &'static str,
+    pub object: Version,
+    pub with_original: bool,
+}
+
+/// What `subscription` is told of `change`, if anything.
+pub fn decide(
     subscription: &Subscription,
     access: &Access,
     matcher: &Matcher,
     schema: &ClassSchema,
     change: &Event,
-    seq: u64,
-) -> Option<Value> {
+) -> Option<Delivery> {
     if subscription.class_name != change.class {
         return None;
     }
     let visible = |o: &Map<String, Value>| readable(schema, access, o) && matcher.matches(o);
     let now = visible(&change.object);
-    let before = change
-        .original
-        .as_ref()
-        .map(|o| visible(o))
-        .unwrap_or(false);
+    let before = change.original.as_ref().map(visible).unwrap_or(false);
     let op = match change.kind {
         ChangeKind::Created if now => "create",
         ChangeKind::Deleted if now => "delete",
@@ -74,22 +85,16 @@ pub fn frame(
         .as_ref()
         .is_some_and(|o| readable(schema, access, o));
     let object = match (&change.original, op) {
-        (Some(original), "leave") if !can_read_now => original,
-        _ => &change.object,
+        (Some(_), "leave") if !can_read_now => Version::Original,
+        _ => Version::Current,
     };
-    let mut frame = json!({
-        "op": op,
-        "clientId": client_id,
-        "requestId": subscription.request_id,
-        "object": shown(schema, access, subscription, object),
-        "seq": seq,
-    });
-    if let (Some(original), "update" | "enter" | "leave", true) =
-        (&change.original, op, can_read_before)
-    {
-        frame["original"] = shown(schema, access, subscription, original);
-    }
-    Some(frame)
+    let with_original =
+        change.original.is_some() && matches!(op, "update" | "enter" | "leave") && can_read_before;
+    Some(Delivery {
+        op,
+        object,
+        with_original,
+    })
 }
 
 /// Whether the subscriber may read the object: its ACL (no ACL is public), then the CLP.
@@ -125,26 +130,34 @@ pub fn readable(schema: &ClassSchema, access: &Access, object: &Map<String, Valu
     }
 }
 
-/// The object as this subscriber may see it: protected fields removed (a user keeps its own),
-/// restricted to `keys`, and named with its class as the SDK expects.
-fn shown(
-    schema: &ClassSchema,
-    access: &Access,
-    subscription: &Subscription,
-    object: &Map<String, Value>,
-) -> Value {
-    let mut out = object.clone();
+/// The protected fields this subscriber does not see in `object` (a user sees all of its own).
+pub fn hidden(schema: &ClassSchema, access: &Access, object: &Map<String, Value>) -> Vec<String> {
     let is_self = schema.name == "_User"
         && access.user_id().is_some()
         && object.get("objectId").and_then(Value::as_str) == access.user_id();
-    if !is_self {
-        for field in clp::protected_fields(schema, access) {
-            out.remove(&field);
-        }
+    if is_self {
+        vec![]
+    } else {
+        clp::protected_fields(schema, access)
     }
-    if let Some(keys) = &subscription.keys {
+}
+
+/// The object as a subscriber may see it: `hidden` fields removed, restricted to `keys`, and
+/// named with its class as the SDK expects.
+pub fn shown(
+    schema: &ClassSchema,
+    hidden: &[String],
+    keys: Option<&[String]>,
+    object: &Map<String, Value>,
+) -> Value {
+    let mut out = object.clone();
+    for field in hidden {
+        out.remove(field);
+    }
+    if let Some(keys) = keys {
         out.retain(|k, _| {
-            matches!(k.as_str(), "objectId" | "createdAt" | "updatedAt" | "ACL") || keys.contains(k)
+            matches!(k.as_str(), "objectId" | "createdAt" | "updatedAt" | "ACL")
+                || keys.iter().any(|key| key == k)
         });
     }
     out.insert("className".into(), Value::from(schema.name.as_str()));
@@ -167,6 +180,8 @@ mod tests {
     use super::*;
     use crate::engine::access::Principal;
     use crate::engine::schema::FieldType;
+    use crate::live::frames::EventFrames;
+    use serde_json::json;
 
     fn schema() -> ClassSchema {
         let mut s = ClassSchema::new("Order");
@@ -208,8 +223,7 @@ mod tests {
 
     fn op(subscription: &Subscription, access: &Access, change: &Event) -> Option<String> {
         let matcher = Matcher::compile(&subscription.where_).unwrap();
-        frame("c1", subscription, access, &matcher, &schema(), change, 1)
-            .map(|f| f["op"].as_str().unwrap().to_string())
+        decide(subscription, access, &matcher, &schema(), change).map(|d| d.op.to_string())
     }
 
     fn update(before: Map<String, Value>, after: Map<String, Value>) -> Event {
@@ -303,14 +317,19 @@ mod tests {
         let mut after = object("pending", &["*"]);
         after.insert("secret".into(), json!("changed"));
         let change = update(object("pending", &["*"]), after.clone());
-        assert!(frame("c1", &s, &Access::public(), &matcher, &schema(), &change, 1).is_none());
+        assert!(decide(&s, &Access::public(), &matcher, &schema(), &change).is_none());
         let change = update(object("pending", &["*"]), object("paid", &["*"]));
-        let sent = frame("c1", &s, &Access::public(), &matcher, &schema(), &change, 3).unwrap();
+        let schema = schema();
+        let mut frames = EventFrames::new(&schema, &change, 3);
+        let mut frame = |access: &Access| -> Value {
+            serde_json::from_str(&frames.frame("c1", &s, access, &matcher).unwrap()).unwrap()
+        };
+        let sent = frame(&Access::public());
         assert!(sent["object"].get("secret").is_none());
         assert_eq!(sent["object"]["className"], "Order");
         assert_eq!(sent["original"]["status"], "pending");
         assert_eq!(sent["seq"], 3);
-        let master = frame("c1", &s, &Access::Master, &matcher, &schema(), &change, 3).unwrap();
+        let master = frame(&Access::Master);
         assert_eq!(master["object"]["secret"], "s");
     }
 }

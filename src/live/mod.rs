@@ -2,8 +2,10 @@
 //! event each committed change is for each subscriber.
 pub mod connection;
 pub mod delivery;
+pub mod frames;
 pub mod matcher;
 pub mod protocol;
+pub mod subscriber;
 
 #[cfg(test)]
 mod connection_tests;
