@@ -5,12 +5,11 @@
 //
 //   state.json     ids, buyer tokens, the checkout products (read by the node workloads)
 //   product-ids.txt, buyers.txt   one per line (read by bench/wrk.lua)
-//   bare-seed.sql  the same 5,000 rows (objectId, price, createdAt) for the bare worker's D1
 //
 // Environment: PARSE_URL, APP_ID, MASTER_KEY, OUT_DIR.
 //
 // Prices come from a seeded generator, so every run browses the same price distribution; the
-// objectIds and createdAt are the server's, and the bare worker gets exactly those.
+// bare worker reads a copy of the product's database (scripts/bench.sh), so it has the same rows.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api, fail, pointer, pool, env } from "./lib.mjs";
@@ -130,11 +129,4 @@ writeFileSync(join(outDir, "state.json"), JSON.stringify(state));
 // wrk reads the ids and usernames with io.lines; keep W2 and the bare key read on the same ids.
 writeFileSync(join(outDir, "product-ids.txt"), state.productIds.join("\n") + "\n");
 writeFileSync(join(outDir, "buyers.txt"), buyers.map((b) => b.username).join("\n") + "\n");
-const quote = (s) => `'${String(s).replaceAll("'", "''")}'`;
-const sql = [];
-for (let i = 0; i < products.length; i += 500) {
-  const rows = products.slice(i, i + 500).map((p) => `(${quote(p.objectId)}, ${p.body.price}, ${quote(p.createdAt)})`);
-  sql.push(`INSERT INTO "products" ("objectId", "price", "createdAt") VALUES\n${rows.join(",\n")};`);
-}
-writeFileSync(join(outDir, "bare-seed.sql"), sql.join("\n") + "\n");
 console.log(`[seed] done in ${elapsed()}`);

@@ -1,5 +1,7 @@
 // The bare companion worker of scripts/bench.sh: plain JS, no framework, no auth. Each route
-// does the least the platform allows for one kind of work, so it measures the floor.
+// does the least the platform allows for one kind of work, so it measures the floor. Its D1 is a
+// copy of the product's seeded database, so its reads run over the very same rows and pages as
+// W1 and W2 do; it answers only the three columns a client would minimally need.
 //
 //   GET  /hello             no storage
 //   GET  /d1/:id            one D1 primary-key read
@@ -17,7 +19,7 @@ export default {
     const path = url.pathname;
     if (path === "/hello") return new Response("hello");
     if (path.startsWith("/d1/")) {
-      const row = await env.DB.prepare('SELECT "objectId", "price", "createdAt" FROM "products" WHERE "objectId" = ?')
+      const row = await env.DB.prepare('SELECT "objectId", "price", "createdAt" FROM "Product" WHERE "objectId" = ?')
         .bind(path.slice(4))
         .first();
       return row ? json(row) : json({ error: "not found" }, 404);
@@ -26,7 +28,7 @@ export default {
       const min = Number(url.searchParams.get("min"));
       const max = Number(url.searchParams.get("max"));
       const { results } = await env.DB.prepare(
-        'SELECT "objectId", "price", "createdAt" FROM "products" WHERE "price" >= ? AND "price" <= ? ' +
+        'SELECT "objectId", "price", "createdAt" FROM "Product" WHERE "price" >= ? AND "price" <= ? ' +
           'ORDER BY "createdAt" DESC LIMIT 20',
       )
         .bind(min, max)
