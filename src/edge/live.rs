@@ -103,7 +103,7 @@ fn load_state(ws: &WebSocket) -> Option<SocketState> {
 }
 
 impl LiveRoom<'_> {
-    fn config(&self) -> Config {
+    fn config(&self) -> &'static Config {
         super::config(self.env)
     }
 
@@ -141,7 +141,7 @@ impl LiveRoom<'_> {
         };
         let ctx = LiveContext {
             store: &store,
-            config: &config,
+            config,
             registry: &registry,
             now_ms: now,
         };

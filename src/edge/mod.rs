@@ -39,21 +39,20 @@ thread_local! {
 
 thread_local! {
     /// Vars and secrets cannot change within an isolate (a change deploys a new one), so they
-    /// are read once instead of a dozen JS calls per request.
-    static CONFIG: std::cell::OnceCell<Config> = const { std::cell::OnceCell::new() };
+    /// are read once instead of a dozen JS calls per request, and lent, never copied.
+    static CONFIG: std::cell::OnceCell<&'static Config> = const { std::cell::OnceCell::new() };
 }
 
-pub(crate) fn config(env: &Env) -> Config {
+pub(crate) fn config(env: &Env) -> &'static Config {
     CONFIG.with(|cell| {
-        cell.get_or_init(|| {
-            Config::from_vars(|name| {
+        *cell.get_or_init(|| {
+            Box::leak(Box::new(Config::from_vars(|name| {
                 env.var(name)
                     .map(|v| v.to_string())
                     .ok()
                     .or_else(|| env.secret(name).map(|v| v.to_string()).ok())
-            })
+            })))
         })
-        .clone()
     })
 }
 
@@ -81,7 +80,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         .header("upgrade")
         .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
     {
-        return live_upgrade(Request::from(req), &env, &config)
+        return live_upgrade(Request::from(req), &env, config)
             .await
             .map(Into::into);
     }
@@ -109,7 +108,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
     let outbox = Outbox::default();
     let services = router::Services {
         store: &store,
-        config: &config,
+        config,
         cache: schema_cache(),
         hubs,
         outbox: &outbox,

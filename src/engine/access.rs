@@ -53,13 +53,20 @@ impl Access {
         if self.is_master() {
             return "1".into();
         }
+        // `"*"` can only be the public key (user ids and role names never hold a `*`), so a
+        // substring test answers public objects without expanding the list for every row.
+        let public =
+            format!("{alias}.\"{column}\" IS NULL OR instr({alias}.\"{column}\", '\"*\"') > 0");
+        let keys = self.acl_keys();
+        if keys.len() == 1 {
+            // Anonymous: `*` is its only key, so the public test is the whole answer, and the
+            // statement stays as simple as a query can be (browsing is mostly anonymous).
+            return format!("({public})");
+        }
         // One parameter however many roles the user holds: D1 binds at most 100 per statement.
-        params.push(SqlValue::Text(json!(self.acl_keys()).to_string()));
+        params.push(SqlValue::Text(json!(keys).to_string()));
         format!(
-            // `"*"` can only be the public key (user ids and role names never hold a `*`), so a
-            // substring test answers public objects without expanding the list for every row.
-            "({alias}.\"{column}\" IS NULL OR instr({alias}.\"{column}\", '\"*\"') > 0 \
-             OR EXISTS (SELECT 1 FROM json_each({alias}.\"{column}\") \
+            "({public} OR EXISTS (SELECT 1 FROM json_each({alias}.\"{column}\") \
              WHERE value IN (SELECT value FROM json_each(?))))"
         )
     }
@@ -209,5 +216,65 @@ mod tests {
         let mut params = vec![];
         assert_eq!(Access::Master.read_predicate("t", &mut params), "1");
         assert!(params.is_empty());
+    }
+
+    /// Which of the stored read lists a client's predicate lets through, on SQLite.
+    fn readable_lists(access: &Access) -> Vec<&'static str> {
+        let lists = [
+            "NULL",
+            r#"'["*"]'"#,
+            r#"'["*","u1"]'"#,
+            r#"'["u1"]'"#,
+            r#"'["u2"]'"#,
+            r#"'["role:admin"]'"#,
+            "'[]'",
+        ];
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let mut params = vec![];
+        let predicate = access.read_predicate("t", &mut params);
+        let bound: Vec<String> = params
+            .iter()
+            .map(|p| match p {
+                SqlValue::Text(t) => t.clone(),
+                other => panic!("unexpected parameter {other:?}"),
+            })
+            .collect();
+        lists
+            .into_iter()
+            .filter(|list| {
+                let sql = format!("SELECT {predicate} FROM (SELECT {list} AS \"_rperm\") AS t");
+                conn.query_row(&sql, rusqlite::params_from_iter(&bound), |r| {
+                    r.get::<_, bool>(0)
+                })
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_read_predicate_lets_through_exactly_the_lists_naming_the_client() {
+        // Anonymous takes the parameterless public test; it must agree with the full one.
+        let mut params = vec![];
+        Access::public().read_predicate("t", &mut params);
+        assert!(params.is_empty());
+        assert_eq!(
+            readable_lists(&Access::public()),
+            vec!["NULL", r#"'["*"]'"#, r#"'["*","u1"]'"#]
+        );
+        let user = Access::Client(Principal {
+            user_id: Some("u1".into()),
+            session_id: None,
+            roles: vec!["admin".into()],
+        });
+        assert_eq!(
+            readable_lists(&user),
+            vec![
+                "NULL",
+                r#"'["*"]'"#,
+                r#"'["*","u1"]'"#,
+                r#"'["u1"]'"#,
+                r#"'["role:admin"]'"#
+            ]
+        );
     }
 }
