@@ -5,22 +5,23 @@
 # gives the bare worker a copy of it; runs the workloads W1–W5 and the bare floor one after the other; prints one table and
 # writes it to bench/results/latest.txt. Stops both servers and deletes the state whatever happens.
 #
-# Knobs (environment): BENCH_SECONDS (10, each workload), BENCH_WARMUP (3, a discarded run
-# before each), BENCH_SLICES (5: a workload and its floor alternate in 5 slices of 2 s),
-# BENCH_CONNS (32), LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (5), BENCH_LOG_LEVEL (warn),
+# Knobs (environment): BENCH_SECONDS (20, each workload), BENCH_WARMUP (3, a discarded run
+# before each), BENCH_SLICES (10: a workload and its floor alternate in 10 slices of 2 s; with 5,
+# the ratios of W1 and W2 spread over several per cent from run to run), BENCH_CONNS (32),
+# LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (10), BENCH_LOG_LEVEL (warn),
 # HEALTH_TIMEOUT (120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-seconds=${BENCH_SECONDS:-10}
+seconds=${BENCH_SECONDS:-20}
 warmup=${BENCH_WARMUP:-3}
 conns=${BENCH_CONNS:-32}
-slices=${BENCH_SLICES:-5}
+slices=${BENCH_SLICES:-10}
 login_conns=${LOGIN_CONNS:-8}
 login_seconds=${LOGIN_SECONDS:-10}
-export ROUNDS=${FANOUT_ROUNDS:-5}
+export ROUNDS=${FANOUT_ROUNDS:-10}
 # wrangler's own line per request costs the dev server about half its hello throughput: it is
 # tooling, not the worker, so both servers log warnings and errors only.
 log_level=${BENCH_LOG_LEVEL:-warn}
