@@ -98,6 +98,14 @@ fn attachment_text(ws: &WebSocket) -> Option<String> {
     subscriber::encode(&state).ok()
 }
 
+/// A change from the event log: JSON text, or a JS object as builds before it logged text.
+fn logged_change(value: &wasm_bindgen::JsValue) -> Option<Change> {
+    match value.as_string() {
+        Some(text) => serde_json::from_str(&text).ok(),
+        None => serde_wasm_bindgen::from_value(value.clone()).ok(),
+    }
+}
+
 fn load_state(ws: &WebSocket) -> Option<SocketState> {
     serde_json::from_str(&attachment_text(ws)?).ok()
 }
@@ -196,7 +204,7 @@ impl LiveRoom<'_> {
                 .as_string()
                 .and_then(|k| k.trim_start_matches(EVENT_PREFIX).parse::<u64>().ok())
                 .unwrap_or(0);
-            let Ok(change) = serde_wasm_bindgen::from_value::<Change>(pair.get(1)) else {
+            let Some(change) = logged_change(&pair.get(1)) else {
                 continue;
             };
             let Some(schema) = registry.get(&change.class) else {
@@ -223,7 +231,11 @@ impl LiveRoom<'_> {
         let first = seq + 1;
         for change in changes {
             seq += 1;
-            storage.put(&event_key(seq), change).await?;
+            // As JSON text: handing the runtime one string costs a fraction of building the
+            // change as JS objects, and this runs before the fan-out.
+            let text = serde_json::to_string(change)
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+            storage.put(&event_key(seq), text).await?;
         }
         storage.put(SEQ_KEY, seq).await?;
         if seq > LOG_SIZE {
