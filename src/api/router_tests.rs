@@ -63,32 +63,34 @@ fn a_query_answers_through_the_whole_stack() {
 /// A database that is down: every statement fails, with a message that must not reach clients.
 struct BrokenStore;
 
+impl BrokenStore {
+    fn outage<T>() -> Result<T, crate::store::StoreError> {
+        Err(crate::store::StoreError::Other(
+            "SQLITE_IOERR at /var/secret/path".into(),
+        ))
+    }
+}
+
 impl crate::store::Store for BrokenStore {
     async fn query(
         &self,
         _: &crate::store::Statement,
     ) -> Result<Vec<crate::store::Row>, crate::store::StoreError> {
-        Err(crate::store::StoreError::Other(
-            "SQLITE_IOERR at /var/secret/path".into(),
-        ))
+        Self::outage()
     }
 
     async fn query_values(
         &self,
         _: &crate::store::Statement,
     ) -> Result<Vec<crate::store::Values>, crate::store::StoreError> {
-        Err(crate::store::StoreError::Other(
-            "SQLITE_IOERR at /var/secret/path".into(),
-        ))
+        Self::outage()
     }
 
     async fn batch(
         &self,
         _: &[crate::store::Statement],
     ) -> Result<Vec<Vec<crate::store::Row>>, crate::store::StoreError> {
-        Err(crate::store::StoreError::Other(
-            "SQLITE_IOERR at /var/secret/path".into(),
-        ))
+        Self::outage()
     }
 }
 

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod ddl;
 pub mod field_ops;
 pub mod find;
+pub mod find_options;
 #[cfg(test)]
 pub(crate) mod fuzz_world;
 pub mod hooks;
