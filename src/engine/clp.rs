@@ -124,7 +124,7 @@ impl Permission {
                     parts.push(format!(
                         "EXISTS (SELECT 1 FROM json_each({alias}.{}) WHERE {} = ?)",
                         ident(field),
-                        super::query::ELEMENT_OBJECT_ID
+                        super::codec::ELEMENT_OBJECT_ID
                     ));
                 }
                 _ => {}

@@ -9,6 +9,12 @@ use crate::platform::canonical_iso;
 use crate::store::SqlValue;
 use serde_json::{json, Value};
 
+/// The objectId of a `json_each` element that is a pointer, else NULL. `json_extract` on an
+/// element that is not an object (a bare string, a number) is malformed JSON, an SQL error that
+/// would fail the whole statement; CASE evaluates it only for objects.
+pub const ELEMENT_OBJECT_ID: &str =
+    "CASE WHEN type = 'object' THEN json_extract(value, '$.objectId') END";
+
 /// Largest integer a double holds exactly; D1 hands numbers to JS as doubles.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 

@@ -1,7 +1,8 @@
 //! The hooks an application gives the engine: rules that run before writes (Parse Cloud Code's
 //! beforeSave) and what the server may add to a write.
 
-use super::write::WriteContext;
+use super::access::Access;
+use super::schema::Registry;
 use crate::error::{ParseError, Result};
 use crate::store::SqlValue;
 use serde_json::{Map, Value};
@@ -24,6 +25,17 @@ pub trait Rules {
         object_id: &str,
         body: &mut Map<String, Value>,
     ) -> Result<()>;
+}
+
+/// What a write may do beyond its own row.
+pub struct WriteContext<'a> {
+    pub registry: &'a Registry,
+    pub access: &'a Access,
+    /// Create classes and add fields on write (master key, or `ALLOW_CLIENT_CLASS_CREATION`).
+    pub may_change_schema: bool,
+    pub now_ms: i64,
+    /// The application's rules (Parse's beforeSave), run before a write is planned.
+    pub rules: &'a dyn Rules,
 }
 
 /// No rules: the generic Parse engine.

@@ -21,11 +21,6 @@ pub const MAX_QUERY_DEPTH: usize = 8;
 pub const MAX_IN_LIST: usize = 1000;
 /// Most rows a regex probe reads before asking the client for a narrower query.
 pub const MAX_PROBE_ROWS: usize = 50_000;
-/// The objectId of a `json_each` element that is a pointer, else NULL. `json_extract` on an
-/// element that is not an object (a bare string, a number) is malformed JSON, an SQL error that
-/// would fail the whole statement; CASE evaluates it only for objects.
-pub const ELEMENT_OBJECT_ID: &str =
-    "CASE WHEN type = 'object' THEN json_extract(value, '$.objectId') END";
 
 /// A regex the SQL engine cannot evaluate, to be run over one column before the main query.
 pub struct RegexProbe {
@@ -539,7 +534,10 @@ impl<'a> WhereCompiler<'a> {
         if column.ty == Some(FieldType::Array) {
             let elements = self.elements_of(column);
             (
-                format!("{guard}EXISTS (SELECT 1 FROM {elements} WHERE {ELEMENT_OBJECT_ID} IN ("),
+                format!(
+                    "{guard}EXISTS (SELECT 1 FROM {elements} WHERE {} IN (",
+                    codec::ELEMENT_OBJECT_ID
+                ),
                 format!(")){close}"),
             )
         } else {

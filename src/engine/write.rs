@@ -5,29 +5,19 @@
 //! UPDATE (`count = COALESCE(count, 0) + ?`, array ops in SQL) and their results come back through
 //! `RETURNING`, so concurrent increments and adds never lose a write.
 
-use super::access::{Access, Acl};
+use super::access::Acl;
 use super::change::{Change, ChangeKind};
 use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
 use super::ddl;
 use super::field_ops::{array_op_sql, initial_value, is_relation_op, relation_op};
-pub use super::hooks::{Extras, Guard, NoRules, Rules};
-use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType, Registry};
+pub use super::hooks::{Extras, Guard, NoRules, Rules, WriteContext};
+use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType};
 use crate::error::{ParseError, Result};
 use crate::platform::{iso_from_ms, new_object_id};
 use crate::store::{ident, Row, SqlValue, Statement};
 use serde_json::{Map, Value};
 
-/// What a write may do beyond its own row.
-pub struct WriteContext<'a> {
-    pub registry: &'a Registry,
-    pub access: &'a Access,
-    /// Create classes and add fields on write (master key, or `ALLOW_CLIENT_CLASS_CREATION`).
-    pub may_change_schema: bool,
-    pub now_ms: i64,
-    /// The application's rules (Parse's beforeSave), run before a write is planned.
-    pub rules: &'a dyn Rules,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
