@@ -13,7 +13,10 @@ pub mod error;
 pub mod live;
 pub mod marketplace;
 pub mod platform;
+pub mod service;
 pub mod store;
 
 #[cfg(test)]
-pub mod testing;
+mod testing;
+#[cfg(test)]
+mod tests;

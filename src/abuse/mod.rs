@@ -17,6 +17,3 @@ pub mod lockout;
 pub mod rate_limit;
 pub mod verdict;
 pub mod window;
-
-#[cfg(test)]
-mod guard_tests;

@@ -11,7 +11,7 @@
 //! key. Class-level permissions themselves are never shown, only what they mean for a caller
 //! (anyone, a signed-in user, or the master key), as each operation's security requirement.
 
-use super::app::Config;
+use crate::service::Config;
 use super::openapi_components;
 use super::openapi_operations::{self as operations, Caller};
 use super::openapi_types::ClassShape;
@@ -112,12 +112,7 @@ fn concrete_paths<'d>(
     doc: &'d DocContext,
     route: &Route,
 ) -> Vec<(String, Option<&'d ClassSchema>)> {
-    let fixed_class = match route.endpoint {
-        routes::Endpoint::Users | routes::Endpoint::UserObjects => Some("_User"),
-        routes::Endpoint::Sessions | routes::Endpoint::SessionMe => Some("_Session"),
-        routes::Endpoint::PlaceOrder | routes::Endpoint::UpdateOrder => Some("Order"),
-        _ => None,
-    };
+    let fixed_class = route.class;
     if !route.path.starts_with("/classes/{className}") {
         return vec![(
             route.path.to_string(),

@@ -190,9 +190,6 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
         })
     };
     let with_token = |schema: Value| json!({"allOf": [schema, {"type": "object", "properties": {"sessionToken": {"type": "string"}}}]});
-    // One object (or class) rather than the collection: the path ends with its id (or name).
-    let nested =
-        route.path.ends_with("/{objectId}") || route.path.ends_with("/schemas/{className}");
     match (route.endpoint, route.method) {
         (Endpoint::Health, _) => Spec::new("Checks D1 and every Durable Object namespace", "Server", Caller::Anyone)
             .answers("200", answer("Every dependency answered.", schema_ref("Parse.Health")))
@@ -209,10 +206,10 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
                 "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"}}));
             spec
         }
-        (Endpoint::Users | Endpoint::UserObjects, "POST") => Spec::new("Signs up: creates a user and its first session", "Users", caller("create"))
+        (Endpoint::SignUp, _) => Spec::new("Signs up: creates a user and its first session", "Users", caller("create"))
             .with_body(class_ref(class, ".create"))
             .answers("201", created(with_token(schema_ref("Parse.Created")))),
-        (Endpoint::Users, "GET") if route.path == "/users/me" => Spec::new("The signed-in user", "Users", Caller::SignedIn)
+        (Endpoint::Me, _) => Spec::new("The signed-in user", "Users", Caller::SignedIn)
             .answers("200", answer("The user, with its session token.", with_token(ids(class)))),
         (Endpoint::Login, method) => {
             let mut spec = Spec::new("Logs in with a username (or email) and password", "Users", Caller::Anyone)
@@ -252,22 +249,24 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
         }
         (Endpoint::Function, _) => Spec::new("Any other Cloud Code function: none exists (answers 141)", "Server", Caller::Anyone)
             .with_body(json!({"type": "object"})),
-        (Endpoint::Users | Endpoint::UserObjects | Endpoint::Sessions | Endpoint::Objects, method) => {
-            let tag = match route.endpoint {
-                Endpoint::Users | Endpoint::UserObjects => "Users",
-                Endpoint::Sessions => "Sessions",
+        (Endpoint::Find | Endpoint::Get | Endpoint::Create | Endpoint::Update | Endpoint::Delete
+            | Endpoint::GetUser | Endpoint::UpdateUser | Endpoint::DeleteUser, _) => {
+            let tag = match class.map(|c| c.name.as_str()) {
+                Some("_User") => "Users",
+                Some("_Session") => "Sessions",
+                Some("_Role") => "Roles",
                 _ => name,
             };
-            match (method, nested) {
-                ("GET", false) => Spec { query: FIND, ..Spec::new(format!("Queries {name}"), tag, caller("find")) }
+            match route.endpoint {
+                Endpoint::Find => Spec { query: FIND, ..Spec::new(format!("Queries {name}"), tag, caller("find")) }
                     .answers("200", answer("The matching objects.", json!({"type": "object", "required": ["results"], "properties": {
                         "results": {"type": "array", "items": ids(class)}, "count": {"type": "integer"}}}))),
-                ("POST", _) => Spec::new(format!("Creates a {name}"), tag, caller("create"))
+                Endpoint::Create => Spec::new(format!("Creates a {name}"), tag, caller("create"))
                     .with_body(class_ref(class, ".create"))
                     .answers("201", created(schema_ref("Parse.Created"))),
-                ("GET", true) => Spec { query: GET, ..Spec::new(format!("Gets a {name}"), tag, caller("get")) }
+                Endpoint::Get | Endpoint::GetUser => Spec { query: GET, ..Spec::new(format!("Gets a {name}"), tag, caller("get")) }
                     .answers("200", answer("The object.", ids(class))),
-                ("PUT", _) => Spec::new(format!("Updates a {name}"), tag, caller("update"))
+                Endpoint::Update | Endpoint::UpdateUser => Spec::new(format!("Updates a {name}"), tag, caller("update"))
                     .with_body(class_ref(class, ".update"))
                     .answers("200", answer("`updatedAt`, and the result of each Increment, Add, AddUnique or Remove.", schema_ref("Parse.Updated"))),
                 _ => Spec::new(format!("Deletes a {name}"), tag, caller("delete"))
@@ -278,14 +277,14 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             .with_body(schema_ref("Parse.Batch"))
             .answers("200", answer("One answer per request, in order.", json!({"type": "array", "items": {"type": "object", "properties": {
                 "success": {}, "error": schema_ref("Parse.Error")}}}))),
-        (Endpoint::Schemas, method) => {
+        (Endpoint::ListSchemas | Endpoint::GetSchema | Endpoint::CreateSchema | Endpoint::UpdateSchema | Endpoint::DeleteSchema, method) => {
             let spec = Spec::new(format!("{method} on the schema registry"), "Schemas", Caller::MasterOnly);
-            match (method, nested) {
-                ("GET", false) => spec.answers("200", answer("Every class.", json!({"type": "object", "properties": {
+            match route.endpoint {
+                Endpoint::ListSchemas => spec.answers("200", answer("Every class.", json!({"type": "object", "properties": {
                     "results": {"type": "array", "items": schema_ref("Parse.ClassSchema")}}}))),
-                ("POST", _) | ("PUT", _) => spec.with_body(schema_ref("Parse.ClassSchema"))
+                Endpoint::CreateSchema | Endpoint::UpdateSchema => spec.with_body(schema_ref("Parse.ClassSchema"))
                     .answers("200", answer("The class as stored.", schema_ref("Parse.ClassSchema"))),
-                ("GET", true) => spec.answers("200", answer("The class.", schema_ref("Parse.ClassSchema"))),
+                Endpoint::GetSchema => spec.answers("200", answer("The class.", schema_ref("Parse.ClassSchema"))),
                 _ => spec.answers("200", answer("Dropped (an empty class only).", schema_ref("Parse.Empty"))),
             }
         }

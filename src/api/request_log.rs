@@ -2,37 +2,18 @@
 //! Built here, portably, so what a line may contain is tested natively; the edge only prints it.
 
 use super::http::{HttpRequest, HttpResponse};
-use super::router::RequestFacts;
+use crate::service::config::RequestLog;
 use serde_json::{json, Value};
 
-/// Which requests are logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RequestLog {
-    /// Every request (the default).
-    #[default]
-    All,
-    /// Only answers with status 400 or above.
-    Errors,
-    Off,
-}
-
-impl RequestLog {
-    /// `all`, `errors` or `off`; anything else keeps the default, so a typo never silences logs.
-    pub fn parse(value: &str) -> Self {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "errors" => RequestLog::Errors,
-            "off" | "none" | "false" => RequestLog::Off,
-            _ => RequestLog::All,
-        }
-    }
-
-    pub fn wants(self, status: u16) -> bool {
-        match self {
-            RequestLog::All => true,
-            RequestLog::Errors => status >= 400,
-            RequestLog::Off => false,
-        }
-    }
+/// What the request log says about a request beyond its method, path and status: the route it
+/// took and who made it. Never credentials or personal data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestFacts {
+    /// The route template, e.g. `/classes/Product/:objectId`; `None` when no route matched.
+    pub route: Option<String>,
+    /// The user id the request spoke for (the one it signed in, for a login or sign-up),
+    /// `"master"` for the master key, `None` when anonymous.
+    pub user: Option<String>,
 }
 
 /// The log line of a request, or `None` when the policy skips it. Never the body, the query

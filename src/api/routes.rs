@@ -3,26 +3,36 @@
 //! document is generated from it, so the three cannot drift apart: an operation exists only by
 //! being a row here.
 
-/// What serves a route. The router matches on this exhaustively, so a row cannot lack a handler.
+/// What serves a route. The dispatcher matches on this exhaustively, so a row cannot lack a
+/// handler, and no handler looks at the method or path again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
-    /// Answered before the application id is checked.
+    /// Answered without credentials, as Parse Server's health is.
     Health,
-    /// Answered before the application id is checked.
+    /// Answered without credentials, so API tools can fetch it.
     OpenApi,
-    /// Answered before the body is decoded: the signature covers the raw bytes.
+    /// Its signature is its credential, over the raw body.
     PaymentWebhook,
-    /// `/users…`: accounts, with the segments after `users`.
-    Users,
-    /// `/classes/_User…`: the same accounts under their class name.
-    UserObjects,
+    /// Creates a `_User` with its first session.
+    SignUp,
+    Me,
+    /// A `_User`; a user fetching itself gets its session token back.
+    GetUser,
+    /// A `_User` update: a new password is hashed and ends the user's other sessions.
+    UpdateUser,
+    /// A `_User` and every session of it.
+    DeleteUser,
     Login,
     Logout,
     SessionMe,
-    /// `/sessions…`: `_Session` objects.
-    Sessions,
     /// Password reset and verification mails: no mail is configured, so they answer 108.
     EmailRequest,
+    /// Objects of the route's class: `/classes/{className}`, `/users`, `/sessions`, `/roles`.
+    Find,
+    Get,
+    Create,
+    Update,
+    Delete,
     /// A client's `POST /classes/Order` is a checkout; the master key's is a plain create.
     PlaceOrder,
     /// `PUT /classes/Order/:id` with a `status` is a lifecycle step; anything else an update.
@@ -30,12 +40,41 @@ pub enum Endpoint {
     Checkout,
     /// Any other Cloud Code function: none exists, so it answers 141.
     Function,
-    Objects,
     Batch,
-    Schemas,
+    ListSchemas,
+    GetSchema,
+    CreateSchema,
+    UpdateSchema,
+    DeleteSchema,
     Purge,
     Config,
     ServerInfo,
+}
+
+/// What a request must carry before its endpoint runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// Nothing: health checks and the API's description.
+    None,
+    /// The payment provider's signature over the raw body, instead of an application id.
+    Signature,
+    /// The application id (and the REST key, when one is configured).
+    AppId,
+}
+
+impl Endpoint {
+    pub fn credentials(self) -> Credentials {
+        match self {
+            Endpoint::Health | Endpoint::OpenApi => Credentials::None,
+            Endpoint::PaymentWebhook => Credentials::Signature,
+            _ => Credentials::AppId,
+        }
+    }
+
+    /// Sign-up and login open a new session: a stale token the SDK still sends is ignored.
+    pub fn ignores_session_token(self) -> bool {
+        matches!(self, Endpoint::SignUp | Endpoint::Login)
+    }
 }
 
 /// One operation: a method and a path whose `{name}` segments match any one segment.
@@ -44,6 +83,8 @@ pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub endpoint: Endpoint,
+    /// The class the route serves when its path names none (`/users` is `_User`).
+    pub class: Option<&'static str>,
 }
 
 const fn route(method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
@@ -51,6 +92,16 @@ const fn route(method: &'static str, path: &'static str, endpoint: Endpoint) -> 
         method,
         path,
         endpoint,
+        class: None,
+    }
+}
+
+const fn of(class: &'static str, method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
+    Route {
+        method,
+        path,
+        endpoint,
+        class: Some(class),
     }
 }
 
@@ -61,44 +112,49 @@ pub static ROUTES: &[Route] = &[
     route("GET", "/health", Health),
     route("GET", "/openapi.json", OpenApi),
     route("POST", "/webhooks/payment", PaymentWebhook),
-    route("POST", "/users", Users),
-    route("GET", "/users", Users),
-    route("GET", "/users/me", Users),
-    route("GET", "/users/{objectId}", Users),
-    route("PUT", "/users/{objectId}", Users),
-    route("DELETE", "/users/{objectId}", Users),
-    route("POST", "/classes/_User", UserObjects),
-    route("GET", "/classes/_User", UserObjects),
-    route("GET", "/classes/_User/{objectId}", UserObjects),
-    route("PUT", "/classes/_User/{objectId}", UserObjects),
-    route("DELETE", "/classes/_User/{objectId}", UserObjects),
-    route("GET", "/login", Login),
-    route("POST", "/login", Login),
+    of("_User", "POST", "/users", SignUp),
+    of("_User", "GET", "/users", Find),
+    of("_User", "GET", "/users/me", Me),
+    of("_User", "GET", "/users/{objectId}", GetUser),
+    of("_User", "PUT", "/users/{objectId}", UpdateUser),
+    of("_User", "DELETE", "/users/{objectId}", DeleteUser),
+    of("_User", "POST", "/classes/_User", SignUp),
+    of("_User", "GET", "/classes/_User", Find),
+    of("_User", "GET", "/classes/_User/{objectId}", GetUser),
+    of("_User", "PUT", "/classes/_User/{objectId}", UpdateUser),
+    of("_User", "DELETE", "/classes/_User/{objectId}", DeleteUser),
+    of("_User", "GET", "/login", Login),
+    of("_User", "POST", "/login", Login),
     route("POST", "/logout", Logout),
-    route("GET", "/sessions/me", SessionMe),
-    route("GET", "/sessions", Sessions),
-    route("POST", "/sessions", Sessions),
-    route("GET", "/sessions/{objectId}", Sessions),
-    route("PUT", "/sessions/{objectId}", Sessions),
-    route("DELETE", "/sessions/{objectId}", Sessions),
+    of("_Session", "GET", "/sessions/me", SessionMe),
+    of("_Session", "GET", "/sessions", Find),
+    of("_Session", "POST", "/sessions", Create),
+    of("_Session", "GET", "/sessions/{objectId}", Get),
+    of("_Session", "PUT", "/sessions/{objectId}", Update),
+    of("_Session", "DELETE", "/sessions/{objectId}", Delete),
+    of("_Role", "GET", "/roles", Find),
+    of("_Role", "POST", "/roles", Create),
+    of("_Role", "GET", "/roles/{objectId}", Get),
+    of("_Role", "PUT", "/roles/{objectId}", Update),
+    of("_Role", "DELETE", "/roles/{objectId}", Delete),
     route("POST", "/requestPasswordReset", EmailRequest),
     route("POST", "/verificationEmailRequest", EmailRequest),
-    route("POST", "/classes/Order", PlaceOrder),
-    route("PUT", "/classes/Order/{objectId}", UpdateOrder),
+    of("Order", "POST", "/classes/Order", PlaceOrder),
+    of("Order", "PUT", "/classes/Order/{objectId}", UpdateOrder),
     route("POST", "/functions/checkout", Checkout),
     route("POST", "/functions/{functionName}", Function),
-    route("GET", "/classes/{className}", Objects),
-    route("POST", "/classes/{className}", Objects),
-    route("GET", "/classes/{className}/{objectId}", Objects),
-    route("PUT", "/classes/{className}/{objectId}", Objects),
-    route("DELETE", "/classes/{className}/{objectId}", Objects),
+    route("GET", "/classes/{className}", Find),
+    route("POST", "/classes/{className}", Create),
+    route("GET", "/classes/{className}/{objectId}", Get),
+    route("PUT", "/classes/{className}/{objectId}", Update),
+    route("DELETE", "/classes/{className}/{objectId}", Delete),
     route("POST", "/batch", Batch),
-    route("GET", "/schemas", Schemas),
-    route("POST", "/schemas", Schemas),
-    route("GET", "/schemas/{className}", Schemas),
-    route("POST", "/schemas/{className}", Schemas),
-    route("PUT", "/schemas/{className}", Schemas),
-    route("DELETE", "/schemas/{className}", Schemas),
+    route("GET", "/schemas", ListSchemas),
+    route("POST", "/schemas", CreateSchema),
+    route("GET", "/schemas/{className}", GetSchema),
+    route("POST", "/schemas/{className}", CreateSchema),
+    route("PUT", "/schemas/{className}", UpdateSchema),
+    route("DELETE", "/schemas/{className}", DeleteSchema),
     route("DELETE", "/purge/{className}", Purge),
     route("GET", "/config", Config),
     route("GET", "/serverInfo", ServerInfo),
@@ -121,15 +177,9 @@ impl<'r> Matched<'r> {
             .unwrap_or_default()
     }
 
-    /// The segment at `index` (`""` past the end): `/classes/Order` rows name their class in
-    /// the path rather than in a parameter.
-    pub fn segment(&self, index: usize) -> &'r str {
-        self.segments.get(index).copied().unwrap_or_default()
-    }
-
-    /// The segments from index `from` on: what the handlers of nested routes dispatch on.
-    pub fn rest(&self, from: usize) -> &[&'r str] {
-        self.segments.get(from..).unwrap_or_default()
+    /// The class the request is about: the route's own, or the one its path names.
+    pub fn class(&self) -> &'r str {
+        self.route.class.unwrap_or_else(|| self.param("className"))
     }
 
     /// The route for a log: its template, with the class name filled in when it is a valid one
@@ -206,13 +256,15 @@ mod tests {
 
     #[test]
     fn specific_rows_win_over_the_templates_after_them() {
-        assert_eq!(endpoint("GET", "/users/me"), Some(Users));
+        assert_eq!(endpoint("GET", "/users/me"), Some(Me));
+        assert_eq!(endpoint("GET", "/users/abc"), Some(GetUser));
         assert_eq!(endpoint("GET", "/sessions/me"), Some(SessionMe));
-        assert_eq!(endpoint("GET", "/sessions/abc"), Some(Sessions));
+        assert_eq!(endpoint("GET", "/sessions/abc"), Some(Get));
         assert_eq!(endpoint("POST", "/classes/Order"), Some(PlaceOrder));
-        assert_eq!(endpoint("GET", "/classes/Order"), Some(Objects));
+        assert_eq!(endpoint("GET", "/classes/Order"), Some(Find));
         assert_eq!(endpoint("PUT", "/classes/Order/x1"), Some(UpdateOrder));
-        assert_eq!(endpoint("PUT", "/classes/_User/x1"), Some(UserObjects));
+        assert_eq!(endpoint("PUT", "/classes/_User/x1"), Some(UpdateUser));
+        assert_eq!(endpoint("POST", "/classes/_User"), Some(SignUp));
         assert_eq!(endpoint("POST", "/functions/checkout"), Some(Checkout));
         assert_eq!(endpoint("POST", "/functions/hello"), Some(Function));
     }
@@ -222,19 +274,26 @@ mod tests {
         assert_eq!(endpoint("PATCH", "/classes/Product"), None);
         assert_eq!(endpoint("GET", "/classes/Product/a/b"), None);
         assert_eq!(endpoint("GET", "/logout"), None);
-        assert_eq!(endpoint("GET", "/roles"), None);
         assert_eq!(endpoint("GET", ""), None);
     }
 
     #[test]
-    fn parameters_and_the_rest_come_from_the_matched_segments() {
+    fn parameters_and_the_class_come_from_the_matched_segments() {
         let segments = ["classes", "Product", "abc123"];
         let matched = find("delete", &segments).unwrap();
         assert_eq!(matched.param("className"), "Product");
         assert_eq!(matched.param("objectId"), "abc123");
         assert_eq!(matched.param("nope"), "");
-        assert_eq!(matched.rest(2), ["abc123"]);
-        assert!(matched.rest(9).is_empty());
+        assert_eq!(matched.class(), "Product");
+        assert_eq!(find("GET", &["users", "u1"]).unwrap().class(), "_User");
+    }
+
+    #[test]
+    fn roles_are_objects_of_the_role_class() {
+        let matched = find("GET", &["roles", "r1"]).unwrap();
+        assert_eq!((matched.route.endpoint, matched.class()), (Get, "_Role"));
+        let matched = find("POST", &["roles"]).unwrap();
+        assert_eq!((matched.route.endpoint, matched.class()), (Create, "_Role"));
     }
 
     #[test]

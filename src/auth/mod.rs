@@ -1,4 +1,4 @@
-//! Passwords and session tokens.
+//! Secrets: password hashes, session tokens, and comparing keys in constant time. No storage.
 pub mod password;
-pub mod session;
+pub mod secret;
 pub mod token;

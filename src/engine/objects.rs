@@ -1,17 +1,17 @@
 //! The object controller: runs query and write plans against a store, one round trip each
 //! (two when a regex needs a probe).
 
-use super::access::Access;
-use super::clp::{self, Operation};
+use super::access::{Access, Principal};
+use super::change::Change;
+use super::clp::{self, Operation, Permission};
 use super::find::{FindOptions, FindPlan};
-use super::schema::Registry;
+use super::schema::{validate_class_name, Registry};
 use super::write::{
     plan_create, plan_delete, plan_update, Extras, Outcome, Rules, WriteContext, WritePlan,
 };
-use crate::error::{ParseError, Result};
-use crate::store::SqlValue;
-use crate::store::Store;
-use serde_json::{Map, Value};
+use crate::error::{Code, ParseError, Result};
+use crate::store::{ident, SqlValue, Statement, Store, StoreError};
+use serde_json::{json, Map, Value};
 
 pub struct Objects<'a, S: Store> {
     pub store: &'a S,
@@ -144,9 +144,106 @@ impl<S: Store> Objects<'_, S> {
         plan_delete(&self.write_context(), class, object_id)
     }
 
-    /// Runs one write plan as one transaction.
+    /// Runs one write plan as one transaction (see `commit`).
     pub async fn execute(&self, plan: &WritePlan) -> Result<Outcome> {
-        let results = self.store.batch(&plan.statements).await?;
-        plan.outcome(&results)
+        let mut committed = commit(self.store, &[plan]).await?;
+        committed
+            .pop()
+            .map(|c| c.outcome)
+            .ok_or_else(|| ParseError::internal("a write plan answered nothing"))
     }
+}
+
+/// What one committed write plan answers and changed.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub outcome: Outcome,
+    /// What live subscribers are told; `None` when the plan changed no row.
+    pub change: Option<Change>,
+}
+
+/// Runs write plans as one transaction, in order: the one path every write takes, whatever
+/// protocol asked for it. A clash on `_User`'s unique username or email answers Parse's 202 or
+/// 203, whichever route created or renamed the account.
+pub async fn commit<S: Store>(store: &S, plans: &[&WritePlan]) -> Result<Vec<Committed>> {
+    let statements: Vec<Statement> = plans
+        .iter()
+        .flat_map(|p| p.statements.iter().cloned())
+        .collect();
+    let results = store.batch(&statements).await.map_err(|e| {
+        let on_users = plans.iter().any(|p| p.class == "_User");
+        account_conflict(on_users, e)
+    })?;
+    let mut committed = Vec::with_capacity(plans.len());
+    let mut offset = 0;
+    for plan in plans {
+        let own = results
+            .get(offset..offset + plan.statements.len())
+            .unwrap_or_default();
+        offset += plan.statements.len();
+        committed.push(Committed {
+            outcome: plan.outcome(own)?,
+            change: plan.change(own),
+        });
+    }
+    Ok(committed)
+}
+
+fn account_conflict(on_users: bool, e: StoreError) -> ParseError {
+    match &e {
+        StoreError::Unique(what) if on_users && what.contains("username") => ParseError::new(
+            Code::UsernameTaken,
+            "Account already exists for this username.",
+        ),
+        StoreError::Unique(what) if on_users && what.contains("email") => ParseError::new(
+            Code::EmailTaken,
+            "Account already exists for this email address.",
+        ),
+        _ => e.into(),
+    }
+}
+
+/// A user's own view of its account (protected fields included, as Parse shows a user
+/// itself), read after `before` in the same batch: a login's new session, a rehash.
+pub async fn self_view<S: Store>(
+    store: &S,
+    registry: &Registry,
+    user_id: &str,
+    before: Vec<Statement>,
+) -> Result<Value> {
+    let access = Access::Client(Principal {
+        user_id: Some(user_id.to_string()),
+        ..Principal::default()
+    });
+    let schema = registry
+        .get("_User")
+        .ok_or_else(|| ParseError::internal("the _User class is missing"))?;
+    let options = FindOptions {
+        where_: json!({"objectId": user_id}),
+        limit: 1,
+        ..FindOptions::default()
+    };
+    let plan = FindPlan::compile(registry, &access, schema, &options, &Permission::Granted)?;
+    let skip = before.len();
+    let mut statements = before;
+    statements.extend(plan.statements());
+    let results = store.batch(&statements).await?;
+    let found = plan.respond(results.into_iter().skip(skip).collect());
+    found["results"]
+        .get(0)
+        .cloned()
+        .ok_or_else(ParseError::not_found)
+}
+
+/// Whether an object exists, whoever may read it: for routing (a live room per artisan), never
+/// for answering a client with its fields.
+pub async fn exists<S: Store>(store: &S, class: &str, object_id: &str) -> Result<bool> {
+    validate_class_name(class)?;
+    let rows = store
+        .query(&Statement::new(
+            format!("SELECT 1 AS found FROM {} WHERE \"objectId\" = ?", ident(class)),
+            vec![SqlValue::from(object_id)],
+        ))
+        .await?;
+    Ok(!rows.is_empty())
 }

@@ -7,9 +7,9 @@ use super::frames::EventFrames;
 use super::matcher::Matcher;
 use super::protocol::{self, ClientMessage, Identity, SocketState, SubscribeRequest};
 use super::subscriber::Subscriber;
-use crate::api::app::Config;
-use crate::auth::session;
-use crate::auth::token::TokenKey;
+use crate::auth::secret::same_secret;
+use crate::service::sessions;
+use crate::service::Config;
 use crate::engine::access::{Access, Principal};
 use crate::engine::change::Change;
 use crate::engine::clp::{self, Operation};
@@ -18,7 +18,6 @@ use crate::error::{Code, ParseError, Result};
 use crate::store::Store;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use subtle::ConstantTimeEq;
 
 /// What the hub needs to answer a frame.
 pub struct LiveContext<'a, S: Store> {
@@ -104,26 +103,13 @@ async fn identify<S: Store>(
     token: Option<&str>,
     master_key: Option<&str>,
 ) -> Result<Identity> {
-    if let (Some(given), Some(expected)) = (master_key, ctx.config.master_key.as_deref()) {
-        if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-            return Ok(Identity::Master);
-        }
+    if same_secret(master_key, ctx.config.master_key.as_deref()) {
+        return Ok(Identity::Master);
     }
     match token.filter(|t| !t.is_empty()) {
         None => Ok(Identity::from_access(&Access::public())),
         Some(token) => {
-            let secret = ctx
-                .config
-                .session_secret
-                .as_deref()
-                .ok_or_else(session::invalid_token)?;
-            let access = session::resolve(
-                ctx.store,
-                &TokenKey::from_secret(secret)?,
-                token,
-                ctx.now_ms,
-            )
-            .await?;
+            let access = sessions::authenticate(ctx.store, ctx.config, token, ctx.now_ms).await?;
             Ok(Identity::from_access(&access))
         }
     }
@@ -137,7 +123,7 @@ async fn subscribe<S: Store>(
     // A session may have ended, or its roles changed, since the socket connected.
     let refreshed = refresh_sessions(ctx.store, std::slice::from_mut(state), ctx.now_ms).await?;
     if refreshed.iter().any(|(_, frames)| !frames.is_empty()) {
-        return Err(session::invalid_token());
+        return Err(sessions::invalid_token());
     }
     let socket_identity = state.identity.clone().ok_or_else(|| {
         ParseError::new(
@@ -185,7 +171,7 @@ pub async fn refresh_sessions<S: Store>(
     if used.is_empty() {
         return Ok(states.iter().map(|_| (false, vec![])).collect());
     }
-    let live = session::refresh(store, &used, now_ms).await?;
+    let live = sessions::refresh(store, &used, now_ms).await?;
     let used: BTreeSet<String> = used.into_iter().map(|(sid, _)| sid).collect();
     Ok(states
         .iter_mut()
@@ -262,7 +248,7 @@ pub fn renewed(
         }
     }
     let frames = if revoked {
-        vec![protocol::error(&session::invalid_token(), false, None)]
+        vec![protocol::error(&sessions::invalid_token(), false, None)]
     } else {
         vec![]
     };

@@ -6,6 +6,3 @@ pub mod frames;
 pub mod matcher;
 pub mod protocol;
 pub mod subscriber;
-
-#[cfg(test)]
-mod connection_tests;

@@ -3,11 +3,9 @@
 pub mod checkout;
 pub mod contract;
 pub mod hub;
+pub mod order_parties;
 pub mod order_status;
 pub mod rules;
 pub mod validation;
 
 pub use rules::MarketplaceRules;
-
-#[cfg(test)]
-mod checkout_tests;

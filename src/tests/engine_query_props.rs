@@ -11,10 +11,11 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (256 by default).
 
-use super::arbitrary::{class_name, query_params, valid_class, valid_query_params};
-use super::clp::{self, Operation};
-use super::find::{FindOptions, FindPlan, MAX_LIMIT};
-use super::fuzz_world::{access, assert_bound, World};
+use crate::testing::arbitrary::{class_name, query_params, valid_class, valid_query_params};
+use crate::engine::clp::{self, Operation};
+use crate::engine::find::{FindOptions, FindPlan, MAX_LIMIT};
+use crate::testing::fuzz::{access, assert_bound};
+use crate::testing::World;
 use crate::error::{Code, ParseError};
 use futures::executor::block_on;
 use proptest::prelude::*;
@@ -39,7 +40,7 @@ fn assert_client_error(e: &ParseError, what: &str) {
 }
 
 fn check_query(class: &str, kind: u8, params: &Map<String, Value>) {
-    let world = World::new();
+    let world = World::fuzz();
     let registry = world.registry();
     let access = access(kind);
     let options = match FindOptions::from_params(params) {

@@ -1,9 +1,6 @@
-//! `/schemas[/:class]` and `/purge/:class`, master key only: classes become tables, fields columns.
+//! The schema registry's changes, master key only: classes become tables, fields columns.
 
-use super::app::Context;
-use super::http::HttpResponse;
-use super::request::ParseRequest;
-use super::router::require_master;
+use super::context::Context;
 use crate::engine::built_in;
 use crate::engine::ddl;
 use crate::engine::schema::{
@@ -13,58 +10,30 @@ use crate::error::{Code, ParseError, Result};
 use crate::store::{Statement, Store};
 use serde_json::{json, Map, Value};
 
-pub async fn handle<S: Store>(
-    ctx: &mut Context<'_, S>,
-    request: &ParseRequest,
-    rest: &[&str],
-) -> Result<HttpResponse> {
-    require_master(ctx)?;
-    match (request.method.as_str(), rest) {
-        ("GET", []) => {
-            let results: Vec<Value> = ctx
-                .registry
-                .classes
-                .values()
-                .map(ClassSchema::to_api_json)
-                .collect();
-            Ok(HttpResponse::ok(&json!({ "results": results })))
-        }
-        ("GET", [class]) => Ok(HttpResponse::ok(&existing(ctx, class)?.to_api_json())),
-        ("POST", []) => {
-            let class = request
-                .body
-                .get("className")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            create(ctx, &class, &request.body).await
-        }
-        ("POST", [class]) => {
-            if let Some(named) = request.body.get("className").and_then(Value::as_str) {
-                if named != *class {
-                    return Err(ParseError::new(
-                        Code::InvalidClassName,
-                        format!("Class name mismatch between {named} and {class}."),
-                    ));
-                }
-            }
-            create(ctx, class, &request.body).await
-        }
-        ("PUT", [class]) => update(ctx, class, &request.body).await,
-        ("DELETE", [class]) => drop_class(ctx, class).await,
-        (method, _) => Err(ParseError::new(
-            Code::InvalidJson,
-            format!("unknown route: {method} /schemas/{}", rest.join("/")),
-        )),
-    }
+/// Every class, as `GET /schemas` lists them.
+pub fn list<S: Store>(ctx: &Context<'_, S>) -> Result<Value> {
+    ctx.require_master()?;
+    let results: Vec<Value> = ctx
+        .registry
+        .classes
+        .values()
+        .map(ClassSchema::to_api_json)
+        .collect();
+    Ok(json!({ "results": results }))
 }
 
-/// `DELETE /purge/:class`: removes every object of the class, keeping the class.
-pub async fn purge<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<HttpResponse> {
-    require_master(ctx)?;
+/// One class.
+pub fn get<S: Store>(ctx: &Context<'_, S>, class: &str) -> Result<Value> {
+    ctx.require_master()?;
+    Ok(existing(ctx, class)?.to_api_json())
+}
+
+/// Removes every object of the class, keeping the class.
+pub async fn purge<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<Value> {
+    ctx.require_master()?;
     existing(ctx, class)?;
     ctx.store.batch(&[ddl::purge(class)]).await?;
-    Ok(HttpResponse::ok(&json!({})))
+    Ok(json!({}))
 }
 
 fn existing<'a, S: Store>(ctx: &'a Context<'_, S>, class: &str) -> Result<&'a ClassSchema> {
@@ -76,11 +45,26 @@ fn existing<'a, S: Store>(ctx: &'a Context<'_, S>, class: &str) -> Result<&'a Cl
     })
 }
 
-async fn create<S: Store>(
+/// Creates a class (`className` may also come in the body) with its fields and permissions.
+pub async fn create<S: Store>(
     ctx: &mut Context<'_, S>,
     class: &str,
     body: &Map<String, Value>,
-) -> Result<HttpResponse> {
+) -> Result<Value> {
+    ctx.require_master()?;
+    if let Some(named) = body.get("className").and_then(Value::as_str) {
+        if !class.is_empty() && named != class {
+            return Err(ParseError::new(
+                Code::InvalidClassName,
+                format!("Class name mismatch between {named} and {class}."),
+            ));
+        }
+    }
+    let class = if class.is_empty() {
+        body.get("className").and_then(Value::as_str).unwrap_or_default()
+    } else {
+        class
+    };
     if class.is_empty() {
         return Err(ParseError::new(
             Code::MissingObjectId,
@@ -114,14 +98,16 @@ async fn create<S: Store>(
     }
     ctx.store.batch(&ddl::create_class(&schema)).await?;
     ctx.reload_registry().await?;
-    Ok(HttpResponse::ok(&existing(ctx, class)?.to_api_json()))
+    Ok(existing(ctx, class)?.to_api_json())
 }
 
-async fn update<S: Store>(
+/// Adds and deletes fields, and sets the class-level permissions.
+pub async fn update<S: Store>(
     ctx: &mut Context<'_, S>,
     class: &str,
     body: &Map<String, Value>,
-) -> Result<HttpResponse> {
+) -> Result<Value> {
+    ctx.require_master()?;
     let schema = existing(ctx, class)?.clone();
     let mut statements: Vec<Statement> = Vec::new();
     if let Some(fields) = body.get("fields") {
@@ -172,14 +158,16 @@ async fn update<S: Store>(
         })?;
         ctx.reload_registry().await?;
     }
-    Ok(HttpResponse::ok(&existing(ctx, class)?.to_api_json()))
+    Ok(existing(ctx, class)?.to_api_json())
 }
 
-async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<HttpResponse> {
+/// Drops an empty class.
+pub async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<Value> {
+    ctx.require_master()?;
     validate_class_name(class)?;
     built_in::check_class_drop(class)?;
     let Some(schema) = ctx.registry.get(class).cloned() else {
-        return Ok(HttpResponse::ok(&json!({})));
+        return Ok(json!({}));
     };
     let rows = ctx.store.query(&ddl::count(class)).await?;
     let count = rows
@@ -195,7 +183,7 @@ async fn drop_class<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<H
     }
     ctx.store.batch(&ddl::drop_class(&schema)).await?;
     ctx.reload_registry().await?;
-    Ok(HttpResponse::ok(&json!({})))
+    Ok(json!({}))
 }
 
 /// Checks a CLP document's shape: known operations, each a map of principals to `true` (or the

@@ -1,11 +1,8 @@
-//! Orders: placing one (`POST /classes/Order`), checking out a cart across artisans
-//! (`POST /functions/checkout`), moving an order through its lifecycle (`PUT /classes/Order/:id`
-//! with a `status`), and the payment provider's webhook. Checkouts and steps of one artisan run
-//! in that artisan's hub, one at a time.
+//! Orders: placing one, checking out a cart across artisans, moving an order through its
+//! lifecycle, and confirming a payment. Checkouts and steps of one artisan run in that
+//! artisan's hub, one at a time.
 
-use super::app::Context;
-use super::http::{HttpRequest, HttpResponse};
-use super::request::ParseRequest;
+use super::context::Context;
 use crate::engine::access::Access;
 use crate::engine::change::Change;
 use crate::engine::clp::{self, Operation};
@@ -16,10 +13,9 @@ use crate::marketplace::checkout::{
     CheckoutRequest,
 };
 use crate::marketplace::hub::{ActorName, HubCall, HubReply, TransitionRequest};
-use crate::store::{SqlValue, Statement, Store};
-use hmac::{Hmac, Mac};
+use crate::marketplace::order_parties::{self, OrderParties};
+use crate::store::Store;
 use serde_json::{json, Map, Value};
-use sha2::Sha256;
 
 /// Longest idempotency key accepted from a client.
 const MAX_KEY_LENGTH: usize = 128;
@@ -27,12 +23,11 @@ const MAX_KEY_LENGTH: usize = 128;
 /// Turns a client's cart into a checkout request: who buys, what, from whom. A retry of a
 /// checkout that already happened is answered from its first outcome, read in the same round
 /// trip as the products (stock has moved on since, so it must not be checked again).
-async fn checkout<S: Store>(
+async fn run_checkout<S: Store>(
     ctx: &Context<'_, S>,
-    request: &ParseRequest,
+    body: &Map<String, Value>,
     one_artisan: bool,
 ) -> Result<(CheckoutOutcome, Vec<Change>)> {
-    let body = &request.body;
     let schema = ctx
         .registry
         .get("Order")
@@ -44,7 +39,7 @@ async fn checkout<S: Store>(
         .ok_or_else(|| ParseError::forbidden("Sign in to place an order."))?
         .to_string();
     let items = parse_items(body)?;
-    let idempotency_key = match request.request_id.as_deref() {
+    let idempotency_key = match ctx.client.request_id.as_deref() {
         Some(key) if key.len() > MAX_KEY_LENGTH => {
             return Err(ParseError::new(
                 Code::InvalidJson,
@@ -59,7 +54,7 @@ async fn checkout<S: Store>(
     // The buyer's checkout limit rides alongside the lookup, so it adds no wait of its own. A
     // retry counts too: it is a request like any other, and the limit is far above what a
     // buyer's retries need.
-    let guard = ctx.guard(request);
+    let guard = ctx.guard();
     let (allowed, results) = futures::join!(guard.checkout(&buyer), ctx.store.batch(&statements));
     allowed?;
     let mut results = results?.into_iter();
@@ -103,12 +98,16 @@ async fn checkout<S: Store>(
     }
 }
 
-/// `POST /classes/Order` by a client: one artisan's order, answered as Parse's create.
-pub async fn place<S: Store>(
-    ctx: &mut Context<'_, S>,
-    request: &ParseRequest,
-) -> Result<HttpResponse> {
-    let (outcome, changes) = checkout(ctx, request, true).await?;
+/// A placed order: its id and the answer to its create.
+pub struct Placed {
+    pub object_id: String,
+    pub answer: Map<String, Value>,
+}
+
+/// A client's order with one artisan (Parse's `POST /classes/Order`): a checkout, answered as
+/// Parse answers a create.
+pub async fn place<S: Store>(ctx: &Context<'_, S>, body: &Map<String, Value>) -> Result<Placed> {
+    let (outcome, changes) = run_checkout(ctx, body, true).await?;
     let order = outcome
         .orders
         .first()
@@ -128,39 +127,21 @@ pub async fn place<S: Store>(
     answer.remove("updatedAt");
     answer.insert("objectId".into(), json!(order.object_id));
     answer.insert("createdAt".into(), json!(order.created_at));
-    Ok(HttpResponse::json(201, &Value::Object(answer)).with_header(
-        "location",
-        &format!(
-            "{}{}/classes/Order/{}",
-            request.origin,
-            ctx.config.mount_path.trim_end_matches('/'),
-            order.object_id
-        ),
-    ))
+    Ok(Placed {
+        object_id: order.object_id.clone(),
+        answer,
+    })
 }
 
-/// `POST /functions/checkout {items}`: one order per artisan, all or none, grouped by a checkout id.
-pub async fn checkout_function<S: Store>(
-    ctx: &mut Context<'_, S>,
-    request: &ParseRequest,
-) -> Result<HttpResponse> {
-    let (outcome, _) = checkout(ctx, request, false).await?;
+/// A cart's checkout (`{items}`): one order per artisan, all or none, grouped by a checkout id.
+pub async fn checkout<S: Store>(ctx: &Context<'_, S>, body: &Map<String, Value>) -> Result<Value> {
+    let (outcome, _) = run_checkout(ctx, body, false).await?;
     let orders: Vec<Value> = outcome
         .orders
         .iter()
         .map(|o| json!({"objectId": o.object_id, "createdAt": o.created_at, "artisan": pointer("Artisan", &o.artisan)}))
         .collect();
-    Ok(HttpResponse::ok(
-        &json!({"result": {"checkoutId": outcome.checkout_id, "orders": orders}}),
-    ))
-}
-
-/// What a step needs to know of the order: where it stands and who its parties are.
-struct OrderParties {
-    status: String,
-    artisan: String,
-    buyer: Option<String>,
-    artisan_user: Option<String>,
+    Ok(json!({"checkoutId": outcome.checkout_id, "orders": orders}))
 }
 
 async fn parties<S: Store>(
@@ -168,42 +149,21 @@ async fn parties<S: Store>(
     access: &Access,
     order_id: &str,
 ) -> Result<OrderParties> {
-    let mut params = vec![SqlValue::from(order_id)];
-    let readable = access.read_predicate("o", &mut params);
     let rows = ctx
         .store
-        .query(&Statement::new(
-            format!(
-                "SELECT o.\"status\", o.\"artisan\", o.\"buyer\", a.\"user\" AS artisanUser FROM \"Order\" AS o \
-                 LEFT JOIN \"Artisan\" AS a ON a.\"objectId\" = o.\"artisan\" WHERE o.\"objectId\" = ? AND {readable}"
-            ),
-            params,
-        ))
+        .query(&order_parties::lookup(access, order_id))
         .await?;
-    let row = rows.first().ok_or_else(ParseError::not_found)?;
-    let text = |k: &str| row.get(k).and_then(Value::as_str).map(String::from);
-    Ok(OrderParties {
-        status: text("status").unwrap_or_default(),
-        // Only a master-key write can leave an order without its artisan (checkout always sets
-        // one); such an order has no hub to step it through, which is the data's fault, not ours.
-        artisan: text("artisan").ok_or_else(|| {
-            ParseError::new(
-                Code::ValidationError,
-                "This order has no artisan, so its status cannot change.",
-            )
-        })?,
-        buyer: text("buyer"),
-        artisan_user: text("artisanUser"),
-    })
+    order_parties::from_rows(&rows)
 }
 
-/// `PUT /classes/Order/:id {status}`: one step of the lifecycle, by whoever may take it.
+/// One step of the lifecycle (a body of only `{status}`), by whoever may take it:
+/// `{updatedAt}`.
 pub async fn change_status<S: Store>(
-    ctx: &mut Context<'_, S>,
-    request: &ParseRequest,
+    ctx: &Context<'_, S>,
     order_id: &str,
-) -> Result<HttpResponse> {
-    let to = match (request.body.get("status"), request.body.len()) {
+    body: &Map<String, Value>,
+) -> Result<Value> {
+    let to = match (body.get("status"), body.len()) {
         (Some(Value::String(to)), 1) => to.clone(),
         _ => {
             return Err(ParseError::forbidden(
@@ -234,7 +194,7 @@ async fn step<S: Store>(
     order_id: &str,
     to: &str,
     actor: ActorName,
-) -> Result<HttpResponse> {
+) -> Result<Value> {
     let transition = TransitionRequest {
         order_id: order_id.to_string(),
         from: parties.status.clone(),
@@ -249,7 +209,7 @@ async fn step<S: Store>(
     ctx.outbox.push_from_hub(served.changes);
     match served.reply {
         HubReply::Transition { updated_at } => {
-            Ok(HttpResponse::ok(&json!({"updatedAt": updated_at})))
+            Ok(json!({"updatedAt": updated_at}))
         }
         other => Err(ParseError::internal(format!(
             "unexpected hub reply {other:?}"
@@ -257,35 +217,12 @@ async fn step<S: Store>(
     }
 }
 
-/// `POST /webhooks/payment`: the payment provider confirms an order is paid. The body
-/// `{orderId, status: "paid"}` must carry `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the
-/// raw body with PAYMENT_WEBHOOK_SECRET>`; no app id is needed, the signature is the credential.
-pub async fn payment_webhook<S: Store>(
+/// The payment provider's confirmation (`{orderId, status: "paid"}`), once the protocol has
+/// checked its signature: the order becomes paid.
+pub async fn confirm_payment<S: Store>(
     ctx: &Context<'_, S>,
-    http: &HttpRequest,
-) -> Result<HttpResponse> {
-    let secret = ctx
-        .config
-        .payment_webhook_secret
-        .as_deref()
-        .ok_or_else(|| {
-            ParseError::new(
-                Code::CommandUnavailable,
-                "The payment webhook is not configured.",
-            )
-        })?;
-    let signature = http
-        .header("x-payment-signature")
-        .and_then(|s| s.strip_prefix("sha256="))
-        .unwrap_or_default();
-    if !signature_matches(secret, &http.body, signature) {
-        return Err(ParseError::new(
-            Code::Unauthorized,
-            "unauthorized: bad payment signature",
-        ));
-    }
-    let body: Map<String, Value> =
-        serde_json::from_slice(&http.body).map_err(|_| ParseError::invalid_json())?;
+    body: &Map<String, Value>,
+) -> Result<Value> {
     let order_id = body
         .get("orderId")
         .and_then(Value::as_str)
@@ -298,46 +235,4 @@ pub async fn payment_webhook<S: Store>(
     }
     let parties = parties(ctx, &Access::Master, order_id).await?;
     step(ctx, &parties, order_id, "paid", ActorName::System).await
-}
-
-/// Compares the hex signature with the body's HMAC in constant time.
-fn signature_matches(secret: &str, body: &[u8], signature_hex: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(body);
-    let given: Option<Vec<u8>> = (0..signature_hex.len() / 2)
-        .map(|i| {
-            signature_hex
-                .get(2 * i..2 * i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    match given {
-        Some(bytes) if signature_hex.len() == 64 => mac.verify_slice(&bytes).is_ok(),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_right_hmac_passes_the_webhook() {
-        let body = br#"{"orderId":"o1","status":"paid"}"#;
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
-        mac.update(body);
-        let good: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert!(signature_matches("secret", body, &good));
-        assert!(!signature_matches("other", body, &good));
-        assert!(!signature_matches("secret", b"{}", &good));
-        assert!(!signature_matches("secret", body, &good[..62]));
-        assert!(!signature_matches("secret", body, "zz"));
-    }
 }

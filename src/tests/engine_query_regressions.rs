@@ -1,8 +1,9 @@
 //! Queries that once failed with an SQL error (a 500 the SDK retries), found by the property
 //! tests (`query_props`) and reproduced against `wrangler dev`; each now answers what Parse would.
 
-use super::find::FindOptions;
-use super::fuzz_world::{access, World};
+use crate::engine::find::FindOptions;
+use crate::testing::fuzz::access;
+use crate::testing::World;
 use crate::error::ParseError;
 use futures::executor::block_on;
 use serde_json::{json, Value};
@@ -12,7 +13,7 @@ const BUYER: u8 = 2;
 
 /// The objectIds `where` finds on `class` for the client `kind`, in insertion order.
 fn ids(kind: u8, class: &str, where_: Value) -> Result<Vec<String>, ParseError> {
-    let world = World::new();
+    let world = World::fuzz();
     let registry = world.registry();
     let access = access(kind);
     let objects = world.objects(&registry, &access);
@@ -112,7 +113,7 @@ fn all_and_contained_by_read_only_json() {
 #[test]
 fn sorting_by_a_relation_sorts_nothing() {
     // A relation has no column: ORDER BY t."rel" was 'no such column', a 500.
-    let world = World::new();
+    let world = World::fuzz();
     let registry = world.registry();
     let access = access(MASTER);
     let objects = world.objects(&registry, &access);
@@ -210,10 +211,10 @@ fn long_literal_regexes_fit_d1s_pattern_limit() {
 fn a_user_with_many_roles_can_still_read() {
     // Each ACL key was its own parameter, in every statement that checks an ACL: a user
     // holding about 100 roles went past D1's 100 bound parameters on every read.
-    let world = World::new();
+    let world = World::fuzz();
     let registry = world.registry();
-    let access = super::access::Access::Client(super::access::Principal {
-        user_id: Some(super::fuzz_world::BUYER.into()),
+    let access = crate::engine::access::Access::Client(crate::engine::access::Principal {
+        user_id: Some(crate::testing::fuzz::BUYER.into()),
         session_id: None,
         roles: (0..150)
             .map(|i| format!("r{i}"))

@@ -1,33 +1,24 @@
 //! The abuse limits through the whole router on SQLite: what a refused request looks like on the
 //! wire, and that no route around a handler (`/classes/_User`, `/batch`) escapes its limit.
 
-use super::app::{Config, Outbox, SchemaCache};
-use super::health::NoDurableObjects;
-use super::http::{HttpRequest, HttpResponse};
-use super::router::{handle, Services};
-use crate::abuse::limiter::LocalLimiter;
+use crate::service::config::Config;
+use crate::api::http::{HttpRequest, HttpResponse};
 use crate::abuse::limits::Limits;
 use crate::abuse::lockout::Lockout;
 use crate::abuse::rate_limit::RateLimit;
-use crate::marketplace::hub::LocalHub;
-use crate::testing::SqliteStore;
-use futures::executor::block_on;
+use crate::testing::World;
 use serde_json::{json, Value};
 
 const MINUTE: i64 = 60_000;
 
 struct Server {
-    store: SqliteStore,
-    config: Config,
-    cache: SchemaCache,
-    limiter: LocalLimiter,
+    world: World,
 }
 
 impl Server {
     fn new() -> Self {
         Server {
-            store: SqliteStore::migrated(),
-            config: Config {
+            world: World::new().with_config(Config {
                 session_secret: Some("s".repeat(32)),
                 master_key: Some("master".into()),
                 pbkdf2_iterations: 1_000,
@@ -47,24 +38,11 @@ impl Server {
                     checkout_per_buyer: RateLimit::DISABLED,
                 },
                 ..Config::default()
-            },
-            cache: SchemaCache::default(),
-            limiter: LocalLimiter::default(),
+            }),
         }
     }
 
     fn post(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> HttpResponse {
-        let hubs = LocalHub { store: &self.store };
-        let outbox = Outbox::default();
-        let services = Services {
-            store: &self.store,
-            config: &self.config,
-            cache: &self.cache,
-            hubs: &hubs,
-            outbox: &outbox,
-            durable_objects: &NoDurableObjects,
-            limiter: &self.limiter,
-        };
         let mut all = vec![(
             "x-parse-application-id".to_string(),
             "artisan-market".to_string(),
@@ -78,7 +56,7 @@ impl Server {
             origin: "http://localhost".into(),
             ..HttpRequest::default()
         };
-        block_on(handle(&services, &http))
+        self.world.handle(&http)
     }
 }
 

@@ -1,36 +1,26 @@
 //! The object lifecycle against a real SQLite with the product's migrations.
 
-use super::access::{Access, Principal};
-use super::find::FindOptions;
-use super::objects::Objects;
-use super::schema::Registry;
-use super::write::Outcome;
+use crate::engine::access::{Access, Principal};
+use crate::engine::find::FindOptions;
+use crate::engine::objects::Objects;
+use crate::engine::write::Outcome;
 use crate::error::Code;
 use crate::store::{Statement, Store};
-use crate::testing::SqliteStore;
+use crate::testing::{SqliteStore, World};
 use futures::executor::block_on;
 use serde_json::{json, Map, Value};
 
-struct World {
-    store: SqliteStore,
+/// The engine alone (no marketplace rules) over the test world's store.
+trait Lifecycle {
+    fn run<T>(&self, access: &Access, f: impl FnOnce(&Objects<SqliteStore>) -> T) -> T;
+    fn create(&self, access: &Access, class: &str, body: Value) -> Result<String, crate::error::ParseError>;
+    fn update(&self, access: &Access, class: &str, id: &str, body: Value) -> Result<Map<String, Value>, crate::error::ParseError>;
+    fn find(&self, access: &Access, class: &str, params: Value) -> Result<Value, crate::error::ParseError>;
+    fn titles(&self, params: Value) -> Vec<String>;
+    fn seed_products(&self) -> String;
 }
 
-impl World {
-    fn new() -> Self {
-        World {
-            store: SqliteStore::migrated(),
-        }
-    }
-
-    fn registry(&self) -> Registry {
-        let rows = block_on(
-            self.store
-                .query(&Statement::new(Registry::LOAD_SQL, vec![])),
-        )
-        .unwrap();
-        Registry::from_rows(&rows).unwrap()
-    }
-
+impl Lifecycle for World {
     fn run<T>(&self, access: &Access, f: impl FnOnce(&Objects<SqliteStore>) -> T) -> T {
         let registry = self.registry();
         let objects = Objects {
@@ -39,7 +29,7 @@ impl World {
             access,
             allow_client_class_creation: false,
             now_ms: 1_700_000_000_000,
-            rules: &super::write::NoRules,
+            rules: &crate::engine::write::NoRules,
         };
         f(&objects)
     }

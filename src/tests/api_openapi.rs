@@ -3,16 +3,13 @@
 //! is in it with its type, and it holds together (references resolve, parameters match paths).
 //! Full validation against the OpenAPI 3.0 specification runs in the black-box tests.
 
-use super::app::{Config, Outbox, SchemaCache};
-use super::health::NoDurableObjects;
-use super::http::HttpRequest;
-use super::openapi::{document, Audience};
-use super::router::{handle, Services};
-use super::routes::{self, template_segments, ROUTES};
-use crate::abuse::limiter::LocalLimiter;
+use crate::service::config::Config;
+use crate::service::schema_cache::SchemaCache;
+use crate::api::http::HttpRequest;
+use crate::api::openapi::{document, Audience};
+use crate::api::routes::{self, template_segments, ROUTES};
 use crate::engine::schema::Registry;
-use crate::marketplace::hub::LocalHub;
-use crate::testing::SqliteStore;
+use crate::testing::{SqliteStore, World};
 use futures::executor::block_on;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -87,18 +84,7 @@ fn the_router_serves_every_documented_operation() {
     // Each on a fresh database with the master key: whatever the answer, it must come from a
     // handler, not from "unknown route", and never be a server fault.
     for (method, path) in operations(&doc(Audience::Master)) {
-        let store = SqliteStore::migrated();
-        let (config, cache, outbox) = (config(), SchemaCache::default(), Outbox::default());
-        let hubs = LocalHub { store: &store };
-        let services = Services {
-            store: &store,
-            config: &config,
-            cache: &cache,
-            hubs: &hubs,
-            outbox: &outbox,
-            limiter: &LocalLimiter::default(),
-            durable_objects: &NoDurableObjects,
-        };
+        let world = World::new().with_config(config());
         let http = HttpRequest {
             method: method.clone(),
             path: format!("/parse{}", instantiate(&path)),
@@ -114,7 +100,7 @@ fn the_router_serves_every_documented_operation() {
             origin: "http://localhost".into(),
             ..HttpRequest::default()
         };
-        let response = block_on(handle(&services, &http));
+        let response = world.handle(&http);
         let body = response.body_json();
         let error = body["error"].as_str().unwrap_or_default();
         assert!(

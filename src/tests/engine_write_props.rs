@@ -11,10 +11,11 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (256 by default).
 
-use super::arbitrary::{class_name, valid_write_body, write_body};
-use super::find::FindOptions;
-use super::fuzz_world::{access, assert_bound, World};
-use super::write::WritePlan;
+use crate::testing::arbitrary::{class_name, valid_write_body, write_body};
+use crate::engine::find::FindOptions;
+use crate::testing::fuzz::{access, assert_bound};
+use crate::testing::World;
+use crate::engine::write::WritePlan;
 use crate::error::{Code, ParseError, Result};
 use futures::executor::block_on;
 use proptest::prelude::*;
@@ -40,7 +41,7 @@ fn existing_id(class: &str) -> &'static str {
     match class {
         "Product" => "p000000001",
         "Order" => "o000000001",
-        "_User" => super::fuzz_world::BUYER,
+        "_User" => crate::testing::fuzz::BUYER,
         "Artisan" => "a000000001",
         "Fenced" => "c000000001",
         _ => "f000000001",
@@ -48,7 +49,7 @@ fn existing_id(class: &str) -> &'static str {
 }
 
 fn check_write(class: &str, kind: u8, target: Target, body: &Map<String, Value>) {
-    let world = World::new();
+    let world = World::fuzz();
     let registry = world.registry();
     let access = access(kind);
     let objects = world.objects(&registry, &access);
@@ -92,8 +93,8 @@ fn check_write(class: &str, kind: u8, target: Target, body: &Map<String, Value>)
     }
 }
 
-fn access_master() -> super::access::Access {
-    super::access::Access::Master
+fn access_master() -> crate::engine::access::Access {
+    crate::engine::access::Access::Master
 }
 
 fn target() -> impl Strategy<Value = Target> {

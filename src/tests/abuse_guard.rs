@@ -1,13 +1,13 @@
 //! The gates on an in-memory limiter with a test clock: lockout, throttles, exemptions, disabled
 //! limits, the calls each path costs, and what an unreachable limiter means.
 
-use super::guard::{Account, Guard};
-use super::ledger::LimitCall;
-use super::limiter::{Limiter, LocalLimiter, Unreachable};
-use super::limits::Limits;
-use super::lockout::Lockout;
-use super::rate_limit::RateLimit;
-use super::verdict::Verdict;
+use crate::abuse::guard::{Account, Guard};
+use crate::abuse::ledger::LimitCall;
+use crate::abuse::limiter::{Limiter, LocalLimiter, Unreachable};
+use crate::abuse::limits::Limits;
+use crate::abuse::lockout::Lockout;
+use crate::abuse::rate_limit::RateLimit;
+use crate::abuse::verdict::Verdict;
 use crate::error::Code;
 use futures::executor::block_on;
 use futures::future::LocalBoxFuture;

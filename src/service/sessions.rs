@@ -1,13 +1,14 @@
-//! Sessions: a signed JWT names the user and the session; the `_Session` row makes logout and
-//! revocation immediate. Resolving a token is one signature check at the edge plus one query
-//! that also loads the user's roles.
+//! Sessions: a signed JWT names the user and the session; the `_Session` row
+//! (`engine::sessions`) makes logout and revocation immediate. Resolving a token is one
+//! signature check at the edge plus one query that also loads the user's roles.
 
-use super::token::{self, TokenKey};
+use super::config::Config;
+use crate::auth::token::{self, TokenKey};
 use crate::engine::access::{Access, Principal};
+use crate::engine::sessions::{self, lookup, principal_from, NewSessionRow};
 use crate::error::{Code, ParseError, Result};
 use crate::platform::{iso_from_ms, new_object_id};
-use crate::store::{Row, SqlValue, Statement, Store};
-use serde_json::{json, Value};
+use crate::store::{Statement, Store};
 
 /// The prefix of revocable session tokens, as Parse Server writes them.
 const REVOCABLE: &str = "r:";
@@ -16,20 +17,25 @@ pub fn invalid_token() -> ParseError {
     ParseError::new(Code::InvalidSessionToken, "Invalid session token")
 }
 
-/// The query that checks a session is live and loads its user's roles: the `role` field, every
-/// `_Role` whose `users` hold the user, and, as in Parse, every role whose `roles` relation
-/// holds one of those (inheritance, followed to any depth; UNION stops cycles).
-fn lookup(session_id: &str, user_id: &str, now_iso: &str) -> Statement {
-    Statement::new(
-        "WITH RECURSIVE held(id) AS ( \
-           SELECT \"owningId\" FROM \"_Join:users:_Role\" WHERE \"relatedId\" = ?2 \
-           UNION SELECT j.\"owningId\" FROM \"_Join:roles:_Role\" AS j JOIN held ON j.\"relatedId\" = held.id) \
-         SELECT u.\"objectId\" AS userId, u.\"role\" AS role, \
-           (SELECT json_group_array(r.\"name\" ORDER BY r.\"name\") FROM \"_Role\" AS r WHERE r.\"objectId\" IN (SELECT id FROM held)) AS roles \
-         FROM \"_Session\" AS s JOIN \"_User\" AS u ON u.\"objectId\" = s.\"user\" \
-         WHERE s.\"objectId\" = ?1 AND s.\"user\" = ?2 AND (s.\"expiresAt\" IS NULL OR s.\"expiresAt\" > ?3)",
-        vec![SqlValue::from(session_id), SqlValue::from(user_id), SqlValue::from(now_iso)],
-    )
+/// The client a session token stands for, under the configured secret; a server without one
+/// has no valid sessions.
+pub async fn authenticate(
+    store: &impl Store,
+    config: &Config,
+    token: &str,
+    now_ms: i64,
+) -> Result<Access> {
+    let secret = config.session_secret.as_deref().ok_or_else(invalid_token)?;
+    resolve(store, &TokenKey::from_secret(secret)?, token, now_ms).await
+}
+
+/// The key that signs new sessions; signing in is impossible without one.
+pub fn signing_key(config: &Config) -> Result<TokenKey> {
+    let secret = config
+        .session_secret
+        .as_deref()
+        .ok_or_else(|| ParseError::internal("SESSION_SECRET is not set"))?;
+    TokenKey::from_secret(secret)
 }
 
 /// The client a session token stands for; any bad, expired or revoked token is 209.
@@ -76,26 +82,6 @@ pub async fn refresh(
     Ok(live)
 }
 
-fn principal_from(row: &Row, session_id: &str) -> Principal {
-    let mut roles: Vec<String> = row
-        .get("roles")
-        .and_then(Value::as_str)
-        .and_then(|s| serde_json::from_str::<Vec<Option<String>>>(s).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect();
-    if let Some(role) = row.get("role").and_then(Value::as_str) {
-        roles.insert(0, role.to_string());
-    }
-    roles.dedup();
-    Principal {
-        user_id: row.get("userId").and_then(Value::as_str).map(String::from),
-        session_id: Some(session_id.to_string()),
-        roles,
-    }
-}
-
 /// A new session for `user_id`: the row to insert and the token to hand out.
 pub struct NewSession {
     pub statement: Statement,
@@ -117,47 +103,19 @@ pub fn create(
         "{REVOCABLE}{}",
         token::issue(key, user_id, &session_id, now_ms, ttl_ms)?
     );
-    let now = iso_from_ms(now_ms);
-    let owner = SqlValue::Text(json!([user_id]).to_string());
-    let statement = Statement::new(
-        "INSERT INTO \"_Session\" (\"objectId\", \"createdAt\", \"updatedAt\", \"_rperm\", \"_wperm\", \"user\", \
-         \"expiresAt\", \"createdWith\", \"installationId\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        vec![
-            SqlValue::from(session_id.as_str()),
-            SqlValue::from(now.as_str()),
-            SqlValue::from(now.as_str()),
-            owner.clone(),
-            owner,
-            SqlValue::from(user_id),
-            SqlValue::Text(iso_from_ms(now_ms.saturating_add(ttl_ms))),
-            SqlValue::Text(json!({"action": action, "authProvider": "password"}).to_string()),
-            installation_id.map(SqlValue::from).unwrap_or(SqlValue::Null),
-        ],
-    );
+    let statement = sessions::insert(&NewSessionRow {
+        session_id: &session_id,
+        user_id,
+        action,
+        installation_id,
+        created_at: &iso_from_ms(now_ms),
+        expires_at: &iso_from_ms(now_ms.saturating_add(ttl_ms)),
+    });
     Ok(NewSession {
         statement,
         token,
         session_id,
     })
-}
-
-/// Ends a session at once: the next request with its token answers 209.
-pub fn revoke(session_id: &str) -> Statement {
-    Statement::new(
-        "DELETE FROM \"_Session\" WHERE \"objectId\" = ?",
-        vec![SqlValue::from(session_id)],
-    )
-}
-
-/// Ends every session of a user (account deleted, password changed), optionally keeping one.
-pub fn revoke_all(user_id: &str, except: Option<&str>) -> Statement {
-    Statement::new(
-        "DELETE FROM \"_Session\" WHERE \"user\" = ? AND \"objectId\" IS NOT ?",
-        vec![
-            SqlValue::from(user_id),
-            except.map(SqlValue::from).unwrap_or(SqlValue::Null),
-        ],
-    )
 }
 
 #[cfg(test)]
@@ -210,7 +168,7 @@ mod tests {
         block_on(store.query(&session.statement)).unwrap();
         let expired = block_on(resolve(&store, &key, &session.token, NOW + 61_000)).unwrap_err();
         assert_eq!(expired.code, Code::InvalidSessionToken);
-        block_on(store.query(&revoke(&session.session_id))).unwrap();
+        block_on(store.query(&sessions::revoke(&session.session_id))).unwrap();
         let revoked = block_on(resolve(&store, &key, &session.token, NOW + 1000)).unwrap_err();
         assert_eq!(revoked.code, Code::InvalidSessionToken);
     }

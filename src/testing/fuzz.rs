@@ -8,13 +8,13 @@
 //! make up carries `NAME_MARK`. The registry's own names carry none, so a marker in SQL text is a
 //! user-supplied string that reached SQL outside a parameter.
 
-use super::access::{Access, Principal};
-use super::ddl;
-use super::objects::Objects;
-use super::schema::{ClassSchema, FieldType, Registry};
+use crate::engine::access::{Access, Principal};
+use crate::engine::ddl;
+use crate::engine::objects::Objects;
+use crate::engine::schema::{ClassSchema, FieldType, Registry};
 use crate::marketplace::rules::MarketplaceRules;
 use crate::store::{SqlValue, Statement, Store};
-use crate::testing::SqliteStore;
+use crate::testing::{SqliteStore, World};
 use futures::executor::block_on;
 use serde_json::json;
 
@@ -56,12 +56,10 @@ fn field_type(spec: &str) -> FieldType {
     }
 }
 
-pub struct World {
-    pub store: SqliteStore,
-}
-
 impl World {
-    pub fn new() -> Self {
+    /// The product's database plus two classes with a field of every type (`Fuzz`) and
+    /// pointer permissions (`Fenced`), seeded with rows that cover each kind of value.
+    pub fn fuzz() -> Self {
         let store = SqliteStore::migrated();
         let mut fuzz = ClassSchema::new("Fuzz");
         for (name, spec) in FUZZ_FIELDS {
@@ -203,7 +201,7 @@ impl World {
         ];
         statements.extend(fixed.into_iter().map(|sql| Statement::new(sql, vec![])));
         block_on(store.batch(&statements)).expect("seeding the property tests' world");
-        World { store }
+        World::on(store)
     }
 
     /// The engine over this world's store, as the client `access` at a fixed time, with the
@@ -221,15 +219,6 @@ impl World {
             now_ms: 1_700_000_000_000,
             rules: &MarketplaceRules,
         }
-    }
-
-    pub fn registry(&self) -> Registry {
-        let rows = block_on(
-            self.store
-                .query(&Statement::new(Registry::LOAD_SQL, vec![])),
-        )
-        .expect("the registry loads");
-        Registry::from_rows(&rows).expect("the registry parses")
     }
 }
 
@@ -283,10 +272,10 @@ fn is_derived_identifier(name: &str) -> bool {
     let name = name.strip_suffix("_related").unwrap_or(name);
     match name.strip_prefix("_Join:").and_then(|r| r.split_once(':')) {
         Some((field, class)) => {
-            super::schema::validate_field_name(field).is_ok()
-                && super::schema::validate_class_name(class).is_ok()
+            crate::engine::schema::validate_field_name(field).is_ok()
+                && crate::engine::schema::validate_class_name(class).is_ok()
         }
-        None => super::schema::validate_class_name(name).is_ok(),
+        None => crate::engine::schema::validate_class_name(name).is_ok(),
     }
 }
 
@@ -353,7 +342,7 @@ fn count_placeholders(sql: &str) -> Placeholders {
 
 #[test]
 fn the_world_seeds_and_its_checker_tells_bound_from_inlined() {
-    let world = World::new();
+    let world = World::fuzz();
     assert!(world.registry().get("Fuzz").is_some());
     assert_bound(
         &Statement::new("SELECT 1 WHERE a = ? AND b = '?'", vec![SqlValue::Null]),

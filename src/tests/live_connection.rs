@@ -1,9 +1,9 @@
 //! A live connection against SQLite with the real migrations: connect, subscribe, events, logout.
 
-use super::connection::{fan_out, on_message, refresh_sessions, LiveContext};
-use super::protocol::SocketState;
-use crate::api::app::Config;
-use crate::auth::session;
+use crate::live::connection::{fan_out, on_message, refresh_sessions, LiveContext};
+use crate::live::protocol::SocketState;
+use crate::service::Config;
+use crate::service::sessions as session;
 use crate::auth::token::TokenKey;
 use crate::engine::change::{Change, ChangeKind};
 use crate::engine::schema::Registry;
@@ -212,7 +212,7 @@ fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
     assert_eq!(outcome, vec![(true, vec![])]);
     assert_eq!(roles(&states[0]), vec!["*", "b1", "role:admin"]);
 
-    block_on(hub.store.query(&session::revoke(&session_id))).unwrap();
+    block_on(hub.store.query(&crate::engine::sessions::revoke(&session_id))).unwrap();
     let outcome = block_on(refresh_sessions(&hub.store, &mut states, NOW)).unwrap();
     assert_eq!(outcome[0].1[0]["code"], 209);
     assert_eq!(roles(&states[0]), vec!["*"]);
@@ -223,7 +223,7 @@ fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
         &mut stale,
         json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
     );
-    block_on(hub.store.query(&session::revoke(&session_id))).unwrap();
+    block_on(hub.store.query(&crate::engine::sessions::revoke(&session_id))).unwrap();
     let refused = hub.send(
         &mut stale,
         json!({"op": "subscribe", "requestId": 1, "query": {"className": "Product", "where": {}}}),

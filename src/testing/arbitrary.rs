@@ -5,7 +5,7 @@
 //! carry the markers of `fuzz_world`, so a test can tell a value that reached SQL text from one
 //! that was bound.
 
-use super::fuzz_world::{ARTISAN_USER, BUYER, DATE_MARK, NAME_MARK, NUMBER_MARK, VALUE_MARK};
+use crate::testing::fuzz::{ARTISAN_USER, BUYER, DATE_MARK, NAME_MARK, NUMBER_MARK, VALUE_MARK};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};

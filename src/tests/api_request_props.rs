@@ -10,16 +10,11 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (256 by default).
 
-use super::app::{Config, Outbox, SchemaCache};
-use super::health::NoDurableObjects;
-use super::http::{HttpRequest, HttpResponse};
-use super::router::{handle, Services};
-use crate::abuse::limiter::LocalLimiter;
-use crate::engine::arbitrary::{query_params, valid_query_params, valid_write_body, write_body};
-use crate::engine::fuzz_world::World;
+use crate::service::config::Config;
+use crate::api::http::{HttpRequest, HttpResponse};
+use crate::testing::arbitrary::{query_params, valid_query_params, valid_write_body, write_body};
+use crate::testing::World;
 use crate::error::Code;
-use crate::marketplace::hub::LocalHub;
-use futures::executor::block_on;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -148,8 +143,8 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         // Orders and batches, with random parts.
         (vec(prop_oneof![
             Just(json!({"product": {"__type": "Pointer", "className": "Product", "objectId": "p000000001"}, "quantity": 1})),
-            crate::engine::arbitrary::value(),
-        ], 0..4), prop::option::of(crate::engine::arbitrary::value()))
+            crate::testing::arbitrary::value(),
+        ], 0..4), prop::option::of(crate::testing::arbitrary::value()))
             .prop_map(|(items, total)| {
                 let mut b = Map::new();
                 b.insert("items".into(), Value::Array(items));
@@ -175,7 +170,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         1 => vec(any::<u8>(), 0..64),
         1 => (25usize..40).prop_map(|d| json!({ "where": nested(d) }).to_string().into_bytes()),
         1 => Just(format!("{{\"str\":\"{}\"}}", "x".repeat(MAX_BODY_BYTES)).into_bytes()),
-        1 => crate::engine::arbitrary::value().prop_map(|v| v.to_string().into_bytes()),
+        1 => crate::testing::arbitrary::value().prop_map(|v| v.to_string().into_bytes()),
     ]
 }
 
@@ -290,23 +285,7 @@ fn check(response: &HttpResponse, call: &Call) {
 }
 
 fn run(calls: &[Call]) {
-    let world = World::new();
-    let config = config();
-    let cache = SchemaCache::default();
-    let hubs = LocalHub {
-        store: &world.store,
-    };
-    let outbox = Outbox::default();
-    let limiter = LocalLimiter::default();
-    let services = Services {
-        store: &world.store,
-        config: &config,
-        cache: &cache,
-        hubs: &hubs,
-        outbox: &outbox,
-        durable_objects: &NoDurableObjects,
-        limiter: &limiter,
-    };
+    let world = World::fuzz().with_config(config());
     let send = |call: &Call, token: Option<&str>| {
         let mut headers = vec![];
         if let Some(app) = &call.app_id {
@@ -330,7 +309,7 @@ fn run(calls: &[Call]) {
             body: call.body.clone(),
             origin: "http://localhost".into(),
         };
-        block_on(handle(&services, &http))
+        world.handle(&http)
     };
     // A signed-in buyer for the calls that use a session.
     let sign_up = Call {

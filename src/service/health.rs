@@ -1,9 +1,8 @@
-//! `GET /health`: whether the worker can reach what it depends on — D1, and each Durable Object
+//! The health check: whether the worker can reach what it depends on — D1, and each Durable Object
 //! namespace — so a load balancer or an operator sees a broken binding before users do. It
 //! answers 200 when every check passes and 503 naming the failed ones, with no error text from
 //! below (that could carry internals); details go to the worker's own log at the edge.
 
-use super::http::HttpResponse;
 use crate::platform::now_ms;
 use crate::store::{Statement, Store};
 use futures::future::{join_all, LocalBoxFuture};
@@ -54,11 +53,17 @@ impl DurableObjectPinger for NoDurableObjects {
     }
 }
 
-/// Runs every check at once and renders the report.
-pub async fn check<S: Store>(store: &S, pinger: &dyn DurableObjectPinger) -> HttpResponse {
+/// What the health check found: whether everything answered, and the report to show.
+pub struct Health {
+    pub healthy: bool,
+    pub report: Value,
+}
+
+/// Runs every check at once.
+pub async fn check<S: Store>(store: &S, pinger: &dyn DurableObjectPinger) -> Health {
     let database = timed(async {
         store
-            .query(&Statement::new("SELECT 1 AS ok", vec![]))
+            .query(&Statement::ping())
             .await
             .map(|_| ())
             // The store's message may quote SQL or the driver: it is not for the public.
@@ -82,7 +87,7 @@ pub async fn check<S: Store>(store: &S, pinger: &dyn DurableObjectPinger) -> Htt
             "durableObjects": durable_objects,
         },
     });
-    HttpResponse::json(if healthy { 200 } else { 503 }, &report)
+    Health { healthy, report }
 }
 
 struct Checked {

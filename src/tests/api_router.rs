@@ -1,30 +1,15 @@
 //! The router end to end on SQLite: what every response carries.
 
-use super::app::{Config, Outbox, SchemaCache};
-use super::health::{DurableObjectPinger, NoDurableObjects, PingFailure};
-use super::http::HttpRequest;
-use super::router::{handle, handle_logged, RequestFacts, Services};
-use crate::abuse::limiter::LocalLimiter;
-use crate::marketplace::hub::LocalHub;
-use crate::testing::SqliteStore;
+use crate::service::config::Config;
+use crate::service::schema_cache::SchemaCache;
+use crate::service::health::{DurableObjectPinger, PingFailure};
+use crate::api::http::HttpRequest;
+use crate::api::request_log::RequestFacts;
+use crate::api::router::handle;
+use crate::testing::World;
 use futures::executor::block_on;
 
-fn get(path: &str, headers: &[(&str, &str)]) -> super::http::HttpResponse {
-    let store = SqliteStore::migrated();
-    let config = Config::default();
-    let cache = SchemaCache::default();
-    let hubs = LocalHub { store: &store };
-    let outbox = Outbox::default();
-    let limiter = LocalLimiter::default();
-    let services = Services {
-        store: &store,
-        config: &config,
-        cache: &cache,
-        hubs: &hubs,
-        outbox: &outbox,
-        limiter: &limiter,
-        durable_objects: &NoDurableObjects,
-    };
+fn get(path: &str, headers: &[(&str, &str)]) -> crate::api::http::HttpResponse {
     let http = HttpRequest {
         method: "GET".into(),
         path: path.into(),
@@ -35,7 +20,7 @@ fn get(path: &str, headers: &[(&str, &str)]) -> super::http::HttpResponse {
         origin: "http://localhost".into(),
         ..HttpRequest::default()
     };
-    block_on(handle(&services, &http))
+    World::new().handle(&http)
 }
 
 #[test]
@@ -119,33 +104,18 @@ impl DurableObjectPinger for Namespaces {
     }
 }
 
-fn health<S: crate::store::Store>(
-    store: &S,
-    durable_objects: &dyn DurableObjectPinger,
-) -> super::http::HttpResponse {
-    let (config, cache, outbox) = (Config::default(), SchemaCache::default(), Outbox::default());
-    let sqlite = SqliteStore::migrated();
-    let hubs = LocalHub { store: &sqlite };
-    let services = Services {
-        store,
-        config: &config,
-        cache: &cache,
-        hubs: &hubs,
-        outbox: &outbox,
-        limiter: &LocalLimiter::default(),
-        durable_objects,
-    };
+fn health<S: crate::store::Store>(world: World<S>) -> crate::api::http::HttpResponse {
     let http = HttpRequest {
         method: "GET".into(),
         path: "/parse/health".into(),
         ..HttpRequest::default()
     };
-    block_on(handle(&services, &http))
+    world.handle(&http)
 }
 
 #[test]
 fn health_answers_200_naming_every_dependency_it_checked() {
-    let response = health(&SqliteStore::migrated(), &Namespaces { failing: None });
+    let response = health(World::new().with_durable_objects(Namespaces { failing: None }));
     assert_eq!(response.status, 200);
     let body = response.body_json();
     assert_eq!(body["status"], "ok");
@@ -159,12 +129,9 @@ fn health_answers_200_naming_every_dependency_it_checked() {
 
 #[test]
 fn a_durable_object_namespace_that_does_not_answer_makes_health_503() {
-    let response = health(
-        &SqliteStore::migrated(),
-        &Namespaces {
-            failing: Some("LIVE_HUB"),
-        },
-    );
+    let response = health(World::new().with_durable_objects(Namespaces {
+        failing: Some("LIVE_HUB"),
+    }));
     assert_eq!(response.status, 503);
     let body = response.body_json();
     assert_eq!(body["status"], "error");
@@ -180,7 +147,7 @@ fn a_durable_object_namespace_that_does_not_answer_makes_health_503() {
 
 #[test]
 fn a_database_that_fails_makes_health_503_without_its_error_text() {
-    let response = health(&BrokenStore, &Namespaces { failing: None });
+    let response = health(World::on(BrokenStore).with_durable_objects(Namespaces { failing: None }));
     assert_eq!(response.status, 503);
     let body = response.body_json();
     assert_eq!(body["checks"]["database"]["status"], "error");
@@ -195,25 +162,13 @@ fn a_database_that_fails_makes_health_503_without_its_error_text() {
 type Call<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
 
 /// Runs `requests` in turn on one server, answering the log facts of the last.
-fn facts_of(requests: &[Call]) -> (super::http::HttpResponse, RequestFacts) {
-    let store = SqliteStore::migrated();
-    let config = Config {
+fn facts_of(requests: &[Call]) -> (crate::api::http::HttpResponse, RequestFacts) {
+    let world = World::new().with_config(Config {
         master_key: Some("the-master-key".into()),
         session_secret: Some("a-session-secret-of-enough-length".into()),
         pbkdf2_iterations: 1_000,
         ..Config::default()
-    };
-    let (cache, outbox) = (SchemaCache::default(), Outbox::default());
-    let hubs = LocalHub { store: &store };
-    let services = Services {
-        store: &store,
-        config: &config,
-        cache: &cache,
-        hubs: &hubs,
-        outbox: &outbox,
-        limiter: &LocalLimiter::default(),
-        durable_objects: &NoDurableObjects,
-    };
+    });
     let mut last = None;
     for (method, path, body, headers) in requests {
         let mut headers: Vec<(String, String)> = headers
@@ -230,7 +185,7 @@ fn facts_of(requests: &[Call]) -> (super::http::HttpResponse, RequestFacts) {
             body: body.as_bytes().to_vec(),
             origin: "http://localhost".into(),
         };
-        last = Some(block_on(handle_logged(&services, &http)));
+        last = Some(world.handle_logged(&http));
     }
     last.expect("at least one request")
 }
@@ -275,25 +230,12 @@ fn the_log_names_master_and_anonymous_callers_and_keeps_ids_out_of_routes() {
 /// registry is stale, as it would be within the cache's TTL.
 #[test]
 fn a_field_another_isolate_just_added_is_not_a_server_error() {
-    let store = SqliteStore::migrated();
-    let config = Config {
+    let world = World::new().with_config(Config {
         master_key: Some("mk".into()),
         ..Config::default()
-    };
+    });
     let (first_isolate, second_isolate) = (SchemaCache::default(), SchemaCache::default());
-    let hubs = LocalHub { store: &store };
-    let outbox = Outbox::default();
-    let limiter = LocalLimiter::default();
     let post = |cache: &SchemaCache, body: &str| {
-        let services = Services {
-            store: &store,
-            config: &config,
-            cache,
-            hubs: &hubs,
-            outbox: &outbox,
-            limiter: &limiter,
-            durable_objects: &NoDurableObjects,
-        };
         let http = HttpRequest {
             method: "POST".into(),
             path: "/parse/classes/Scratch".into(),
@@ -306,7 +248,7 @@ fn a_field_another_isolate_just_added_is_not_a_server_error() {
             origin: "http://localhost".into(),
             ..HttpRequest::default()
         };
-        block_on(handle(&services, &http))
+        world.services_in(cache, |services| block_on(handle(services, &http)))
     };
     // Both isolates know the class (and load their registry) before the field exists.
     assert_eq!(post(&first_isolate, r#"{"a":1}"#).status, 201);

@@ -1,7 +1,7 @@
 //! Checkout and the order lifecycle against SQLite with the real migrations.
 
-use super::checkout::{execute, group_by_artisan, lookup, parse_items, CheckoutRequest, Item};
-use super::order_status::{plan as step, Status};
+use crate::marketplace::checkout::{execute, group_by_artisan, lookup, parse_items, CheckoutRequest, Item};
+use crate::marketplace::order_status::{plan as step, Status};
 use crate::error::Code;
 use crate::store::{SqlValue, Statement, Store};
 use crate::testing::SqliteStore;

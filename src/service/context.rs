@@ -1,0 +1,152 @@
+//! What every service call runs with: the backends the edge supplies for one request
+//! (`Services`), and who is asking, with the schema registry they are asking against
+//! (`Context`). Every write of every protocol goes through `Context::execute`.
+
+use super::config::Config;
+use super::health::DurableObjectPinger;
+use super::outbox::Outbox;
+use super::schema_cache::SchemaCache;
+use super::sessions;
+use crate::abuse::guard::Guard;
+use crate::abuse::limiter::Limiter;
+use crate::engine::access::Access;
+use crate::engine::objects::{self, Committed, Objects};
+use crate::engine::schema::Registry;
+use crate::engine::write::{Outcome, WritePlan};
+use crate::error::{ParseError, Result};
+use crate::marketplace::hub::HubClient;
+use crate::store::Store;
+use std::rc::Rc;
+
+/// Everything a request's services reach besides the request; the edge builds one per request
+/// (and the native tests one per test world).
+pub struct Services<'a, S: Store> {
+    pub store: &'a S,
+    pub config: &'a Config,
+    pub schema_cache: &'a SchemaCache,
+    /// How to reach an artisan's hub (a Durable Object at the edge, in place natively).
+    pub hubs: &'a dyn HubClient,
+    /// Receives the changes the request committed, for the live hubs.
+    pub outbox: &'a Outbox,
+    /// The abuse limiters (a Durable Object per key at the edge).
+    pub limiter: &'a dyn Limiter,
+    /// Reaches the Durable Object namespaces for the health check.
+    pub durable_objects: &'a dyn DurableObjectPinger,
+}
+
+/// What a protocol knows of its client beyond its credentials.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// The address as Cloudflare saw it (`CF-Connecting-IP`), for the abuse limits.
+    pub ip: Option<String>,
+    pub installation_id: Option<String>,
+    /// The client's idempotency key (`X-Parse-Request-Id`, `Idempotency-Key`).
+    pub request_id: Option<String>,
+    /// The session token the client sent, handed back where Parse hands it back.
+    pub session_token: Option<String>,
+}
+
+impl<'a, S: Store> Services<'a, S> {
+    /// The client a session token speaks for; a bad, expired or revoked one is 209.
+    pub async fn authenticate(&self, token: &str, now_ms: i64) -> Result<Access> {
+        sessions::authenticate(self.store, self.config, token, now_ms).await
+    }
+
+    /// A context for `access`, on this isolate's schema registry.
+    pub async fn context(&self, access: Access, client: Client, now_ms: i64) -> Result<Context<'a, S>> {
+        let registry = self.schema_cache.get(self.store, now_ms).await?;
+        Ok(Context {
+            store: self.store,
+            config: self.config,
+            schema_cache: self.schema_cache,
+            registry,
+            access,
+            client,
+            now_ms,
+            hubs: self.hubs,
+            outbox: self.outbox,
+            limiter: self.limiter,
+        })
+    }
+}
+
+/// One caller's view of the services.
+pub struct Context<'a, S: Store> {
+    pub store: &'a S,
+    pub config: &'a Config,
+    schema_cache: &'a SchemaCache,
+    pub registry: Rc<Registry>,
+    pub access: Access,
+    pub client: Client,
+    pub now_ms: i64,
+    pub hubs: &'a dyn HubClient,
+    pub outbox: &'a Outbox,
+    limiter: &'a dyn Limiter,
+}
+
+impl<S: Store> Context<'_, S> {
+    /// Runs a write plan as one transaction and queues what it changed for live subscribers.
+    pub async fn execute(&mut self, plan: &WritePlan) -> Result<Outcome> {
+        let mut committed = self.execute_all(&[plan]).await?;
+        committed
+            .pop()
+            .ok_or_else(|| ParseError::internal("a write plan answered nothing"))
+    }
+
+    /// Runs write plans as one transaction (all commit or none does), queues what they changed,
+    /// and re-reads the registry when one of them changed the schema.
+    pub async fn execute_all(&mut self, plans: &[&WritePlan]) -> Result<Vec<Outcome>> {
+        let committed = objects::commit(self.store, plans).await?;
+        if plans.iter().any(|p| p.schema_changed) {
+            self.reload_registry().await?;
+        }
+        Ok(committed
+            .into_iter()
+            .map(|Committed { outcome, change }| {
+                self.outbox.push(change);
+                outcome
+            })
+            .collect())
+    }
+
+    /// The abuse limits as this client meets them; the master key is exempt.
+    pub fn guard(&self) -> Guard<'_> {
+        Guard::new(
+            self.limiter,
+            &self.config.limits,
+            self.client.ip.as_deref(),
+            self.access.is_master(),
+        )
+    }
+
+    /// The engine's object operations for this caller.
+    pub fn objects(&self) -> Objects<'_, S> {
+        Objects {
+            store: self.store,
+            registry: &self.registry,
+            access: &self.access,
+            allow_client_class_creation: self.config.allow_client_class_creation,
+            now_ms: self.now_ms,
+            rules: &crate::marketplace::MarketplaceRules,
+        }
+    }
+
+    /// Re-reads the registry after this request changed it, so the next statement sees the change.
+    pub async fn reload_registry(&mut self) -> Result<()> {
+        self.schema_cache.invalidate();
+        self.registry = self.schema_cache.get(self.store, self.now_ms).await?;
+        Ok(())
+    }
+
+    /// Operations only the master key may run answer 403 to anyone else, as Parse Server does.
+    pub fn require_master(&self) -> Result<()> {
+        if self.access.is_master() {
+            Ok(())
+        } else {
+            Err(ParseError::new(
+                crate::error::Code::Unauthorized,
+                "unauthorized: master key is required",
+            ))
+        }
+    }
+}
