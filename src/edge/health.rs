@@ -3,7 +3,7 @@
 //! storage. A dedicated instance (not the global live hub, not an artisan's) keeps frequent
 //! probes from queueing behind real work.
 
-use crate::api::health::{DurableObjectPinger, PingFailure};
+use crate::service::health::{DurableObjectPinger, PingFailure};
 use futures::future::{select, Either, LocalBoxFuture};
 use std::time::Duration;
 use worker::{Delay, Env, Request, Response, Result};

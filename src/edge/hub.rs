@@ -127,11 +127,10 @@ impl DurableObject for ArtisanHub {
         // The database's copy of the keys (the crash-safe one) ages out on the same schedule.
         if let Ok(db) = self.env.d1("DB") {
             let cutoff = crate::platform::iso_from_ms(now - KEY_TTL_MS);
-            let _ = db
-                .prepare("DELETE FROM \"_Idempotency\" WHERE \"createdAt\" < ?")
-                .bind(&[cutoff.into()])?
-                .run()
-                .await;
+            let forget = crate::marketplace::checkout::forget_keys_before(&cutoff);
+            if let Err(e) = crate::store::Store::batch(&D1Store { db }, &[forget]).await {
+                worker::console_error!("artisan hub: forgetting old idempotency keys failed: {e:?}");
+            }
         }
         if let Some(at) = next {
             storage.set_alarm(super::alarm_at(at)).await?;

@@ -4,8 +4,8 @@
 //! client that reconnects with the last number it saw receives what it missed.
 
 use super::d1::D1Store;
-use crate::api::app::Config;
-use crate::auth::session;
+use crate::service::Config;
+use crate::service::sessions as session;
 use crate::engine::change::Change;
 use crate::error::{Code, ParseError};
 use crate::live::connection::{on_message, renewed, sessions_used, LiveContext};

@@ -10,12 +10,14 @@ mod live_hub;
 mod rate_limiter;
 
 use crate::abuse::limiter::{Limiter, LocalLimiter};
-use crate::api::app::{Config, Outbox, SchemaCache};
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::request_log;
 use crate::api::router;
 use crate::engine::change::Change;
 use crate::marketplace::hub::{HubClient, LocalHub};
+use crate::service::outbox::Outbox;
+use crate::service::schema_cache::SchemaCache;
+use crate::service::{Config, Services};
 use crate::store::Counted;
 use d1::D1Store;
 use hub::DurableHubs;
@@ -106,10 +108,10 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         None => ISOLATE_LIMITER.with(|l| *l),
     };
     let outbox = Outbox::default();
-    let services = router::Services {
+    let services = Services {
         store: &store,
         config,
-        cache: schema_cache(),
+        schema_cache: schema_cache(),
         hubs,
         outbox: &outbox,
         limiter,
@@ -163,17 +165,11 @@ async fn artisan_exists(env: &Env, id: &str) -> Result<bool> {
         return Ok(false);
     }
     let store = D1Store { db: env.d1("DB")? };
-    let statement = crate::store::Statement::new(
-        "SELECT 1 AS found FROM \"Artisan\" WHERE \"objectId\" = ?",
-        vec![crate::store::SqlValue::from(id)],
-    );
-    Ok(crate::store::Store::query(&store, &statement)
+    Ok(crate::engine::objects::exists(&store, "Artisan", id)
         .await
-        .is_ok_and(|rows| !rows.is_empty()))
+        .unwrap_or(false))
 }
 
-/// Sends committed changes to the global live hub and to the hub of each artisan they concern
-/// (changes an artisan's hub made itself were delivered there already, in commit order).
 async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
     let post = |changes: Vec<&Change>| -> Result<Request> {
         let mut init = RequestInit::new();

@@ -364,6 +364,14 @@ async fn previous_outcome(
     Ok(remembered_outcome(&store.query(&remembered(key)).await?))
 }
 
+/// Forgets the keys remembered before `cutoff_iso`: a retry older than that is a new checkout.
+pub fn forget_keys_before(cutoff_iso: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM \"_Idempotency\" WHERE \"createdAt\" < ?",
+        vec![SqlValue::from(cutoff_iso)],
+    )
+}
+
 /// The query for the outcome a key already produced.
 pub fn remembered(key: &str) -> Statement {
     Statement::new(
