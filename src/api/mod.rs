@@ -4,6 +4,7 @@ mod batch;
 mod dispatch;
 pub mod http;
 pub(crate) mod openapi;
+mod openapi_audience;
 mod openapi_components;
 mod openapi_operations;
 mod openapi_types;

@@ -13,55 +13,14 @@
 
 use crate::service::Config;
 use super::openapi_components;
-use super::openapi_operations::{self as operations, Caller};
-use super::openapi_types::ClassShape;
+pub use super::openapi_audience::Audience;
+use super::openapi_audience::DocContext;
+use super::openapi_operations as operations;
 use super::routes::{self, template_segments, Route, ROUTES};
 use crate::engine::find::MAX_LIMIT;
 use crate::engine::schema::{ClassSchema, Registry};
 use serde_json::{json, Map, Value};
 
-/// Whom the document is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    Public,
-    /// The master key: internal classes too.
-    Master,
-}
-
-/// What the operations of one document share.
-pub struct DocContext<'a> {
-    pub config: &'a Config,
-    pub audience: Audience,
-    pub registry: &'a Registry,
-}
-
-impl DocContext<'_> {
-    /// The class as the document shows it, when the audience may see it.
-    pub fn class(&self, name: &str) -> Option<&ClassSchema> {
-        self.registry
-            .get(name)
-            .filter(|schema| self.audience == Audience::Master || client_usable(schema))
-    }
-
-    pub fn shape<'s>(&self, schema: &'s ClassSchema) -> ClassShape<'s> {
-        let may_add = self.audience == Audience::Master
-            || (self.config.allow_client_class_creation
-                && Caller::for_operation(schema, "addField") != Caller::MasterOnly);
-        ClassShape {
-            schema,
-            open_to_new_fields: may_add,
-        }
-    }
-}
-
-/// Whether anyone but the master key may do something with the class.
-pub fn client_usable(schema: &ClassSchema) -> bool {
-    ["find", "count", "get", "create", "update", "delete"]
-        .iter()
-        .any(|op| Caller::for_operation(schema, op) != Caller::MasterOnly)
-}
-
-/// The document, with `server_url` (the mount path's absolute URL) as its server.
 pub fn document(
     registry: &Registry,
     config: &Config,

@@ -2,8 +2,7 @@
 //! answers and envelopes, and the bodies of the marketplace's own endpoints (carts, order steps).
 
 use super::batch::MAX_BATCH_REQUESTS;
-use super::openapi_operations::{answer, schema_ref};
-use super::openapi_types::pointer;
+use super::openapi_types::{answer, pointer, schema_ref};
 use crate::marketplace::checkout::{MAX_ITEMS, MAX_QUANTITY};
 use crate::marketplace::order_status::Status;
 use serde_json::{json, Map, Value};

@@ -2,83 +2,12 @@
 //! caller a class operation needs follows from the class-level permissions (never shown).
 
 use super::batch::MAX_BATCH_REQUESTS;
-use super::openapi::DocContext;
+use super::openapi_audience::{Caller, DocContext};
 use super::openapi_components::ERRORS;
+use super::openapi_types::{answer, reference, schema_ref};
 use super::routes::{template_segments, Endpoint, Route};
 use crate::engine::schema::ClassSchema;
 use serde_json::{json, Map, Value};
-
-/// Who may call an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Caller {
-    Anyone,
-    SignedIn,
-    MasterOnly,
-}
-
-impl Caller {
-    /// What the CLP of `operation` (`find`, `create`, …) asks of a caller. An operation the CLP
-    /// does not mention is open, as the server evaluates it.
-    pub fn for_operation(schema: &ClassSchema, operation: &str) -> Caller {
-        let Some(rule) = schema.clp.get(operation).and_then(Value::as_object) else {
-            return Caller::Anyone;
-        };
-        if rule.get("*").and_then(Value::as_bool) == Some(true) {
-            return Caller::Anyone;
-        }
-        let user_fields = if matches!(operation, "find" | "count" | "get") {
-            "readUserFields"
-        } else {
-            "writeUserFields"
-        };
-        let grants_someone = rule
-            .values()
-            .any(|v| v.as_bool() == Some(true) || v.as_array().is_some_and(|a| !a.is_empty()))
-            || (operation != "addField"
-                && schema
-                    .clp
-                    .get(user_fields)
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| !a.is_empty()));
-        if grants_someone {
-            Caller::SignedIn
-        } else {
-            Caller::MasterOnly
-        }
-    }
-
-    /// The security requirement: alternatives, each a set of headers sent together.
-    fn security(self, doc: &DocContext) -> Value {
-        let client = |session: bool| {
-            let mut headers = json!({"appId": []});
-            if doc.config.client_key.is_some() {
-                headers["restApiKey"] = json!([]);
-            }
-            if session {
-                headers["sessionToken"] = json!([]);
-            }
-            headers
-        };
-        let master = json!({"appId": [], "masterKey": []});
-        json!(match self {
-            Caller::Anyone => vec![client(false), client(true), master],
-            Caller::SignedIn => vec![client(true), master],
-            Caller::MasterOnly => vec![master],
-        })
-    }
-}
-
-pub(super) fn reference(kind: &str, name: &str) -> Value {
-    json!({"$ref": format!("#/components/{kind}/{name}")})
-}
-
-pub(super) fn schema_ref(name: &str) -> Value {
-    reference("schemas", name)
-}
-
-pub(super) fn answer(description: &str, schema: Value) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": schema}}})
-}
 
 fn body(schema: Value) -> Value {
     json!({"required": true, "content": {"application/json": {"schema": schema}}})

@@ -300,3 +300,15 @@ mod tests {
         );
     }
 }
+
+pub(super) fn reference(kind: &str, name: &str) -> Value {
+    json!({"$ref": format!("#/components/{kind}/{name}")})
+}
+
+pub(super) fn schema_ref(name: &str) -> Value {
+    reference("schemas", name)
+}
+
+pub(super) fn answer(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
