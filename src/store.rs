@@ -148,6 +148,41 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A store that counts its round trips (a query or a batch is one), for the benchmark harness:
+/// hot paths aim for one.
+pub struct Counted<S> {
+    pub inner: S,
+    pub round_trips: std::cell::Cell<u32>,
+}
+
+impl<S: Store> Counted<S> {
+    pub fn new(inner: S) -> Self {
+        Counted {
+            inner,
+            round_trips: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl<S: Store> Store for Counted<S> {
+    async fn query(&self, statement: &Statement) -> Result<Vec<Row>, StoreError> {
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.inner.query(statement).await
+    }
+
+    async fn query_values(&self, statement: &Statement) -> Result<Vec<Values>, StoreError> {
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.inner.query_values(statement).await
+    }
+
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {
+        if !statements.is_empty() {
+            self.round_trips.set(self.round_trips.get() + 1);
+        }
+        self.inner.batch(statements).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,40 +228,5 @@ mod tests {
     #[test]
     fn identifiers_are_quoted() {
         assert_eq!(ident("Order"), "\"Order\"");
-    }
-}
-
-/// A store that counts its round trips (a query or a batch is one), for the benchmark harness:
-/// hot paths aim for one.
-pub struct Counted<S> {
-    pub inner: S,
-    pub round_trips: std::cell::Cell<u32>,
-}
-
-impl<S: Store> Counted<S> {
-    pub fn new(inner: S) -> Self {
-        Counted {
-            inner,
-            round_trips: std::cell::Cell::new(0),
-        }
-    }
-}
-
-impl<S: Store> Store for Counted<S> {
-    async fn query(&self, statement: &Statement) -> Result<Vec<Row>, StoreError> {
-        self.round_trips.set(self.round_trips.get() + 1);
-        self.inner.query(statement).await
-    }
-
-    async fn query_values(&self, statement: &Statement) -> Result<Vec<Values>, StoreError> {
-        self.round_trips.set(self.round_trips.get() + 1);
-        self.inner.query_values(statement).await
-    }
-
-    async fn batch(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, StoreError> {
-        if !statements.is_empty() {
-            self.round_trips.set(self.round_trips.get() + 1);
-        }
-        self.inner.batch(statements).await
     }
 }

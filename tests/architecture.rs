@@ -19,7 +19,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("marketplace", &["engine", "error", "platform", "store"]),
     (
         "service",
-        &["abuse", "auth", "engine", "marketplace", "error", "platform", "store"],
+        &[
+            "abuse",
+            "auth",
+            "engine",
+            "marketplace",
+            "error",
+            "platform",
+            "store",
+        ],
     ),
     (
         "live",
@@ -27,7 +35,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "api",
-        &["service", "auth", "engine", "marketplace", "error", "platform", "store"],
+        &[
+            "service",
+            "auth",
+            "engine",
+            "marketplace",
+            "error",
+            "platform",
+            "store",
+        ],
     ),
     (
         "edge",
@@ -79,7 +95,11 @@ fn modules() -> Vec<Module> {
     files
         .into_iter()
         .filter_map(|file| {
-            let relative = file.strip_prefix(&src).ok()?.to_string_lossy().replace('\\', "/");
+            let relative = file
+                .strip_prefix(&src)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
             if relative.starts_with("testing/") || relative.starts_with("tests/") {
                 return None;
             }
@@ -188,7 +208,10 @@ fn layer_violations(modules: &[Module]) -> Vec<String> {
             continue; // the crate root declares the modules
         }
         let Some(may) = allowed.get(layer) else {
-            violations.push(format!("{}: a top-level module missing from LAYERS", module.file));
+            violations.push(format!(
+                "{}: a top-level module missing from LAYERS",
+                module.file
+            ));
             continue;
         };
         for import in imports(module, &known) {
@@ -235,7 +258,11 @@ fn cycles(modules: &[Module]) -> Vec<String> {
 #[test]
 fn each_layer_imports_only_the_layers_beneath_it() {
     let violations = layer_violations(&modules());
-    assert!(violations.is_empty(), "layer rules broken:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "layer rules broken:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
@@ -268,7 +295,11 @@ fn sql_is_written_only_where_storage_is_planned() {
             }
         }
     }
-    assert!(offenders.is_empty(), "SQL text outside the engine:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "SQL text outside the engine:\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]
@@ -280,7 +311,10 @@ fn the_checker_sees_a_forbidden_import_and_a_cycle() {
     };
     let modules = [
         module("engine", ""),
-        module("engine::find", "use crate::api::router::handle;\nuse super::{find, schema};"),
+        module(
+            "engine::find",
+            "use crate::api::router::handle;\nuse super::{find, schema};",
+        ),
         module("api", ""),
         module("api::router", "use super::dispatch::dispatch;"),
         module("api::dispatch", "fn f() { crate::api::router::handle() }"),
@@ -291,7 +325,9 @@ fn the_checker_sees_a_forbidden_import_and_a_cycle() {
     );
     let found = cycles(&modules);
     assert!(
-        found.iter().any(|c| c == "api::dispatch -> api::router -> api::dispatch"),
+        found
+            .iter()
+            .any(|c| c == "api::dispatch -> api::router -> api::dispatch"),
         "{found:?}"
     );
 }

@@ -44,6 +44,7 @@ impl LocalLimiter {
     const SWEEP_ABOVE: usize = 10_000;
 
     /// Fixes the limiter's clock at `ms` (tests).
+    #[cfg(test)]
     pub fn set_now(&self, ms: i64) {
         self.fixed_now_ms.set(Some(ms));
     }
@@ -53,6 +54,7 @@ impl LocalLimiter {
     }
 
     /// Keys with an entry (tests look at what is remembered).
+    #[cfg(test)]
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.entries.borrow().keys().cloned().collect();
         keys.sort();

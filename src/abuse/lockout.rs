@@ -35,6 +35,7 @@ impl LockoutState {
 }
 
 impl Lockout {
+    #[cfg(test)]
     pub const DISABLED: Lockout = Lockout {
         threshold: 0,
         duration_ms: 0,

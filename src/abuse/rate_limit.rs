@@ -15,6 +15,7 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    #[cfg(test)]
     pub const DISABLED: RateLimit = RateLimit {
         max: 0,
         window_ms: 0,

@@ -93,10 +93,15 @@ pub fn writes(requests: &[ParseRequest]) -> Result<Vec<Write>> {
             let matched = routes::find(&sub.method, &segments)
                 .filter(|m| m.route.path.starts_with("/classes/"))
                 .ok_or_else(not_a_write)?;
-            let (class, object_id) = (matched.class().to_string(), matched.param("objectId").to_string());
+            let (class, object_id) = (
+                matched.class().to_string(),
+                matched.param("objectId").to_string(),
+            );
             let body = sub.body.clone();
             Ok(match matched.route.endpoint {
-                Endpoint::Create | Endpoint::PlaceOrder | Endpoint::SignUp => Write::Create { class, body },
+                Endpoint::Create | Endpoint::PlaceOrder | Endpoint::SignUp => {
+                    Write::Create { class, body }
+                }
                 Endpoint::Update | Endpoint::UpdateOrder | Endpoint::UpdateUser => Write::Update {
                     class,
                     object_id,

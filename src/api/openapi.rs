@@ -11,14 +11,14 @@
 //! key. Class-level permissions themselves are never shown, only what they mean for a caller
 //! (anyone, a signed-in user, or the master key), as each operation's security requirement.
 
-use crate::service::Config;
-use super::openapi_components;
 pub use super::openapi_audience::Audience;
 use super::openapi_audience::DocContext;
+use super::openapi_components;
 use super::openapi_operations as operations;
 use super::routes::{self, template_segments, Route, ROUTES};
 use crate::engine::find::MAX_LIMIT;
 use crate::engine::schema::{ClassSchema, Registry};
+use crate::service::Config;
 use serde_json::{json, Map, Value};
 
 pub fn document(

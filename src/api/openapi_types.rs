@@ -241,6 +241,18 @@ impl ClassShape<'_> {
     }
 }
 
+pub(super) fn reference(kind: &str, name: &str) -> Value {
+    json!({"$ref": format!("#/components/{kind}/{name}")})
+}
+
+pub(super) fn schema_ref(name: &str) -> Value {
+    reference("schemas", name)
+}
+
+pub(super) fn answer(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,16 +311,4 @@ mod tests {
             json!(["AddRelation", "RemoveRelation"])
         );
     }
-}
-
-pub(super) fn reference(kind: &str, name: &str) -> Value {
-    json!({"$ref": format!("#/components/{kind}/{name}")})
-}
-
-pub(super) fn schema_ref(name: &str) -> Value {
-    reference("schemas", name)
-}
-
-pub(super) fn answer(description: &str, schema: Value) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": schema}}})
 }

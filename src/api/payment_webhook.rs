@@ -33,7 +33,9 @@ pub async fn confirm<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Resu
     }
     let body: Map<String, Value> =
         serde_json::from_slice(&http.body).map_err(|_| ParseError::invalid_json())?;
-    Ok(HttpResponse::ok(&orders::confirm_payment(ctx, &body).await?))
+    Ok(HttpResponse::ok(
+        &orders::confirm_payment(ctx, &body).await?,
+    ))
 }
 
 /// Compares the hex signature with the body's HMAC in constant time.

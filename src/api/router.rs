@@ -17,11 +17,6 @@ use crate::service::health;
 use crate::service::{Client, Services};
 use crate::store::Store;
 
-/// Handles one HTTP request for the Parse API.
-pub async fn handle<S: Store>(services: &Services<'_, S>, http: &HttpRequest) -> HttpResponse {
-    handle_logged(services, http).await.0
-}
-
 /// Handles one HTTP request, and says what its log line needs to know.
 pub async fn handle_logged<S: Store>(
     services: &Services<'_, S>,
@@ -38,14 +33,14 @@ pub async fn handle_logged<S: Store>(
         }
     } else {
         match decode(http, &config.mount_path, config.max_body_bytes) {
-        None => HttpResponse::error(&ParseError::new(
-            Code::InvalidJson,
-            "Cannot route outside the mount path",
-        ))
-        .with_status(404),
-        Some(Err(e)) => HttpResponse::error(&e),
-        Some(Ok(request)) => serve(services, http, &request, &mut facts).await,
-    }
+            None => HttpResponse::error(&ParseError::new(
+                Code::InvalidJson,
+                "Cannot route outside the mount path",
+            ))
+            .with_status(404),
+            Some(Err(e)) => HttpResponse::error(&e),
+            Some(Ok(request)) => serve(services, http, &request, &mut facts).await,
+        }
     };
     add_cors(&mut response);
     response
@@ -90,10 +85,14 @@ async fn serve<S: Store>(
     let config = services.config;
     let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
     match matched.as_ref().map(|m| m.route.endpoint.credentials()) {
-        Some(Credentials::None) => return public(services, request, is_master, matched.as_ref()).await,
+        Some(Credentials::None) => {
+            return public(services, request, is_master, matched.as_ref()).await
+        }
         Some(Credentials::Signature) => {
             let answer = async {
-                let ctx = services.context(Access::Master, Client::default(), now_ms()).await?;
+                let ctx = services
+                    .context(Access::Master, Client::default(), now_ms())
+                    .await?;
                 payment_webhook::confirm(&ctx, http).await
             };
             return answer.await.unwrap_or_else(|e| HttpResponse::error(&e));
@@ -111,7 +110,11 @@ async fn serve<S: Store>(
     let Some(matched) = matched else {
         return HttpResponse::error(&ParseError::new(
             Code::InvalidJson,
-            format!("unknown route: {} /{}", request.method, request.route.join("/")),
+            format!(
+                "unknown route: {} /{}",
+                request.method,
+                request.route.join("/")
+            ),
         ));
     };
     let now = now_ms();
@@ -175,7 +178,12 @@ async fn public<S: Store>(
                 request.origin,
                 services.config.mount_path.trim_end_matches('/')
             );
-            HttpResponse::ok(&openapi::document(&registry, services.config, &server, audience))
+            HttpResponse::ok(&openapi::document(
+                &registry,
+                services.config,
+                &server,
+                audience,
+            ))
         }
         Err(e) => HttpResponse::error(&e),
     }

@@ -96,7 +96,12 @@ const fn route(method: &'static str, path: &'static str, endpoint: Endpoint) -> 
     }
 }
 
-const fn of(class: &'static str, method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
+const fn of(
+    class: &'static str,
+    method: &'static str,
+    path: &'static str,
+    endpoint: Endpoint,
+) -> Route {
     Route {
         method,
         path,

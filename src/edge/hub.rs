@@ -129,7 +129,9 @@ impl DurableObject for ArtisanHub {
             let cutoff = crate::platform::iso_from_ms(now - KEY_TTL_MS);
             let forget = crate::marketplace::checkout::forget_keys_before(&cutoff);
             if let Err(e) = crate::store::Store::batch(&D1Store { db }, &[forget]).await {
-                worker::console_error!("artisan hub: forgetting old idempotency keys failed: {e:?}");
+                worker::console_error!(
+                    "artisan hub: forgetting old idempotency keys failed: {e:?}"
+                );
             }
         }
         if let Some(at) = next {

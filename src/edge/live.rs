@@ -4,8 +4,6 @@
 //! client that reconnects with the last number it saw receives what it missed.
 
 use super::d1::D1Store;
-use crate::service::Config;
-use crate::service::sessions as session;
 use crate::engine::change::Change;
 use crate::error::{Code, ParseError};
 use crate::live::connection::{on_message, renewed, sessions_used, LiveContext};
@@ -14,6 +12,8 @@ use crate::live::frames::EventFrames;
 use crate::live::protocol::{self, SocketState};
 use crate::live::subscriber::{self, Subscriber, Subscribers};
 use crate::platform::{now_ms, random_alphanumeric};
+use crate::service::sessions as session;
+use crate::service::Config;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;

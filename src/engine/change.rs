@@ -16,6 +16,9 @@ pub enum ChangeKind {
     Deleted,
 }
 
+/// An object after a change, and before it when it existed.
+pub type Versions = (Map<String, Value>, Option<Map<String, Value>>);
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub class: String,
@@ -35,10 +38,7 @@ impl Change {
     }
 
     /// The object and its original as Parse JSON (with ACL), per `schema`.
-    pub fn decode(
-        &self,
-        schema: &ClassSchema,
-    ) -> Option<(Map<String, Value>, Option<Map<String, Value>>)> {
+    pub fn decode(&self, schema: &ClassSchema) -> Option<Versions> {
         Some((
             decode_row(schema, &self.row)?,
             self.before.as_ref().and_then(|b| decode_row(schema, b)),

@@ -5,7 +5,7 @@
 use super::access::{Access, Acl};
 use super::clp::{self, Operation, Permission};
 use super::codec;
-pub use super::find_options::{FindOptions, DEFAULT_LIMIT, FIND_PARAMETERS, MAX_LIMIT};
+pub use super::find_options::{FindOptions, FIND_PARAMETERS, MAX_LIMIT};
 use super::query::{RegexProbe, WhereCompiler};
 use super::schema::{validate_field_name, ClassSchema, FieldType, Registry};
 use crate::error::{ParseError, Result};

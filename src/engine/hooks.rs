@@ -38,9 +38,11 @@ pub struct WriteContext<'a> {
     pub rules: &'a dyn Rules,
 }
 
-/// No rules: the generic Parse engine.
+/// No rules: the generic Parse engine, as the engine's own tests run it.
+#[cfg(test)]
 pub struct NoRules;
 
+#[cfg(test)]
 impl Rules for NoRules {
     fn before_create(
         &self,

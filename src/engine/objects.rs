@@ -144,7 +144,8 @@ impl<S: Store> Objects<'_, S> {
         plan_delete(&self.write_context(), class, object_id)
     }
 
-    /// Runs one write plan as one transaction (see `commit`).
+    /// Runs one write plan as one transaction (see `commit`), for the engine's own tests.
+    #[cfg(test)]
     pub async fn execute(&self, plan: &WritePlan) -> Result<Outcome> {
         let mut committed = commit(self.store, &[plan]).await?;
         committed
@@ -241,7 +242,10 @@ pub async fn exists<S: Store>(store: &S, class: &str, object_id: &str) -> Result
     validate_class_name(class)?;
     let rows = store
         .query(&Statement::new(
-            format!("SELECT 1 AS found FROM {} WHERE \"objectId\" = ?", ident(class)),
+            format!(
+                "SELECT 1 AS found FROM {} WHERE \"objectId\" = ?",
+                ident(class)
+            ),
             vec![SqlValue::from(object_id)],
         ))
         .await?;

@@ -115,6 +115,7 @@ pub fn relation_table(class: &str, field: &str) -> String {
 pub const DEFAULT_FIELDS: [&str; 4] = ["objectId", "createdAt", "updatedAt", "ACL"];
 
 /// Columns that exist for the engine's own use and are never read or written by name from a client.
+#[cfg(test)]
 pub fn is_internal_column(name: &str) -> bool {
     name.starts_with('_')
 }

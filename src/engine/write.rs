@@ -11,13 +11,12 @@ use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
 use super::ddl;
 use super::field_ops::{array_op_sql, initial_value, is_relation_op, relation_op};
-pub use super::hooks::{Extras, Guard, NoRules, Rules, WriteContext};
+pub use super::hooks::{Extras, Guard, Rules, WriteContext};
 use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType};
 use crate::error::{ParseError, Result};
 use crate::platform::{iso_from_ms, new_object_id};
 use crate::store::{ident, Row, SqlValue, Statement};
 use serde_json::{Map, Value};
-
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {

@@ -2,19 +2,15 @@
 //! client frame does to the socket's state and what is sent back, and which frames a committed
 //! change produces for a socket.
 
-use super::delivery::Event;
-use super::frames::EventFrames;
 use super::matcher::Matcher;
 use super::protocol::{self, ClientMessage, Identity, SocketState, SubscribeRequest};
-use super::subscriber::Subscriber;
 use crate::auth::secret::same_secret;
-use crate::service::sessions;
-use crate::service::Config;
 use crate::engine::access::{Access, Principal};
-use crate::engine::change::Change;
 use crate::engine::clp::{self, Operation};
 use crate::engine::schema::Registry;
 use crate::error::{Code, ParseError, Result};
+use crate::service::sessions;
+use crate::service::Config;
 use crate::store::Store;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -145,17 +141,6 @@ async fn subscribe<S: Store>(
     let access = own.as_ref().unwrap_or(&socket_identity).access();
     clp::check(schema, &access, Operation::Find)?;
     state.subscribe(request, own)
-}
-
-/// The frames a change produces for one socket, each with the hub's sequence number.
-pub fn fan_out(state: &SocketState, registry: &Registry, change: &Change, seq: u64) -> Vec<String> {
-    let Some(schema) = registry.get(&change.class) else {
-        return vec![];
-    };
-    let Some(event) = Event::decode(change, schema) else {
-        return vec![];
-    };
-    Subscriber::new(state.clone()).frames(&mut EventFrames::new(schema, &event, seq), None)
 }
 
 /// Re-reads every session the sockets use, in one batch per 50 sessions: a logged-out or

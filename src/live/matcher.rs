@@ -247,7 +247,7 @@ fn test(t: &Test, value: &Value) -> bool {
         Test::ContainedBy(list) => value
             .as_array()
             .is_some_and(|a| a.iter().all(|v| list.iter().any(|e| same(v, e)))),
-        Test::Exists(wanted) => !value.is_null() == *wanted,
+        Test::Exists(wanted) => value.is_null() != *wanted,
         Test::Regex(text) => {
             let check = |s: &str| match text {
                 Text::Engine(re) => re.is_match(s),

@@ -239,10 +239,12 @@ pub async fn get_user<S: Store>(
     options: &FindOptions,
 ) -> Result<Value> {
     let user = ctx.objects().get("_User", id, options).await?;
-    Ok(match (ctx.access.user_id(), ctx.client.session_token.as_deref()) {
-        (Some(me), Some(token)) if me == id => with_token(user, token),
-        _ => user,
-    })
+    Ok(
+        match (ctx.access.user_id(), ctx.client.session_token.as_deref()) {
+            (Some(me), Some(token)) if me == id => with_token(user, token),
+            _ => user,
+        },
+    )
 }
 
 /// Updates a user; a new password is hashed, and ends every other session of the user.

@@ -53,7 +53,12 @@ impl<'a, S: Store> Services<'a, S> {
     }
 
     /// A context for `access`, on this isolate's schema registry.
-    pub async fn context(&self, access: Access, client: Client, now_ms: i64) -> Result<Context<'a, S>> {
+    pub async fn context(
+        &self,
+        access: Access,
+        client: Client,
+        now_ms: i64,
+    ) -> Result<Context<'a, S>> {
         let registry = self.schema_cache.get(self.store, now_ms).await?;
         Ok(Context {
             store: self.store,

@@ -41,8 +41,10 @@ pub trait DurableObjectPinger {
 }
 
 /// For native runs, where hubs run in place: nothing to ping.
+#[cfg(test)]
 pub struct NoDurableObjects;
 
+#[cfg(test)]
 impl DurableObjectPinger for NoDurableObjects {
     fn bindings(&self) -> Vec<&'static str> {
         Vec::new()

@@ -10,7 +10,11 @@ use crate::store::Store;
 use serde_json::{Map, Value};
 
 /// `{results, count?}` of the objects of `class` the caller may find.
-pub async fn find<S: Store>(ctx: &Context<'_, S>, class: &str, options: &FindOptions) -> Result<Value> {
+pub async fn find<S: Store>(
+    ctx: &Context<'_, S>,
+    class: &str,
+    options: &FindOptions,
+) -> Result<Value> {
     ctx.objects().find(class, options).await
 }
 
@@ -53,14 +57,27 @@ pub async fn delete<S: Store>(
 /// One write of a transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
-    Create { class: String, body: Map<String, Value> },
-    Update { class: String, object_id: String, body: Map<String, Value> },
-    Delete { class: String, object_id: String },
+    Create {
+        class: String,
+        body: Map<String, Value>,
+    },
+    Update {
+        class: String,
+        object_id: String,
+        body: Map<String, Value>,
+    },
+    Delete {
+        class: String,
+        object_id: String,
+    },
 }
 
 /// Every write in one transaction: all commit or none does. Updates and deletes carry a
 /// guard, so a missing object aborts the whole transaction instead of committing the others.
-pub async fn write_all<S: Store>(ctx: &mut Context<'_, S>, writes: &[Write]) -> Result<Vec<Outcome>> {
+pub async fn write_all<S: Store>(
+    ctx: &mut Context<'_, S>,
+    writes: &[Write],
+) -> Result<Vec<Outcome>> {
     let plans = {
         let objects = ctx.objects();
         writes
@@ -68,9 +85,11 @@ pub async fn write_all<S: Store>(ctx: &mut Context<'_, S>, writes: &[Write]) -> 
             .map(|write| {
                 let mut plan = match write {
                     Write::Create { class, body } => objects.plan_create(class, body)?,
-                    Write::Update { class, object_id, body } => {
-                        objects.plan_update(class, object_id, body)?
-                    }
+                    Write::Update {
+                        class,
+                        object_id,
+                        body,
+                    } => objects.plan_update(class, object_id, body)?,
                     Write::Delete { class, object_id } => objects.plan_delete(class, object_id)?,
                 };
                 plan.guard_row_exists();
@@ -112,7 +131,9 @@ pub fn not_a_write() -> ParseError {
 impl Write {
     pub fn class(&self) -> &str {
         match self {
-            Write::Create { class, .. } | Write::Update { class, .. } | Write::Delete { class, .. } => class,
+            Write::Create { class, .. }
+            | Write::Update { class, .. }
+            | Write::Delete { class, .. } => class,
         }
     }
 }

@@ -208,9 +208,7 @@ async fn step<S: Store>(
         .await?;
     ctx.outbox.push_from_hub(served.changes);
     match served.reply {
-        HubReply::Transition { updated_at } => {
-            Ok(json!({"updatedAt": updated_at}))
-        }
+        HubReply::Transition { updated_at } => Ok(json!({"updatedAt": updated_at})),
         other => Err(ParseError::internal(format!(
             "unexpected hub reply {other:?}"
         ))),

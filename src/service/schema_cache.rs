@@ -34,4 +34,3 @@ impl SchemaCache {
         *self.cached.borrow_mut() = None;
     }
 }
-

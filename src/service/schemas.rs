@@ -61,7 +61,9 @@ pub async fn create<S: Store>(
         }
     }
     let class = if class.is_empty() {
-        body.get("className").and_then(Value::as_str).unwrap_or_default()
+        body.get("className")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     } else {
         class
     };

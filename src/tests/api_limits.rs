@@ -1,11 +1,11 @@
 //! The abuse limits through the whole router on SQLite: what a refused request looks like on the
 //! wire, and that no route around a handler (`/classes/_User`, `/batch`) escapes its limit.
 
-use crate::service::config::Config;
-use crate::api::http::{HttpRequest, HttpResponse};
 use crate::abuse::limits::Limits;
 use crate::abuse::lockout::Lockout;
 use crate::abuse::rate_limit::RateLimit;
+use crate::api::http::{HttpRequest, HttpResponse};
+use crate::service::config::Config;
 use crate::testing::World;
 use serde_json::{json, Value};
 

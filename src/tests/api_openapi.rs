@@ -3,12 +3,12 @@
 //! is in it with its type, and it holds together (references resolve, parameters match paths).
 //! Full validation against the OpenAPI 3.0 specification runs in the black-box tests.
 
-use crate::service::config::Config;
-use crate::service::schema_cache::SchemaCache;
 use crate::api::http::HttpRequest;
 use crate::api::openapi::{document, Audience};
 use crate::api::routes::{self, template_segments, ROUTES};
 use crate::engine::schema::Registry;
+use crate::service::config::Config;
+use crate::service::schema_cache::SchemaCache;
 use crate::testing::{SqliteStore, World};
 use futures::executor::block_on;
 use serde_json::{json, Value};

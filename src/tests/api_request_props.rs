@@ -1,7 +1,7 @@
 //! Property test of the whole request path (issue 7): random HTTP requests (any method, routes
 //! of every endpoint and hostile ones, query strings, headers with good, bad or no credentials,
 //! bodies that are JSON objects of every shape, SDK envelopes, random bytes, JSON nested beyond
-//! the depth cap, bodies beyond the size cap) through `router::handle` on the seeded database,
+//! the depth cap, bodies beyond the size cap) through `router::handle_logged` on the seeded database,
 //! as an anonymous client, a signed-in buyer or the master key. Every answer:
 //!
 //! - comes back (no panic) with a status a client error or a success may have, never 5xx;
@@ -10,11 +10,11 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (256 by default).
 
-use crate::service::config::Config;
 use crate::api::http::{HttpRequest, HttpResponse};
+use crate::error::Code;
+use crate::service::config::Config;
 use crate::testing::arbitrary::{query_params, valid_query_params, valid_write_body, write_body};
 use crate::testing::World;
-use crate::error::Code;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};

@@ -1,11 +1,11 @@
 //! The router end to end on SQLite: what every response carries.
 
-use crate::service::config::Config;
-use crate::service::schema_cache::SchemaCache;
-use crate::service::health::{DurableObjectPinger, PingFailure};
 use crate::api::http::HttpRequest;
 use crate::api::request_log::RequestFacts;
-use crate::api::router::handle;
+use crate::api::router::handle_logged;
+use crate::service::config::Config;
+use crate::service::health::{DurableObjectPinger, PingFailure};
+use crate::service::schema_cache::SchemaCache;
 use crate::testing::World;
 use futures::executor::block_on;
 
@@ -147,7 +147,8 @@ fn a_durable_object_namespace_that_does_not_answer_makes_health_503() {
 
 #[test]
 fn a_database_that_fails_makes_health_503_without_its_error_text() {
-    let response = health(World::on(BrokenStore).with_durable_objects(Namespaces { failing: None }));
+    let response =
+        health(World::on(BrokenStore).with_durable_objects(Namespaces { failing: None }));
     assert_eq!(response.status, 503);
     let body = response.body_json();
     assert_eq!(body["checks"]["database"]["status"], "error");
@@ -248,7 +249,7 @@ fn a_field_another_isolate_just_added_is_not_a_server_error() {
             origin: "http://localhost".into(),
             ..HttpRequest::default()
         };
-        world.services_in(cache, |services| block_on(handle(services, &http)))
+        world.services_in(cache, |services| block_on(handle_logged(services, &http)).0)
     };
     // Both isolates know the class (and load their registry) before the field exists.
     assert_eq!(post(&first_isolate, r#"{"a":1}"#).status, 201);

@@ -13,9 +13,25 @@ use serde_json::{json, Map, Value};
 /// The engine alone (no marketplace rules) over the test world's store.
 trait Lifecycle {
     fn run<T>(&self, access: &Access, f: impl FnOnce(&Objects<SqliteStore>) -> T) -> T;
-    fn create(&self, access: &Access, class: &str, body: Value) -> Result<String, crate::error::ParseError>;
-    fn update(&self, access: &Access, class: &str, id: &str, body: Value) -> Result<Map<String, Value>, crate::error::ParseError>;
-    fn find(&self, access: &Access, class: &str, params: Value) -> Result<Value, crate::error::ParseError>;
+    fn create(
+        &self,
+        access: &Access,
+        class: &str,
+        body: Value,
+    ) -> Result<String, crate::error::ParseError>;
+    fn update(
+        &self,
+        access: &Access,
+        class: &str,
+        id: &str,
+        body: Value,
+    ) -> Result<Map<String, Value>, crate::error::ParseError>;
+    fn find(
+        &self,
+        access: &Access,
+        class: &str,
+        params: Value,
+    ) -> Result<Value, crate::error::ParseError>;
     fn titles(&self, params: Value) -> Vec<String>;
     fn seed_products(&self) -> String;
 }
@@ -29,7 +45,7 @@ impl Lifecycle for World {
             access,
             allow_client_class_creation: false,
             now_ms: 1_700_000_000_000,
-            rules: &crate::engine::write::NoRules,
+            rules: &crate::engine::hooks::NoRules,
         };
         f(&objects)
     }

@@ -11,12 +11,12 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (256 by default).
 
-use crate::testing::arbitrary::{class_name, query_params, valid_class, valid_query_params};
 use crate::engine::clp::{self, Operation};
 use crate::engine::find::{FindOptions, FindPlan, MAX_LIMIT};
+use crate::error::{Code, ParseError};
+use crate::testing::arbitrary::{class_name, query_params, valid_class, valid_query_params};
 use crate::testing::fuzz::{access, assert_bound};
 use crate::testing::World;
-use crate::error::{Code, ParseError};
 use futures::executor::block_on;
 use proptest::prelude::*;
 use serde_json::{Map, Value};

@@ -2,9 +2,9 @@
 //! tests (`query_props`) and reproduced against `wrangler dev`; each now answers what Parse would.
 
 use crate::engine::find::FindOptions;
+use crate::error::ParseError;
 use crate::testing::fuzz::access;
 use crate::testing::World;
-use crate::error::ParseError;
 use futures::executor::block_on;
 use serde_json::{json, Value};
 

@@ -11,12 +11,12 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (256 by default).
 
-use crate::testing::arbitrary::{class_name, valid_write_body, write_body};
 use crate::engine::find::FindOptions;
-use crate::testing::fuzz::{access, assert_bound};
-use crate::testing::World;
 use crate::engine::write::WritePlan;
 use crate::error::{Code, ParseError, Result};
+use crate::testing::arbitrary::{class_name, valid_write_body, write_body};
+use crate::testing::fuzz::{access, assert_bound};
+use crate::testing::World;
 use futures::executor::block_on;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};

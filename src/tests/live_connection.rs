@@ -1,16 +1,30 @@
 //! A live connection against SQLite with the real migrations: connect, subscribe, events, logout.
 
-use crate::live::connection::{fan_out, on_message, refresh_sessions, LiveContext};
-use crate::live::protocol::SocketState;
-use crate::service::Config;
-use crate::service::sessions as session;
 use crate::auth::token::TokenKey;
 use crate::engine::change::{Change, ChangeKind};
 use crate::engine::schema::Registry;
+use crate::live::connection::{on_message, refresh_sessions, LiveContext};
+use crate::live::delivery::Event;
+use crate::live::frames::EventFrames;
+use crate::live::protocol::SocketState;
+use crate::live::subscriber::Subscriber;
+use crate::service::sessions as session;
+use crate::service::Config;
 use crate::store::{Row, Statement, Store};
 use crate::testing::SqliteStore;
 use futures::executor::block_on;
 use serde_json::{json, Value};
+
+/// The frames a change produces for one socket, each with the hub's sequence number.
+fn fan_out(state: &SocketState, registry: &Registry, change: &Change, seq: u64) -> Vec<String> {
+    let Some(schema) = registry.get(&change.class) else {
+        return vec![];
+    };
+    let Some(event) = Event::decode(change, schema) else {
+        return vec![];
+    };
+    Subscriber::new(state.clone()).frames(&mut EventFrames::new(schema, &event, seq), None)
+}
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const NOW: i64 = 1_700_000_000_000;
@@ -212,7 +226,11 @@ fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
     assert_eq!(outcome, vec![(true, vec![])]);
     assert_eq!(roles(&states[0]), vec!["*", "b1", "role:admin"]);
 
-    block_on(hub.store.query(&crate::engine::sessions::revoke(&session_id))).unwrap();
+    block_on(
+        hub.store
+            .query(&crate::engine::sessions::revoke(&session_id)),
+    )
+    .unwrap();
     let outcome = block_on(refresh_sessions(&hub.store, &mut states, NOW)).unwrap();
     assert_eq!(outcome[0].1[0]["code"], 209);
     assert_eq!(roles(&states[0]), vec!["*"]);
@@ -223,7 +241,11 @@ fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
         &mut stale,
         json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
     );
-    block_on(hub.store.query(&crate::engine::sessions::revoke(&session_id))).unwrap();
+    block_on(
+        hub.store
+            .query(&crate::engine::sessions::revoke(&session_id)),
+    )
+    .unwrap();
     let refused = hub.send(
         &mut stale,
         json!({"op": "subscribe", "requestId": 1, "query": {"className": "Product", "where": {}}}),

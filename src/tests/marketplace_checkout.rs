@@ -1,8 +1,10 @@
 //! Checkout and the order lifecycle against SQLite with the real migrations.
 
-use crate::marketplace::checkout::{execute, group_by_artisan, lookup, parse_items, CheckoutRequest, Item};
-use crate::marketplace::order_status::{plan as step, Status};
 use crate::error::Code;
+use crate::marketplace::checkout::{
+    execute, group_by_artisan, lookup, parse_items, CheckoutRequest, Item,
+};
+use crate::marketplace::order_status::{plan as step, Status};
 use crate::store::{SqlValue, Statement, Store};
 use crate::testing::SqliteStore;
 use futures::executor::block_on;
