@@ -17,9 +17,7 @@ use crate::marketplace::checkout::{
 };
 use crate::marketplace::hub::{ActorName, HubCall, HubReply, TransitionRequest};
 use crate::store::{SqlValue, Statement, Store};
-use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
-use sha2::Sha256;
 
 /// Longest idempotency key accepted from a client.
 const MAX_KEY_LENGTH: usize = 128;
@@ -278,7 +276,7 @@ pub async fn payment_webhook<S: Store>(
         .header("x-payment-signature")
         .and_then(|s| s.strip_prefix("sha256="))
         .unwrap_or_default();
-    if !signature_matches(secret, &http.body, signature) {
+    if !crate::auth::signature::hmac_sha256_hex_matches(secret, &http.body, signature) {
         return Err(ParseError::new(
             Code::Unauthorized,
             "unauthorized: bad payment signature",
@@ -298,46 +296,4 @@ pub async fn payment_webhook<S: Store>(
     }
     let parties = parties(ctx, &Access::Master, order_id).await?;
     step(ctx, &parties, order_id, "paid", ActorName::System).await
-}
-
-/// Compares the hex signature with the body's HMAC in constant time.
-fn signature_matches(secret: &str, body: &[u8], signature_hex: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(body);
-    let given: Option<Vec<u8>> = (0..signature_hex.len() / 2)
-        .map(|i| {
-            signature_hex
-                .get(2 * i..2 * i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    match given {
-        Some(bytes) if signature_hex.len() == 64 => mac.verify_slice(&bytes).is_ok(),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_right_hmac_passes_the_webhook() {
-        let body = br#"{"orderId":"o1","status":"paid"}"#;
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
-        mac.update(body);
-        let good: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert!(signature_matches("secret", body, &good));
-        assert!(!signature_matches("other", body, &good));
-        assert!(!signature_matches("secret", b"{}", &good));
-        assert!(!signature_matches("secret", body, &good[..62]));
-        assert!(!signature_matches("secret", body, "zz"));
-    }
 }

@@ -1,4 +1,5 @@
-//! Passwords and session tokens.
+//! Passwords, session tokens and webhook signatures.
 pub mod password;
 pub mod session;
+pub mod signature;
 pub mod token;
