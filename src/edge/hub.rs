@@ -87,7 +87,9 @@ impl DurableObject for ArtisanHub {
         let wire = match self.run(&call).await {
             Ok(served) => {
                 // This artisan's dashboards hear of it before the next call runs: commit order.
-                let _ = room.publish(&served.changes).await;
+                if let Err(e) = room.publish(&served.changes).await {
+                    worker::console_error!("artisan hub: publishing committed changes failed: {e}");
+                }
                 Wire::Ok(served)
             }
             Err(e) => Wire::Err {
@@ -127,11 +129,16 @@ impl DurableObject for ArtisanHub {
         // The database's copy of the keys (the crash-safe one) ages out on the same schedule.
         if let Ok(db) = self.env.d1("DB") {
             let cutoff = crate::platform::iso_from_ms(now - KEY_TTL_MS);
-            let _ = db
+            if let Err(e) = db
                 .prepare("DELETE FROM \"_Idempotency\" WHERE \"createdAt\" < ?")
                 .bind(&[cutoff.into()])?
                 .run()
-                .await;
+                .await
+            {
+                worker::console_error!(
+                    "artisan hub alarm: deleting expired idempotency keys failed: {e}"
+                );
+            }
         }
         if let Some(at) = next {
             storage.set_alarm(super::alarm_at(at)).await?;
@@ -169,7 +176,7 @@ impl ArtisanHub {
         if let Some(key) = &key {
             let expires_at_ms = now_ms() + KEY_TTL_MS;
             // Best effort: the database holds the key too, so a lost write here costs a query.
-            let _ = storage
+            if let Err(e) = storage
                 .put(
                     key,
                     Remembered {
@@ -177,9 +184,14 @@ impl ArtisanHub {
                         expires_at_ms,
                     },
                 )
-                .await;
+                .await
+            {
+                worker::console_error!("artisan hub: remembering a checkout's outcome failed: {e}");
+            }
             if matches!(storage.get_alarm().await, Ok(None)) {
-                let _ = storage.set_alarm(super::alarm_at(expires_at_ms)).await;
+                if let Err(e) = storage.set_alarm(super::alarm_at(expires_at_ms)).await {
+                    worker::console_error!("artisan hub: setting the expiry alarm failed: {e}");
+                }
             }
         }
         Ok(served)
