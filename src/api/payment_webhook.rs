@@ -3,12 +3,11 @@
 //! raw body with PAYMENT_WEBHOOK_SECRET>`; no app id is needed, the signature is the credential.
 
 use super::http::{HttpRequest, HttpResponse};
+use crate::auth::signature::hmac_sha256_hex_matches;
 use crate::error::{Code, ParseError, Result};
 use crate::service::{orders, Context};
 use crate::store::Store;
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 pub async fn confirm<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Result<HttpResponse> {
     let secret = ctx
@@ -25,7 +24,7 @@ pub async fn confirm<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Resu
         .header("x-payment-signature")
         .and_then(|s| s.strip_prefix("sha256="))
         .unwrap_or_default();
-    if !signature_matches(secret, &http.body, signature) {
+    if !hmac_sha256_hex_matches(secret, &http.body, signature) {
         return Err(ParseError::new(
             Code::Unauthorized,
             "unauthorized: bad payment signature",
@@ -36,23 +35,4 @@ pub async fn confirm<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Resu
     Ok(HttpResponse::ok(
         &orders::confirm_payment(ctx, &body).await?,
     ))
-}
-
-/// Compares the hex signature with the body's HMAC in constant time.
-fn signature_matches(secret: &str, body: &[u8], signature_hex: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(body);
-    let given: Option<Vec<u8>> = (0..signature_hex.len() / 2)
-        .map(|i| {
-            signature_hex
-                .get(2 * i..2 * i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    match given {
-        Some(bytes) if signature_hex.len() == 64 => mac.verify_slice(&bytes).is_ok(),
-        _ => false,
-    }
 }

@@ -6,8 +6,9 @@
 //! body is parsed as JSON whatever the content type, and query parameters come from the URL and
 //! the body alike.
 
-use super::http::{percent_decode, HttpRequest};
+use super::http::HttpRequest;
 use crate::error::{Code, ParseError, Result};
+use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 /// Deepest JSON nesting accepted in a body: a bound on work for every handler.
@@ -63,7 +64,7 @@ pub fn decode(
     let route = rest
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s, false))
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
     Some(decode_under_mount(http, route, max_body_bytes))
 }
@@ -164,17 +165,11 @@ fn nesting_depth(bytes: &[u8]) -> usize {
     deepest
 }
 
+/// The query string's parameters, decoded as WHATWG's `URLSearchParams` decodes them (`+` is a
+/// space, a `%` not followed by two hex digits stays as it is); the last of a repeated name wins.
 fn query_params(query: &str) -> Map<String, Value> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                percent_decode(k, true),
-                Value::String(percent_decode(v, true)),
-            )
-        })
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
         .collect()
 }
 
@@ -222,6 +217,41 @@ mod tests {
         assert_eq!(req.route, vec!["classes", "A B"]);
         assert_eq!(req.params["limit"], "3");
         assert_eq!(req.app_id.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn a_percent_sign_before_a_plus_is_kept_and_the_plus_is_a_space_as_whatwg_decodes_queries() {
+        // `u8::from_str_radix("+a", 16)` is 10: the hand-written decoder read `%+a` as a newline.
+        let params = query_params("where=%+a&b=%-1&c=%zz%4&d=100%&e=a%20b+c&f=%7B%22a%22%3A1%7D");
+        assert_eq!(params["where"], "% a");
+        assert_eq!(params["b"], "%-1");
+        assert_eq!(params["c"], "%zz%4");
+        assert_eq!(params["d"], "100%");
+        assert_eq!(params["e"], "a b c");
+        assert_eq!(params["f"], r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn query_names_and_values_decode_alike_and_empty_pairs_are_skipped() {
+        let params = query_params("&a+b%3D=x%3Dy&&flag&=v&%C3%A9=%E2%82%AC&bad=%FF");
+        assert_eq!(params["a b="], "x=y");
+        assert_eq!(params["flag"], "");
+        assert_eq!(params[""], "v");
+        assert_eq!(params["é"], "€");
+        assert_eq!(params["bad"], "\u{FFFD}");
+        assert_eq!(params.len(), 5);
+    }
+
+    #[test]
+    fn path_segments_decode_escapes_but_keep_plus_signs_and_bad_escapes() {
+        let req = decode(
+            &http("GET", "/parse/functions/a+b%+a%2Fc%4/x%zz%41", "", ""),
+            "/parse",
+            1024,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(req.route, vec!["functions", "a+b%+a/c%4", "x%zzA"]);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Secrets: password hashes, session tokens, and comparing keys in constant time. No storage.
+//! Secrets: password hashes, session tokens, webhook signatures, and comparing keys in
+//! constant time. No storage.
 pub mod password;
 pub mod secret;
+pub mod signature;
 pub mod token;

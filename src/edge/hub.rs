@@ -87,7 +87,9 @@ impl DurableObject for ArtisanHub {
         let wire = match self.run(&call).await {
             Ok(served) => {
                 // This artisan's dashboards hear of it before the next call runs: commit order.
-                let _ = room.publish(&served.changes).await;
+                if let Err(e) = room.publish(&served.changes).await {
+                    worker::console_error!("artisan hub: publishing committed changes failed: {e}");
+                }
                 Wire::Ok(served)
             }
             Err(e) => Wire::Err {
@@ -170,7 +172,7 @@ impl ArtisanHub {
         if let Some(key) = &key {
             let expires_at_ms = now_ms() + KEY_TTL_MS;
             // Best effort: the database holds the key too, so a lost write here costs a query.
-            let _ = storage
+            if let Err(e) = storage
                 .put(
                     key,
                     Remembered {
@@ -178,9 +180,14 @@ impl ArtisanHub {
                         expires_at_ms,
                     },
                 )
-                .await;
+                .await
+            {
+                worker::console_error!("artisan hub: remembering a checkout's outcome failed: {e}");
+            }
             if matches!(storage.get_alarm().await, Ok(None)) {
-                let _ = storage.set_alarm(super::alarm_at(expires_at_ms)).await;
+                if let Err(e) = storage.set_alarm(super::alarm_at(expires_at_ms)).await {
+                    worker::console_error!("artisan hub: setting the expiry alarm failed: {e}");
+                }
             }
         }
         Ok(served)

@@ -183,7 +183,11 @@ async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
         .and_then(|ns| ns.id_from_name(live_hub::GLOBAL)?.get_stub())
     {
         if let Ok(request) = post(changes.iter().collect()) {
-            let _ = stub.fetch_with_request(request).await;
+            if let Err(e) = stub.fetch_with_request(request).await {
+                worker::console_error!(
+                    "publish: the global live hub did not take the changes: {e}"
+                );
+            }
         }
     }
     let mut artisans: Vec<&str> = changes
@@ -207,7 +211,9 @@ async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
             continue;
         };
         if let Ok(request) = post(theirs) {
-            let _ = stub.fetch_with_request(request).await;
+            if let Err(e) = stub.fetch_with_request(request).await {
+                worker::console_error!("publish: an artisan hub did not take the changes: {e}");
+            }
         }
     }
 }

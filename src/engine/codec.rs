@@ -57,7 +57,7 @@ pub fn encode(field: &str, ty: &FieldType, value: &Value) -> Result<SqlValue> {
     let mismatch = || {
         ParseError::incorrect_type(format!(
             "schema mismatch for {field}; expected {} but got {}",
-            ty.name(),
+            type_text(ty),
             describe(value)
         ))
     };
@@ -149,11 +149,18 @@ fn json_text(value: &Value) -> SqlValue {
 /// Describes a value the way Parse's type errors do.
 pub fn describe(value: &Value) -> String {
     match infer_type(value) {
-        Some(FieldType::Pointer(target)) => format!("Pointer<{target}>"),
-        Some(FieldType::Relation(target)) => format!("Relation<{target}>"),
-        Some(t) => t.name().to_string(),
+        Some(t) => type_text(&t),
         None if value.is_null() => "null".into(),
         None => "an invalid value".into(),
+    }
+}
+
+/// A type as Parse's type errors write it: `Number`, `Pointer<Artisan>`.
+fn type_text(ty: &FieldType) -> String {
+    match ty {
+        FieldType::Pointer(target) => format!("Pointer<{target}>"),
+        FieldType::Relation(target) => format!("Relation<{target}>"),
+        other => other.name().to_string(),
     }
 }
 
@@ -211,6 +218,23 @@ mod tests {
         )
         .is_err());
         assert!(encode("meta", &FieldType::Object, &json!([1])).is_err());
+    }
+
+    #[test]
+    fn a_type_error_names_both_types_as_parse_does() {
+        let message = |ty: FieldType, value: Value| encode("Product.f", &ty, &value).unwrap_err();
+        assert_eq!(
+            message(FieldType::Number, json!("x")).message,
+            "schema mismatch for Product.f; expected Number but got String"
+        );
+        assert_eq!(
+            message(FieldType::Number, pointer("Artisan", "a1")).message,
+            "schema mismatch for Product.f; expected Number but got Pointer<Artisan>"
+        );
+        assert_eq!(
+            message(FieldType::Pointer("Artisan".into()), json!(5)).message,
+            "schema mismatch for Product.f; expected Pointer<Artisan> but got Number"
+        );
     }
 
     #[test]

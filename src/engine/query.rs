@@ -15,8 +15,22 @@ use crate::error::{ParseError, Result};
 use crate::store::{ident, SqlValue, Statement};
 use serde_json::{Map, Value};
 
-/// How deep `$or`/`$and`/`$inQuery` may nest: a bound on compile work and SQL size.
+/// How deep `$or`/`$and`/`$nor` and subqueries may nest in all: a bound on compile work and SQL
+/// size (D1 alone would run about 44 levels of two-branch `$nor`, 89 of `$or` or `$and`).
 pub const MAX_QUERY_DEPTH: usize = 8;
+/// How deep subqueries (`$inQuery`, `$notInQuery`, `$select`, `$dontSelect`) may nest, by kind:
+/// as deep as D1 runs them. SQLite adds up the expression height of every enclosing `WHERE`
+/// when it resolves a subquery, so each level costs more than the one above it and D1's
+/// expression depth of 100 is reached after a few; measured for the costliest caller (a
+/// signed-in user, whose ACL test is the largest) by the tests at the end of this file. A chain
+/// of mixed kinds may be as deep as its costliest kind allows.
+pub const MAX_SUBQUERY_DEPTH: usize = 5;
+/// `$notInQuery` and `$dontSelect`: the negation adds a NULL test around every level.
+pub const MAX_NEGATED_SUBQUERY_DEPTH: usize = 4;
+/// `$inQuery` and `$select` on an Array field: every level scans the array with `json_each`.
+pub const MAX_ARRAY_SUBQUERY_DEPTH: usize = 3;
+/// `$notInQuery` and `$dontSelect` on an Array field.
+pub const MAX_NEGATED_ARRAY_SUBQUERY_DEPTH: usize = 2;
 /// Most values an `$in`, `$nin` or `$all` list may hold.
 pub const MAX_IN_LIST: usize = 1000;
 /// Most rows a regex probe reads before asking the client for a narrower query.
@@ -74,6 +88,10 @@ pub struct WhereCompiler<'a> {
     pub params: Vec<SqlValue>,
     pub probes: Vec<RegexProbe>,
     next_alias: usize,
+    /// The depth limit of each subquery enclosing the one being compiled, outermost first.
+    subquery_limits: Vec<usize>,
+    /// Whether the nesting limits apply: only tests that measure D1's own boundary lift them.
+    limited: bool,
 }
 
 impl<'a> WhereCompiler<'a> {
@@ -84,6 +102,17 @@ impl<'a> WhereCompiler<'a> {
             params: Vec::new(),
             probes: Vec::new(),
             next_alias: 0,
+            subquery_limits: Vec::new(),
+            limited: true,
+        }
+    }
+
+    /// A compiler without nesting limits, to show that D1 refuses what the limits refuse.
+    #[cfg(test)]
+    pub(crate) fn unlimited(registry: &'a Registry, access: &'a Access) -> Self {
+        WhereCompiler {
+            limited: false,
+            ..Self::new(registry, access)
         }
     }
 
@@ -110,7 +139,7 @@ impl<'a> WhereCompiler<'a> {
         where_: &Value,
         depth: usize,
     ) -> Result<String> {
-        if depth > MAX_QUERY_DEPTH {
+        if depth > MAX_QUERY_DEPTH && self.limited {
             return Err(ParseError::invalid_query("query is nested too deeply"));
         }
         let object = match where_ {
@@ -470,7 +499,7 @@ impl<'a> WhereCompiler<'a> {
             "$regex" => self.regex(column, operand, ops.get("$options"))?,
             "$inQuery" | "$notInQuery" => {
                 let (head, tail) = self.membership(column, op == "$inQuery");
-                let sub = self.subquery(operand, "objectId", depth)?;
+                let sub = self.nested_subquery(column, op, operand, "objectId", depth)?;
                 format!("{head}{sub}{tail}")
             }
             "$select" | "$dontSelect" => {
@@ -482,7 +511,7 @@ impl<'a> WhereCompiler<'a> {
                     .get("query")
                     .ok_or_else(|| ParseError::invalid_query(format!("improper usage of {op}")))?;
                 let (head, tail) = self.membership(column, op == "$select");
-                let sub = self.subquery(query, key, depth)?;
+                let sub = self.nested_subquery(column, op, query, key, depth)?;
                 format!("{head}{sub}{tail}")
             }
             "$nearSphere"
@@ -544,6 +573,35 @@ impl<'a> WhereCompiler<'a> {
             let col = self.value_of(column);
             (format!("{guard}{col} IN ("), format!("){close}"))
         }
+    }
+
+    /// `subquery` within the nesting limit of its kind (`op` on `column`) and of every subquery
+    /// around it: a deeper one is 102 here rather than an expression D1 refuses.
+    fn nested_subquery(
+        &mut self,
+        column: &Column,
+        op: &str,
+        spec: &Value,
+        key: &str,
+        depth: usize,
+    ) -> Result<String> {
+        let negated = matches!(op, "$notInQuery" | "$dontSelect");
+        let limit = match (column.ty == Some(FieldType::Array), negated) {
+            (false, false) => MAX_SUBQUERY_DEPTH,
+            (false, true) => MAX_NEGATED_SUBQUERY_DEPTH,
+            (true, false) => MAX_ARRAY_SUBQUERY_DEPTH,
+            (true, true) => MAX_NEGATED_ARRAY_SUBQUERY_DEPTH,
+        };
+        self.subquery_limits.push(limit);
+        let deepest = self.subquery_limits.iter().copied().min().unwrap_or(limit);
+        if self.subquery_limits.len() > deepest && self.limited {
+            return Err(ParseError::invalid_query(format!(
+                "query is nested too deeply: these subqueries may nest {deepest} deep"
+            )));
+        }
+        let sub = self.subquery(spec, key, depth);
+        self.subquery_limits.pop();
+        sub
     }
 
     /// `SELECT s.<key> FROM <class> s WHERE <where> AND <read ACL>` for `$inQuery`/`$select`.
@@ -745,5 +803,152 @@ fn join_all(parts: Vec<String>, separator: &str, empty: &str) -> String {
         empty.to_string()
     } else {
         balanced(&parts, separator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::find::FindOptions;
+    use crate::error::Code;
+    use crate::store::Store;
+    use crate::testing::fuzz::access;
+    use crate::testing::World;
+    use futures::executor::block_on;
+    use serde_json::json;
+
+    const MASTER: u8 = 0;
+    const PUBLIC: u8 = 1;
+    const SIGNED_IN: u8 = 2;
+
+    /// Each subquery kind on `Fuzz` (`ptr` points to Fuzz, `arr` is an Array, `str` a String):
+    /// the operator, the field it constrains, and its limit.
+    const KINDS: [(&str, &str, usize); 8] = [
+        ("$inQuery", "ptr", MAX_SUBQUERY_DEPTH),
+        ("$select", "str", MAX_SUBQUERY_DEPTH),
+        ("$notInQuery", "ptr", MAX_NEGATED_SUBQUERY_DEPTH),
+        ("$dontSelect", "str", MAX_NEGATED_SUBQUERY_DEPTH),
+        ("$inQuery", "arr", MAX_ARRAY_SUBQUERY_DEPTH),
+        ("$select", "arr", MAX_ARRAY_SUBQUERY_DEPTH),
+        ("$notInQuery", "arr", MAX_NEGATED_ARRAY_SUBQUERY_DEPTH),
+        ("$dontSelect", "arr", MAX_NEGATED_ARRAY_SUBQUERY_DEPTH),
+    ];
+
+    /// `kinds` nested around `{"num": 1}`, the first outermost.
+    fn chain(kinds: &[(&str, &str, usize)]) -> Value {
+        kinds
+            .iter()
+            .rev()
+            .fold(json!({"num": 1}), |inner, (op, field, _)| {
+                let query = json!({"className": "Fuzz", "where": inner});
+                match *op {
+                    "$inQuery" | "$notInQuery" => json!({ *field: { *op: query } }),
+                    _ => json!({ *field: { *op: {"query": query, "key": "str"} } }),
+                }
+            })
+    }
+
+    /// A find with rows, order and count, as the caller `kind`: through the engine's limits.
+    fn find(world: &World, kind: u8, where_: &Value) -> Result<Value> {
+        let registry = world.registry();
+        let access = access(kind);
+        let params = json!({"where": where_, "limit": 10, "count": 1, "order": "-num"});
+        let options = FindOptions::from_params(params.as_object().unwrap())?;
+        block_on(world.objects(&registry, &access).find("Fuzz", &options))
+    }
+
+    /// Whether the database runs the count of `where_` for the caller `kind`, compiled as a find
+    /// compiles it but without the engine's nesting limits: D1's own answer.
+    fn database_runs(world: &World, kind: u8, where_: &Value) -> bool {
+        let registry = world.registry();
+        let access = access(kind);
+        let schema = registry.get("Fuzz").unwrap();
+        let permission = clp::check(schema, &access, Operation::Find).unwrap();
+        let mut compiler = WhereCompiler::unlimited(&registry, &access);
+        let predicate = compiler.compile(schema, "t", where_).unwrap();
+        let acl = access.read_predicate("t", &mut compiler.params);
+        let restriction = permission.predicate(schema, "t", &access, &mut compiler.params);
+        let statement = Statement::new(
+            format!(
+                "SELECT COUNT(*) AS count FROM \"Fuzz\" AS t WHERE {predicate} AND {acl} AND {restriction}"
+            ),
+            compiler.params,
+        );
+        block_on(world.store.query(&statement)).is_ok()
+    }
+
+    fn refused_by_the_engine(result: Result<Value>) -> bool {
+        matches!(result, Err(e) if e.code == Code::InvalidQuery && e.message.starts_with("query is nested too deeply"))
+    }
+
+    #[test]
+    fn each_subquery_kind_nests_exactly_as_deep_as_d1_runs_it_for_a_signed_in_user() {
+        let world = World::fuzz();
+        for kind in KINDS {
+            let (op, field, limit) = kind;
+            let at_limit = chain(&vec![kind; limit]);
+            let beyond = chain(&vec![kind; limit + 1]);
+            for caller in [MASTER, PUBLIC, SIGNED_IN] {
+                let found = find(&world, caller, &at_limit);
+                assert!(
+                    found.is_ok(),
+                    "{op} on {field} x{limit}, caller {caller}: {found:?}"
+                );
+                let refused = find(&world, caller, &beyond);
+                assert!(
+                    refused_by_the_engine(refused.clone()),
+                    "{op} on {field} x{}, caller {caller}: {refused:?}",
+                    limit + 1
+                );
+            }
+            // The boundary is D1's: one level more and the database refuses it itself.
+            assert!(
+                database_runs(&world, SIGNED_IN, &at_limit),
+                "{op} on {field}"
+            );
+            assert!(
+                !database_runs(&world, SIGNED_IN, &beyond),
+                "{op} on {field}: D1 runs {} levels, the limit could be higher",
+                limit + 1
+            );
+        }
+    }
+
+    #[test]
+    fn mixed_subquery_kinds_nest_as_deep_as_their_costliest_kind_allows() {
+        let world = World::fuzz();
+        let mut open = vec![vec![]];
+        let mut tried = 0;
+        while let Some(path) = open.pop() {
+            for kind in KINDS {
+                let mut next: Vec<(&str, &str, usize)> = path.clone();
+                next.push(kind);
+                let deepest = next.iter().map(|k| k.2).min().unwrap();
+                let result = find(&world, SIGNED_IN, &chain(&next));
+                if next.len() <= deepest {
+                    assert!(result.is_ok(), "{next:?}: {result:?}");
+                    tried += 1;
+                    open.push(next);
+                } else {
+                    assert!(
+                        refused_by_the_engine(result.clone()),
+                        "{next:?}: {result:?}"
+                    );
+                }
+            }
+        }
+        assert!(tried > 500, "{tried} chains");
+    }
+
+    #[test]
+    fn the_readme_states_the_nesting_limits_the_engine_enforces() {
+        let readme = include_str!("../../README.md");
+        for row in [
+            format!("| `$or`/`$and`/`$nor` nesting | {MAX_QUERY_DEPTH} levels"),
+            format!("| `$inQuery`/`$select` nesting | {MAX_SUBQUERY_DEPTH} levels ({MAX_ARRAY_SUBQUERY_DEPTH} on an Array field)"),
+            format!("| `$notInQuery`/`$dontSelect` nesting | {MAX_NEGATED_SUBQUERY_DEPTH} levels ({MAX_NEGATED_ARRAY_SUBQUERY_DEPTH} on an Array field)"),
+        ] {
+            assert!(readme.contains(&row), "README.md lacks {row:?}");
+        }
     }
 }

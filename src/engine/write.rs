@@ -12,7 +12,9 @@ use super::codec::{self, infer_type};
 use super::ddl;
 use super::field_ops::{array_op_sql, initial_value, is_relation_op, relation_op};
 pub use super::hooks::{Extras, Guard, Rules, WriteContext};
-use super::schema::{validate_class_name, validate_field_name, ClassSchema, FieldType};
+use super::schema::{
+    validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS,
+};
 use crate::error::{ParseError, Result};
 use crate::platform::{iso_from_ms, new_object_id};
 use crate::store::{ident, Row, SqlValue, Statement};
@@ -118,6 +120,7 @@ pub fn plan_create(
     // Permissions first: a client the CLP refuses learns nothing from the rules' checks.
     if let Some(schema) = ctx.registry.get(class) {
         clp::check(schema, ctx.access, Operation::Create)?;
+        check_field_types(schema, body)?;
     }
     let original = body;
     let mut body = body.clone();
@@ -303,6 +306,7 @@ pub fn plan_update(
         .ok_or_else(ParseError::not_found)?;
     // Permissions first: a client the CLP refuses learns nothing from the rules' checks.
     let permission = clp::check(&schema, ctx.access, Operation::Update)?;
+    check_field_types(&schema, body)?;
     let mut body = body.clone();
     ctx.rules.before_update(ctx, class, object_id, &mut body)?;
     let mut statements = Vec::new();
@@ -433,6 +437,27 @@ pub fn plan_update(
     })
 }
 
+/// Refuses a value that does not match its field's type in the schema with Parse's 111,
+/// `schema mismatch for Class.field; expected T but got U`, before the rules run: a wrong type is
+/// a type error whatever the application's rules would say of the value (a price of `"x"` is not
+/// a badly formed price). Field operations, `null` (unset), relations and the fields every class
+/// has are the planner's to check, as are fields the schema does not have yet.
+fn check_field_types(schema: &ClassSchema, body: &Map<String, Value>) -> Result<()> {
+    for (key, value) in body {
+        if value.is_null() || value.get("__op").is_some() || DEFAULT_FIELDS.contains(&key.as_str())
+        {
+            continue;
+        }
+        match schema.field_type(key) {
+            None | Some(FieldType::Relation(_)) => {}
+            Some(ty) => {
+                codec::encode(&format!("{}.{key}", schema.name), &ty, value)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A statement that aborts its batch when the write just before it touched no row: it inserts
 /// into `_Guard`, whose CHECK refuses every row, only when `changes()` is 0.
 fn existence_guard() -> Statement {
@@ -507,4 +532,120 @@ fn field_type_for_write(
     statements.extend(ddl::add_field(&schema.name, key, &ty));
     schema.fields.insert(key.to_string(), ty.clone());
     Ok(ty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::access::Access;
+    use crate::engine::codec::pointer;
+    use crate::engine::schema::Registry;
+    use crate::error::Code;
+    use crate::store::Store;
+    use crate::testing::SqliteStore;
+    use futures::executor::block_on;
+    use serde_json::json;
+
+    /// Rules that refuse every write with a validation error (142): a write that reaches them
+    /// answers 142, one refused before them answers with its own code.
+    struct RefuseAll;
+
+    impl Rules for RefuseAll {
+        fn before_create(
+            &self,
+            _: &WriteContext,
+            _: &str,
+            _: &mut Map<String, Value>,
+            _: &mut Extras,
+        ) -> Result<()> {
+            Err(ParseError::new(Code::ValidationError, "the rules ran"))
+        }
+        fn before_update(
+            &self,
+            _: &WriteContext,
+            _: &str,
+            _: &str,
+            _: &mut Map<String, Value>,
+        ) -> Result<()> {
+            Err(ParseError::new(Code::ValidationError, "the rules ran"))
+        }
+    }
+
+    fn migrated_registry() -> Registry {
+        let store = SqliteStore::migrated();
+        let rows = block_on(store.query(&Statement::new(Registry::LOAD_SQL, vec![]))).unwrap();
+        Registry::from_rows(&rows).unwrap()
+    }
+
+    /// The code a create and an update of a Product with `body` answer, in that order.
+    fn codes(body: &Value) -> (Code, Code) {
+        let registry = migrated_registry();
+        let ctx = WriteContext {
+            registry: &registry,
+            access: &Access::Master,
+            may_change_schema: true,
+            now_ms: 1_700_000_000_000,
+            rules: &RefuseAll,
+        };
+        let body = body.as_object().unwrap();
+        let created = plan_create(&ctx, "Product", body, Extras::default()).unwrap_err();
+        let updated = plan_update(&ctx, "Product", "p1", body, vec![]).unwrap_err();
+        (created.code, updated.code)
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_111_before_the_rules_run_on_create_and_update() {
+        for body in [
+            json!({"price": "x"}),
+            json!({"stock": "2"}),
+            json!({"title": 5}),
+            json!({"sku": 5}),
+            json!({"price": pointer("Artisan", "a1")}),
+            json!({"owner": pointer("_User", "u1")}),
+            json!({"owner": "a1"}),
+            json!({"tags": "clay"}),
+            json!({"sku": "A-1", "price": {"__type": "Date", "iso": "2024-01-01T00:00:00Z"}}),
+        ] {
+            assert_eq!(
+                codes(&body),
+                (Code::IncorrectType, Code::IncorrectType),
+                "{body}"
+            );
+        }
+        let registry = migrated_registry();
+        let ctx = WriteContext {
+            registry: &registry,
+            access: &Access::Master,
+            may_change_schema: true,
+            now_ms: 0,
+            rules: &RefuseAll,
+        };
+        let body = json!({"price": "x"});
+        let err =
+            plan_update(&ctx, "Product", "p1", body.as_object().unwrap(), vec![]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "schema mismatch for Product.price; expected Number but got String"
+        );
+    }
+
+    #[test]
+    fn values_of_the_right_type_operations_nulls_and_new_fields_reach_the_rules() {
+        for body in [
+            json!({"price": 0}),
+            json!({"price": -1.234, "stock": 1.5, "sku": " "}),
+            json!({"price": {"__op": "Increment", "amount": 1}}),
+            json!({"stock": {"__op": "Delete"}}),
+            json!({"title": null}),
+            json!({"owner": pointer("Artisan", "a1")}),
+            json!({"brandNew": "x"}),
+            json!({"ACL": {"*": {"read": true}}}),
+        ] {
+            assert_eq!(
+                codes(&body),
+                (Code::ValidationError, Code::ValidationError),
+                "{body}"
+            );
+        }
+    }
 }

@@ -189,3 +189,66 @@ fn set_owner(body: &mut Map<String, Value>, field: &str, class: &str, user: &str
 fn public_read_owner_write(user: &str) -> Value {
     json!({"*": {"read": true}, user: {"read": true, "write": true}})
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::schema::Registry;
+    use crate::engine::write::{plan_create, plan_update};
+    use crate::store::{Statement, Store};
+    use crate::testing::SqliteStore;
+    use futures::executor::block_on;
+
+    /// The code a create and an update of a Product with `body` (and a valid sku) answer, or
+    /// `None` for a write that plans.
+    fn codes(body: Value) -> (Option<Code>, Option<Code>) {
+        let store = SqliteStore::migrated();
+        let rows = block_on(store.query(&Statement::new(Registry::LOAD_SQL, vec![]))).unwrap();
+        let registry = Registry::from_rows(&rows).unwrap();
+        let ctx = WriteContext {
+            registry: &registry,
+            access: &Access::Master,
+            may_change_schema: false,
+            now_ms: 1_700_000_000_000,
+            rules: &MarketplaceRules,
+        };
+        let mut create = json!({"sku": "A-1", "title": "Bowl", "price": 5});
+        let mut update = Map::new();
+        for (k, v) in body.as_object().unwrap() {
+            create[k] = v.clone();
+            update.insert(k.clone(), v.clone());
+        }
+        let created = plan_create(
+            &ctx,
+            "Product",
+            create.as_object().unwrap(),
+            Extras::default(),
+        );
+        let updated = plan_update(&ctx, "Product", "p1", &update, vec![]);
+        (created.err().map(|e| e.code), updated.err().map(|e| e.code))
+    }
+
+    #[test]
+    fn a_product_value_of_the_wrong_type_is_111_and_a_bad_value_of_the_right_type_142() {
+        let incorrect = (Some(Code::IncorrectType), Some(Code::IncorrectType));
+        let invalid = (Some(Code::ValidationError), Some(Code::ValidationError));
+        assert_eq!(codes(json!({"price": "x"})), incorrect);
+        assert_eq!(codes(json!({"price": "12"})), incorrect);
+        assert_eq!(codes(json!({"stock": "2"})), incorrect);
+        assert_eq!(codes(json!({"sku": 5})), incorrect);
+        assert_eq!(codes(json!({"title": 5})), incorrect);
+        assert_eq!(
+            codes(
+                json!({"price": {"__type": "Pointer", "className": "Artisan", "objectId": "a1"}})
+            ),
+            incorrect
+        );
+        assert_eq!(codes(json!({"price": 0})), invalid);
+        assert_eq!(codes(json!({"price": -1})), invalid);
+        assert_eq!(codes(json!({"price": 1.234})), invalid);
+        assert_eq!(codes(json!({"stock": -1})), invalid);
+        assert_eq!(codes(json!({"stock": 1.5})), invalid);
+        assert_eq!(codes(json!({"sku": " "})), invalid);
+        assert_eq!(codes(json!({"price": 12.5, "stock": 3})), (None, None));
+    }
+}

@@ -746,6 +746,33 @@ test('a webhook with a wrong or missing signature answers 403 and changes nothin
   assert.equal((await readOrder(id)).status, 'pending');
 });
 
+test('a webhook signed in upper-case hex, or with +f written for the byte 0f, answers 403 and changes nothing', { skip: skipWebhook }, async () => {
+  const bead = await newProduct(shopA, { stock: 3 });
+  const id = await orderOf(buyer, bead);
+  // A body whose HMAC has a byte below 0x10 (a hex pair starting with 0), to write it as +x.
+  let raw;
+  let hex;
+  for (let n = 0; ; n++) {
+    raw = JSON.stringify({ orderId: id, status: 'paid', n });
+    hex = signature(raw).slice('sha256='.length);
+    if (/^(..)*0/.test(hex)) break;
+  }
+  const at = hex.match(/^(..)*?0/)[0].length - 1;
+  const signed = `${hex.slice(0, at)}+${hex.slice(at + 1)}`;
+  for (const [label, sig] of [
+    ['upper-case hex', `sha256=${hex.toUpperCase()}`],
+    ['a sign for a leading 0', `sha256=${signed}`],
+  ]) {
+    const res = await webhook(raw, sig);
+    assert.equal(res.status, 403, `${label}: ${show(res)}`);
+    assert.equal(typeof res.json?.error, 'string', `${label}: ${show(res)}`);
+  }
+  assert.equal((await readOrder(id)).status, 'pending');
+  // The same body with the lower-case hex passes.
+  expectStatus(await webhook(raw, `sha256=${hex}`), 200);
+  assert.equal((await readOrder(id)).status, 'paid');
+});
+
 test('a tampered webhook body with the old signature answers 403', { skip: skipWebhook }, async () => {
   const cup = await newProduct(shopA, { stock: 5 });
   const signedFor = await orderOf(buyer, cup);

@@ -214,6 +214,28 @@ test('a product with an invalid price or stock on update answers 400 code 142', 
   expectError(await put(`/classes/Product/${productA}`, { stock: 2.5 }, as(artisanA)), 400, 142);
 });
 
+test('a product value of the wrong type answers 400 code 111 before the template rules, on create and update', async () => {
+  const owner = pointer('Artisan', profileA);
+  expectError(
+    await post('/classes/Product', { title: 'Typed', sku: sku('type'), price: 'x', owner }, as(artisanA)),
+    400, 111, 'schema mismatch for Product.price; expected Number but got String',
+  );
+  for (const [label, fields] of [
+    ['price "x"', { price: 'x' }],
+    ['stock "2"', { stock: '2' }],
+    ['title 5', { title: 5 }],
+    ['sku 5', { sku: 5 }],
+    ['a pointer for a price', { price: pointer('Artisan', profileA) }],
+  ]) {
+    const created = await post('/classes/Product', { title: 'Typed', sku: sku('type'), price: 5, owner, ...fields }, as(artisanA));
+    assert.deepEqual([created.status, created.json?.code], [400, 111], `create, ${label}: ${show(created)}`);
+    const updated = await put(`/classes/Product/${productA}`, fields, as(artisanA));
+    assert.deepEqual([updated.status, updated.json?.code], [400, 111], `update, ${label}: ${show(updated)}`);
+  }
+  // A value of the right type that the template refuses is still its 142.
+  expectError(await put(`/classes/Product/${productA}`, { price: 0 }, as(artisanA)), 400, 142);
+});
+
 test('a duplicate sku answers 400 code 137', async () => {
   const code = sku('dup');
   await createProduct(artisanA, profileA, { sku: code });

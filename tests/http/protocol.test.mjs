@@ -146,6 +146,18 @@ test('a text/plain POST with _ApplicationId in the body creates, and the undersc
   });
 });
 
+test('a query string decodes as URLSearchParams does: %+a is "% a", not a newline', async () => {
+  const tag = `pct-${Date.now()}`;
+  const percent = await createObject(C, { name: `% a${tag}` });
+  await createObject(C, { name: `\n${tag}` });
+  // `%` before `+a` is no escape, and `+` in a query is a space.
+  const query = `where=%7B%22name%22%3A%22%+a${tag}%22%7D`;
+  assert.equal(new URLSearchParams(query).get('where'), `{"name":"% a${tag}"}`);
+  const res = await get(`/classes/${C}?${query}`);
+  assert.equal(res.status, 200, show(res));
+  assert.deepEqual(res.json.results.map((r) => r.objectId), [percent], show(res));
+});
+
 test('a text/plain POST with _method GET and an object where acts as a query', async () => {
   const tag = `q-${Date.now()}`;
   for (let i = 0; i < 7; i++) await createObject(C, { name: tag, stock: i });

@@ -2,7 +2,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  uniqueClass, createClass, dropClass, createObject, find, get, qs, show, pointer, date,
+  uniqueClass, createClass, dropClass, createObject, find, get, qs, show, pointer, date, expectError,
 } from './support.mjs';
 
 const C = uniqueClass('query');
@@ -201,6 +201,38 @@ test('$notInQuery excludes rows whose pointer targets match the inner query', as
   // Whether a row with the pointer unset (AXC) matches differs between Parse's Mongo ($nin
   // matches missing) and Postgres (NOT IN drops NULL) adapters, so AXC is not asserted.
   assert.deepEqual(got.filter((x) => x !== 'AXC'), sorted(['apple', 'Apricot']));
+});
+
+test('$inQuery nests 5 deep and $notInQuery 4; one level more answers 102 from the engine, not the database', async () => {
+  const D = uniqueClass('qdeep');
+  await createClass(D, { name: 'String', parent: { type: 'Pointer', targetClass: D } });
+  try {
+    // n0 <- n1 <- ... <- n6: each node's parent is the one before.
+    let parent;
+    for (let i = 0; i <= 6; i++) {
+      const id = await createObject(D, { name: `n${i}`, ...(parent ? { parent: pointer(D, parent) } : {}) });
+      parent = id;
+    }
+    const nest = (op, levels) => {
+      let where = { name: 'n0' };
+      for (let i = 0; i < levels; i++) where = { parent: { [op]: { className: D, where } } };
+      return where;
+    };
+    const namesOf = async (where) => (await find(D, { where })).results.map((r) => r.name).sort();
+    assert.deepEqual(await namesOf(nest('$inQuery', 5)), ['n5']);
+    // Each level keeps the nodes whose parent the level inside it does not hold: {n0} inside,
+    // then n2..n6, n2, n2 n4 n5 n6, and n2 n4 outside. n0 (no parent) is adapter-dependent in
+    // Parse, as in the $notInQuery test below, so it is not asserted.
+    const notIn = await namesOf(nest('$notInQuery', 4));
+    assert.deepEqual(notIn.filter((x) => x !== 'n0'), ['n2', 'n4']);
+    for (const [op, levels] of [['$inQuery', 6], ['$notInQuery', 5]]) {
+      const res = await get(`/classes/${D}${qs({ where: nest(op, levels) })}`);
+      expectError(res, 400, 102);
+      assert.match(res.json.error, /nested too deeply/, show(res));
+    }
+  } finally {
+    await dropClass(D);
+  }
 });
 
 test('$select matches rows whose field equals a key of the rows of another query', async () => {
