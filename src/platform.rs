@@ -62,6 +62,13 @@ pub fn canonical_iso(text: &str) -> Option<String> {
         .map(|d| iso_from_ms(d.timestamp_millis()))
 }
 
+/// Milliseconds since the epoch of an RFC 3339 date.
+pub fn ms_from_iso(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,10 +84,15 @@ pub async fn dispatch<S: Store>(
         Endpoint::DeleteSchema => HttpResponse::ok(&schemas::drop_class(ctx, class).await?),
         Endpoint::Purge => HttpResponse::ok(&schemas::purge(ctx, class).await?),
         Endpoint::Config => HttpResponse::ok(&json!({"params": {}, "masterKeyOnly": {}})),
-        Endpoint::ServerInfo => HttpResponse::ok(&json!({
-            "parseServerVersion": "8.0.0",
-            "features": {"schemas": {"addField": true, "removeField": true, "addClass": true, "removeClass": true, "clearAllDataFromClass": true}},
-        })),
+        Endpoint::ServerInfo => HttpResponse::ok(&server_info()),
+        Endpoint::Hooks | Endpoint::Jobs | Endpoint::ScriptLog => {
+            ctx.require_master()?;
+            HttpResponse::ok(&json!([]))
+        }
+        Endpoint::JobData => {
+            ctx.require_master()?;
+            HttpResponse::ok(&json!({"jobs": [], "in_use": []}))
+        }
         // The router serves these before any context exists; only a batch can name them here.
         Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook => {
             return Err(ParseError::new(
@@ -99,6 +104,31 @@ pub async fn dispatch<S: Store>(
                 ),
             ))
         }
+    })
+}
+
+/// What this server supports, in Parse Server's shape: Parse Dashboard shows or hides its pages
+/// and dialogs by these flags, so each says what is really there.
+fn server_info() -> Value {
+    json!({
+        "parseServerVersion": "8.0.0",
+        "features": {
+            "globalConfig": {"create": false, "read": true, "update": false, "delete": false},
+            "hooks": {"create": false, "read": true, "update": false, "delete": false},
+            "cloudCode": {"jobs": false},
+            "logs": {"level": false, "size": false, "order": false, "until": false, "from": false},
+            "push": {"immediatePush": false, "scheduledPush": false, "storedPushData": false, "pushAudiences": false, "localization": false},
+            "schemas": {
+                "addField": true,
+                "removeField": true,
+                "addClass": true,
+                "removeClass": true,
+                "clearAllDataFromClass": true,
+                "exportClass": false,
+                "editClassLevelPermissions": true,
+                "editPointerPermissions": true,
+            },
+        },
     })
 }
 

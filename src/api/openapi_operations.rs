@@ -221,6 +221,14 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             .answers("200", answer("Purged.", schema_ref("Parse.Empty"))),
         (Endpoint::Config, _) => Spec::new("Parse Config parameters (none are set)", "Server", Caller::Anyone)
             .answers("200", answer("The parameters.", json!({"type": "object", "properties": {"params": {"type": "object"}, "masterKeyOnly": {"type": "object"}}}))),
+        (Endpoint::Hooks, _) => Spec::new("Cloud Code webhooks: none are registered on this server", "Server", Caller::MasterOnly)
+            .answers("200", answer("An empty list.", json!({"type": "array", "maxItems": 0}))),
+        (Endpoint::Jobs, _) => Spec::new("Scheduled Cloud Code jobs: none exist on this server", "Server", Caller::MasterOnly)
+            .answers("200", answer("An empty list.", json!({"type": "array", "maxItems": 0}))),
+        (Endpoint::JobData, _) => Spec::new("The Cloud Code jobs that could be scheduled: none", "Server", Caller::MasterOnly)
+            .answers("200", answer("No jobs.", json!({"type": "object", "properties": {"jobs": {"type": "array"}, "in_use": {"type": "array"}}}))),
+        (Endpoint::ScriptLog, _) => Spec::new("Cloud Code's log: no Cloud Code runs here, so it is empty", "Server", Caller::MasterOnly)
+            .answers("200", answer("An empty list.", json!({"type": "array", "maxItems": 0}))),
         (Endpoint::ServerInfo, _) => Spec::new("What this server supports", "Server", Caller::Anyone)
             .answers("200", answer("Version and features.", json!({"type": "object", "properties": {"parseServerVersion": {"type": "string"}, "features": {"type": "object"}}}))),
     }

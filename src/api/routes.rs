@@ -49,6 +49,14 @@ pub enum Endpoint {
     Purge,
     Config,
     ServerInfo,
+    /// Cloud Code webhooks (`/hooks/functions`, `/hooks/triggers`): none are registered here.
+    Hooks,
+    /// Scheduled Cloud Code jobs: none exist.
+    Jobs,
+    /// The jobs that could be scheduled, and those in use: none.
+    JobData,
+    /// Cloud Code's log: no Cloud Code runs, so it is empty.
+    ScriptLog,
 }
 
 /// What a request must carry before its endpoint runs.
@@ -163,6 +171,11 @@ pub static ROUTES: &[Route] = &[
     route("DELETE", "/purge/{className}", Purge),
     route("GET", "/config", Config),
     route("GET", "/serverInfo", ServerInfo),
+    route("GET", "/hooks/functions", Hooks),
+    route("GET", "/hooks/triggers", Hooks),
+    route("GET", "/cloud_code/jobs", Jobs),
+    route("GET", "/cloud_code/jobs/data", JobData),
+    route("GET", "/scriptlog", ScriptLog),
 ];
 
 /// A request matched to its route, with the segments it was matched on.

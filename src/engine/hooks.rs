@@ -25,6 +25,12 @@ pub trait Rules {
         object_id: &str,
         body: &mut Map<String, Value>,
     ) -> Result<()>;
+    /// Fields of `class` this caller may not change once the object exists. An update may
+    /// still name one with the value it already has (SDKs save whole objects); any other value
+    /// is refused with 119, checked inside the write.
+    fn locked_fields(&self, _ctx: &WriteContext, _class: &str) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// What a write may do beyond its own row.

@@ -171,9 +171,12 @@ pub async fn commit<S: Store>(store: &S, plans: &[&WritePlan]) -> Result<Vec<Com
         .iter()
         .flat_map(|p| p.statements.iter().cloned())
         .collect();
-    let results = store.batch(&statements).await.map_err(|e| {
-        let on_users = plans.iter().any(|p| p.class == "_User");
-        account_conflict(on_users, e)
+    let results = store.batch(&statements).await.map_err(|e| match &e {
+        StoreError::Check(what) if what == "field_locked" => plans
+            .iter()
+            .find_map(|p| p.locked_error().cloned())
+            .unwrap_or_else(|| ParseError::forbidden("A locked field cannot be changed.")),
+        _ => account_conflict(plans.iter().any(|p| p.class == "_User"), e),
     })?;
     let mut committed = Vec::with_capacity(plans.len());
     let mut offset = 0;

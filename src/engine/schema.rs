@@ -114,6 +114,16 @@ pub fn relation_table(class: &str, field: &str) -> String {
 /// Fields every class has; they are columns but not entries of `fields`.
 pub const DEFAULT_FIELDS: [&str; 4] = ["objectId", "createdAt", "updatedAt", "ACL"];
 
+/// Fields a class takes on write but never stores as such or returns: `_User.password` becomes
+/// a hash in an internal column. The schema lists them (Parse Dashboard offers a password when
+/// it creates a user), and no field of that name can be added.
+pub const WRITE_ONLY_FIELDS: [(&str, &str); 1] = [("_User", "password")];
+
+/// Whether `field` of `class` exists without being a column: a default or write-only field.
+pub fn is_reserved_field(class: &str, field: &str) -> bool {
+    DEFAULT_FIELDS.contains(&field) || WRITE_ONLY_FIELDS.contains(&(class, field))
+}
+
 /// Columns that exist for the engine's own use and are never read or written by name from a client.
 #[cfg(test)]
 pub fn is_internal_column(name: &str) -> bool {
@@ -176,6 +186,11 @@ impl ClassSchema {
         fields.insert("createdAt".into(), json!({"type": "Date"}));
         fields.insert("updatedAt".into(), json!({"type": "Date"}));
         fields.insert("ACL".into(), json!({"type": "ACL"}));
+        for (class, field) in WRITE_ONLY_FIELDS {
+            if class == self.name {
+                fields.insert(field.into(), json!({"type": "String"}));
+            }
+        }
         for (k, t) in &self.fields {
             fields.insert(k.clone(), t.to_json());
         }

@@ -44,6 +44,8 @@ pub struct WritePlan {
     pub schema_changed: bool,
     /// The error when the `returning` statement matched no row.
     miss: ParseError,
+    /// The error when the update names a locked field with a new value (`field_locked`).
+    locked: Option<ParseError>,
     outcome: Outcome,
     /// Field operations whose resulting values the update answer includes, with their types.
     op_fields: Vec<(String, FieldType)>,
@@ -91,6 +93,11 @@ impl WritePlan {
             row(self.after)?,
             row(self.before),
         ))
+    }
+
+    /// The error to answer when the batch failed on `field_locked`: this plan's, if it has one.
+    pub fn locked_error(&self) -> Option<&ParseError> {
+        self.locked.as_ref()
     }
 
     /// The objectId a create will give its object.
@@ -279,6 +286,7 @@ pub fn plan_create_with(
         returning,
         schema_changed,
         miss,
+        locked: None,
         outcome: Outcome::Created {
             object_id,
             created_at: now,
@@ -309,7 +317,23 @@ pub fn plan_update(
     check_field_types(&schema, body)?;
     let mut body = body.clone();
     ctx.rules.before_update(ctx, class, object_id, &mut body)?;
+    let locked: Vec<(String, Value)> = ctx
+        .rules
+        .locked_fields(ctx, class)
+        .iter()
+        .filter_map(|field| body.remove(*field).map(|value| (field.to_string(), value)))
+        .collect();
     let mut statements = Vec::new();
+    let locked_error = if locked.is_empty() {
+        None
+    } else {
+        statements.push(locked_guard(ctx, &schema, &permission, object_id, &locked)?);
+        let names: Vec<&str> = locked.iter().map(|(field, _)| field.as_str()).collect();
+        Some(ParseError::forbidden(format!(
+            "{} of a {class} cannot be changed by a client.",
+            names.join(", ")
+        )))
+    };
     let now = iso_from_ms(ctx.now_ms);
     let mut sets = vec!["\"updatedAt\" = ?".to_string()];
     let mut params = vec![SqlValue::from(now.as_str())];
@@ -430,11 +454,53 @@ pub fn plan_update(
         statements,
         schema_changed,
         miss: ParseError::not_found(),
+        locked: locked_error,
         outcome: Outcome::Updated(answer),
         op_fields,
         after: returning,
         before,
     })
+}
+
+/// A statement that aborts the batch (`field_locked`) when one of `locked` differs from the
+/// stored value of an object the caller may read. Objects hidden from it pass, so the update
+/// after it answers 101 as for any hidden object: the guard reveals nothing the caller could
+/// not read already.
+fn locked_guard(
+    ctx: &WriteContext,
+    schema: &ClassSchema,
+    permission: &Permission,
+    object_id: &str,
+    locked: &[(String, Value)],
+) -> Result<Statement> {
+    let mut params = vec![SqlValue::from(object_id)];
+    let table = ident(&schema.name);
+    let readable = ctx.access.read_predicate(&table, &mut params);
+    let clp = permission.predicate(schema, &table, ctx.access, &mut params);
+    let mut differs = Vec::with_capacity(locked.len());
+    for (field, value) in locked {
+        let ty = schema.field_type(field).ok_or_else(|| {
+            ParseError::forbidden(format!(
+                "{field} of a {} cannot be changed by a client.",
+                schema.name
+            ))
+        })?;
+        if value.get("__op").is_some() {
+            return Err(ParseError::forbidden(format!(
+                "{field} of a {} cannot be changed by a client.",
+                schema.name
+            )));
+        }
+        params.push(codec::encode(field, &ty, value)?);
+        differs.push(format!("NOT ({} IS ?)", ident(field)));
+    }
+    Ok(Statement::new(
+        format!(
+            "INSERT INTO \"_Guard\" (\"locked\") SELECT 1 FROM {table} WHERE \"objectId\" = ? AND {readable} AND {clp} AND ({})",
+            differs.join(" OR ")
+        ),
+        params,
+    ))
 }
 
 /// Refuses a value that does not match its field's type in the schema with Parse's 111,
@@ -485,6 +551,7 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
         returning: Some(0),
         schema_changed: false,
         miss: ParseError::not_found(),
+        locked: None,
         outcome: Outcome::Deleted,
         op_fields: vec![],
         after: Some(0),

@@ -15,7 +15,11 @@ pub async fn find<S: Store>(
     class: &str,
     options: &FindOptions,
 ) -> Result<Value> {
-    ctx.objects().find(class, options).await
+    let mut found = ctx.objects().find(class, options).await?;
+    if let Some(results) = found.get_mut("results").and_then(Value::as_array_mut) {
+        with_session_tokens(ctx, class, results)?;
+    }
+    Ok(found)
 }
 
 /// One object, or 101 when it is absent or hidden from the caller.
@@ -25,7 +29,21 @@ pub async fn get<S: Store>(
     object_id: &str,
     options: &FindOptions,
 ) -> Result<Value> {
-    ctx.objects().get(class, object_id, options).await
+    let mut found = ctx.objects().get(class, object_id, options).await?;
+    with_session_tokens(ctx, class, std::slice::from_mut(&mut found))?;
+    Ok(found)
+}
+
+/// `_Session` objects carry their token for the master key, as Parse Server's do.
+fn with_session_tokens<S: Store>(
+    ctx: &Context<'_, S>,
+    class: &str,
+    objects: &mut [Value],
+) -> Result<()> {
+    if class == "_Session" && ctx.access.is_master() {
+        super::sessions::add_tokens(ctx.config, objects, ctx.now_ms)?;
+    }
+    Ok(())
 }
 
 pub async fn create<S: Store>(

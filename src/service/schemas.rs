@@ -4,7 +4,7 @@ use super::context::Context;
 use crate::engine::built_in;
 use crate::engine::ddl;
 use crate::engine::schema::{
-    validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS,
+    is_reserved_field, validate_class_name, validate_field_name, ClassSchema, FieldType,
 };
 use crate::error::{Code, ParseError, Result};
 use crate::store::{Statement, Store};
@@ -86,7 +86,7 @@ pub async fn create<S: Store>(
             .as_object()
             .ok_or_else(|| ParseError::invalid_json_field("fields must be an object"))?;
         for (name, spec) in fields {
-            if DEFAULT_FIELDS.contains(&name.as_str()) {
+            if is_reserved_field(class, name) {
                 continue;
             }
             validate_field_name(name)?;
@@ -129,7 +129,7 @@ pub async fn update<S: Store>(
                 built_in::check_field_delete(class, name)?;
                 statements.extend(ddl::drop_field(class, name, &schema.fields[name]));
             } else {
-                if exists || DEFAULT_FIELDS.contains(&name.as_str()) {
+                if exists || is_reserved_field(class, name) {
                     return Err(ParseError::new(
                         Code::ClassNotEmpty,
                         format!("Field {name} exists, cannot update."),

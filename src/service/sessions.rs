@@ -7,8 +7,9 @@ use crate::auth::token::{self, TokenKey};
 use crate::engine::access::{Access, Principal};
 use crate::engine::sessions::{self, lookup, principal_from, NewSessionRow};
 use crate::error::{Code, ParseError, Result};
-use crate::platform::{iso_from_ms, new_object_id};
+use crate::platform::{iso_from_ms, ms_from_iso, new_object_id};
 use crate::store::{Statement, Store};
+use serde_json::Value;
 
 /// The prefix of revocable session tokens, as Parse Server writes them.
 const REVOCABLE: &str = "r:";
@@ -80,6 +81,42 @@ pub async fn refresh(
         }
     }
     Ok(live)
+}
+
+/// Adds its `sessionToken` to each `_Session` object, as Parse Server's rows carry theirs, for
+/// the master key only (Parse Dashboard's "Run as…" signs in with it). The master key already
+/// reads and writes everything as anyone, so the token gives its holder nothing new; no other
+/// caller gets one (the router calls this for the master key alone). The token is signed anew
+/// for the session's id and user and expires with the session: revoking the row ends it.
+pub fn add_tokens(config: &Config, objects: &mut [Value], now_ms: i64) -> Result<()> {
+    let key = signing_key(config)?;
+    for object in objects {
+        let session_id = object.get("objectId").and_then(Value::as_str);
+        let user_id = object
+            .get("user")
+            .and_then(|u| u.get("objectId"))
+            .and_then(Value::as_str);
+        let expires_ms = object
+            .get("expiresAt")
+            .and_then(|e| e.get("iso"))
+            .and_then(Value::as_str)
+            .and_then(ms_from_iso);
+        let (Some(session_id), Some(user_id), Some(expires_ms)) = (session_id, user_id, expires_ms)
+        else {
+            continue;
+        };
+        if expires_ms <= now_ms {
+            continue;
+        }
+        let token = format!(
+            "{REVOCABLE}{}",
+            token::issue(&key, user_id, session_id, now_ms, expires_ms - now_ms)?
+        );
+        if let Some(fields) = object.as_object_mut() {
+            fields.insert("sessionToken".into(), Value::from(token));
+        }
+    }
+    Ok(())
 }
 
 /// A new session for `user_id`: the row to insert and the token to hand out.
