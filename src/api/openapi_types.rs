@@ -3,7 +3,7 @@
 //! update body. Each field's schema carries `x-parse-type`, the registry's own description of
 //! the field, so tools (and our tests) can tell `Pointer<Artisan>` from any other object.
 
-use crate::engine::schema::{ClassSchema, FieldType};
+use crate::engine::schema::{ClassSchema, FieldType, WRITE_ONLY_FIELDS};
 use crate::marketplace::contract;
 use serde_json::{json, Map, Value};
 
@@ -187,6 +187,15 @@ impl ClassShape<'_> {
             );
         }
         properties.insert("ACL".into(), acl());
+        for (class, field) in WRITE_ONLY_FIELDS {
+            if class == self.schema.name {
+                // Listed, as GET /schemas lists it, but never in an answer.
+                properties.insert(
+                    field.into(),
+                    json!({"type": "string", "writeOnly": true, "x-parse-type": {"type": "String"}}),
+                );
+            }
+        }
         for (name, ty) in &self.schema.fields {
             let mut value = self.value(name, ty);
             if matches!(ty, FieldType::Pointer(_)) {
@@ -285,7 +294,8 @@ mod tests {
         assert_eq!(create["properties"]["password"]["writeOnly"], true);
         assert!(create["properties"]["username"].get("nullable").is_none());
         assert!(shape.input(true).get("required").is_none());
-        assert!(shape.object()["properties"].get("password").is_none());
+        // Listed in the object as GET /schemas lists it, and marked as never answered.
+        assert_eq!(shape.object()["properties"]["password"]["writeOnly"], true);
     }
 
     #[test]
