@@ -1,13 +1,15 @@
 //! `ArtisanHub`, the Durable Object of one artisan: it runs that artisan's hub calls one at a
 //! time (the database guarantees correctness; the hub gives each artisan one ordered stream of
-//! events) and answers retried checkouts from its storage for a day, cleaned by its alarm.
+//! events), answers retried checkouts from its storage for a day, and lets its unpaid orders
+//! lapse (`marketplace::pending_orders`): its alarm wakes at the next lapse or key expiry.
 
 use super::d1::D1Store;
 use super::live::LiveRoom;
-use crate::engine::change::Change;
+use crate::engine::change::{Change, ChangeKind};
 use crate::error::{ParseError, Result as ParseResult};
 use crate::live::subscriber::Subscribers;
 use crate::marketplace::hub::{serve, HubCall, HubClient, Served};
+use crate::marketplace::pending_orders;
 use crate::platform::now_ms;
 use futures::future::LocalBoxFuture;
 use futures::lock::Mutex;
@@ -21,6 +23,9 @@ use worker::{
 /// How long a hub remembers a checkout's idempotency key.
 const KEY_TTL_MS: i64 = 24 * 3600 * 1000;
 const KEY_PREFIX: &str = "idem:";
+/// The artisan this hub serves, remembered from its first order (a Durable Object is not told
+/// the name it was created from).
+const ARTISAN_KEY: &str = "artisan";
 
 #[durable_object]
 pub struct ArtisanHub {
@@ -71,6 +76,7 @@ impl DurableObject for ArtisanHub {
         if req.path() == "/publish" {
             let changes: Vec<Change> = req.json().await?;
             let _turn = self.turn.lock().await;
+            self.watch_lapses(&changes).await;
             room.publish(&changes).await?;
             return Response::ok("");
         }
@@ -86,6 +92,7 @@ impl DurableObject for ArtisanHub {
         let _turn = self.turn.lock().await;
         let wire = match self.run(&call).await {
             Ok(served) => {
+                self.watch_lapses(&served.changes).await;
                 // This artisan's dashboards hear of it before the next call runs: commit order.
                 if let Err(e) = room.publish(&served.changes).await {
                     worker::console_error!("artisan hub: publishing committed changes failed: {e}");
@@ -136,6 +143,9 @@ impl DurableObject for ArtisanHub {
                 );
             }
         }
+        if let Some(lapse) = self.expire_lapsed(now).await {
+            next = Some(next.map_or(lapse, |n| n.min(lapse)));
+        }
         if let Some(at) = next {
             storage.set_alarm(super::alarm_at(at)).await?;
         }
@@ -144,6 +154,70 @@ impl DurableObject for ArtisanHub {
 }
 
 impl ArtisanHub {
+    /// Remembers whose hub this is, and wakes the alarm in time for each new order's lapse.
+    async fn watch_lapses(&self, changes: &[Change]) {
+        let storage = self.state.storage();
+        for change in changes {
+            if change.class != "Order" || change.kind != ChangeKind::Created {
+                continue;
+            }
+            if let Some(artisan) = change.row.get("artisan").and_then(|a| a.as_str()) {
+                if let Err(e) = storage.put(ARTISAN_KEY, artisan).await {
+                    worker::console_error!("artisan hub: remembering its artisan failed: {e}");
+                }
+            }
+            let lapse = change
+                .row
+                .get("expiresAt")
+                .and_then(|e| e.as_str())
+                .and_then(crate::platform::ms_from_iso);
+            if let Some(at) = lapse {
+                let sooner =
+                    !matches!(storage.get_alarm().await, Ok(Some(current)) if current <= at);
+                if sooner {
+                    if let Err(e) = storage.set_alarm(super::alarm_at(at)).await {
+                        worker::console_error!("artisan hub: setting the lapse alarm failed: {e}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Cancels this artisan's lapsed unpaid orders (their stock goes back), tells every
+    /// subscriber, and answers when the next pending order lapses.
+    async fn expire_lapsed(&self, now: i64) -> Option<i64> {
+        let artisan: String = self.state.storage().get(ARTISAN_KEY).await.ok().flatten()?;
+        let store = D1Store {
+            db: self.env.d1("DB").ok()?,
+        };
+        let _turn = self.turn.lock().await;
+        match pending_orders::expire(&store, &artisan, now).await {
+            Ok(changes) if !changes.is_empty() => {
+                let room = LiveRoom {
+                    state: &self.state,
+                    env: &self.env,
+                    subscribers: &self.subscribers,
+                };
+                if let Err(e) = room.publish(&changes).await {
+                    worker::console_error!("artisan hub: publishing lapsed orders failed: {e}");
+                }
+                // The global live hub hears of them too; this hub has delivered its own.
+                let from_hub = vec![true; changes.len()];
+                super::publish(self.env.clone(), changes, from_hub).await;
+            }
+            Ok(_) => {}
+            Err(e) => worker::console_error!("artisan hub: expiring unpaid orders failed: {e}"),
+        }
+        match pending_orders::next_lapse(&store, &artisan).await {
+            Ok(next) => next,
+            Err(e) => {
+                worker::console_error!("artisan hub: reading the next lapse failed: {e}");
+                // Try again in a minute rather than never.
+                Some(now + 60_000)
+            }
+        }
+    }
+
     async fn run(&self, call: &HubCall) -> ParseResult<Served> {
         let key = match call {
             HubCall::Checkout(c) => c

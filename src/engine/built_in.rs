@@ -37,6 +37,7 @@ const BUILT_IN: &[(&str, &[&str])] = &[
             "totalAmount",
             "status",
             "checkoutId",
+            "expiresAt",
         ],
     ),
     ("AccessLog", &["user", "product", "accessTime"]),

@@ -111,6 +111,13 @@ impl Tracked {
         self.roles.push(Role::Plain);
     }
 
+    /// Appends a statement that changes no tracked row, when there is one.
+    pub fn extend_plain(&mut self, statement: Option<crate::store::Statement>) {
+        if let Some(statement) = statement {
+            self.push(statement);
+        }
+    }
+
     pub fn push_before(&mut self, class: &str, statement: crate::store::Statement) {
         self.statements.push(statement);
         self.roles.push(Role::Before(class.to_string()));

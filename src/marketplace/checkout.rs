@@ -3,6 +3,7 @@
 //! interleaving of requests can oversell; the idempotency key is written in that transaction too,
 //! so a retried checkout can never create a second order, even after a crash.
 
+use super::pending_orders::{self, HoldPolicy};
 use super::validation::price_cents;
 use crate::engine::change::{Change, ChangeKind, Tracked};
 use crate::error::{Code, ParseError, Result};
@@ -32,6 +33,9 @@ pub struct CheckoutRequest {
     /// `<buyer>:<X-Parse-Request-Id or Idempotency-Key>`, when the client sent one.
     pub idempotency_key: Option<String>,
     pub now_ms: i64,
+    /// How long the orders hold their stock unpaid, and how much one buyer may hold.
+    #[serde(default)]
+    pub hold: HoldPolicy,
 }
 
 /// What a checkout created: one order per artisan.
@@ -229,6 +233,7 @@ fn sold_out(title: Option<&str>, left: i64) -> ParseError {
 /// artisan's), then insert the order priced by SQL from the same rows; last, the idempotency key.
 pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]) -> Tracked {
     let now = iso_from_ms(request.now_ms);
+    let expires_at = pending_orders::expires_at(&request.hold, request.now_ms);
     let mut statements = Tracked::default();
     let all: Vec<&str> = request
         .carts
@@ -265,7 +270,7 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
         // summed in integer cents.
         statements.push_after("Order", ChangeKind::Created, Statement::new(
             "INSERT INTO \"Order\" (\"objectId\", \"createdAt\", \"updatedAt\", \"_rperm\", \"_wperm\", \"buyer\", \"artisan\", \
-               \"items\", \"products\", \"totalAmount\", \"status\", \"checkoutId\") \
+               \"items\", \"products\", \"totalAmount\", \"status\", \"checkoutId\", \"expiresAt\") \
              SELECT ?1, ?2, ?2, json_array(?3, a.\"user\", 'role:admin'), '[]', ?3, a.\"objectId\", \
                (SELECT json_group_array(json_object( \
                   'product', json_object('__type', 'Pointer', 'className', 'Product', 'objectId', p.\"objectId\"), \
@@ -275,7 +280,7 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
                 FROM json_each(?4) AS c), \
                (SELECT SUM(CAST(ROUND(p.\"price\" * 100) AS INTEGER) * json_extract(c.value, '$.quantity')) / 100.0 \
                 FROM json_each(?4) AS c JOIN \"Product\" AS p ON p.\"objectId\" = json_extract(c.value, '$.product')), \
-               'pending', ?5 \
+               'pending', ?5, ?7 \
              FROM \"Artisan\" AS a WHERE a.\"objectId\" = ?6 RETURNING *",
             vec![
                 SqlValue::from(order.object_id.as_str()),
@@ -284,6 +289,10 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
                 cart,
                 SqlValue::from(checkout_id),
                 SqlValue::from(order.artisan.as_str()),
+                expires_at
+                    .clone()
+                    .map(SqlValue::Text)
+                    .unwrap_or(SqlValue::Null),
             ],
         ));
         statements.push(Statement::new(
@@ -291,6 +300,7 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
             vec![],
         ));
     }
+    statements.extend_plain(pending_orders::held_guard(&request.hold, &request.buyer));
     if let Some(key) = &request.idempotency_key {
         let outcome = CheckoutOutcome {
             checkout_id: checkout_id.to_string(),
@@ -339,6 +349,9 @@ pub async fn execute(
             tracked.changes(&results),
         )),
         Err(StoreError::Check(what)) if what.starts_with("stock_") => Err(sold_out(None, 0)),
+        Err(StoreError::Check(what)) if what == pending_orders::OVER_LIMIT => {
+            Err(pending_orders::over_limit(&request.hold))
+        }
         Err(StoreError::Check(what)) if what == "object_not_found" => Err(ParseError::new(
             Code::ObjectNotFound,
             "A product of this order is not sold by its artisan any more.",

@@ -5,6 +5,7 @@ pub mod contract;
 pub mod hub;
 pub mod order_parties;
 pub mod order_status;
+pub mod pending_orders;
 pub mod rules;
 pub mod validation;
 

@@ -1,6 +1,7 @@
 //! The server's settings: `wrangler.toml` `[vars]` and secrets, read once per isolate.
 
 use crate::abuse::limits::Limits;
+use crate::marketplace::pending_orders::HoldPolicy;
 
 /// Settings from `wrangler.toml` `[vars]` and secrets.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct Config {
     pub limits: Limits,
     /// Which requests get a line in the request log.
     pub request_log: RequestLog,
+    /// How long unpaid orders hold stock, and how much one buyer may hold.
+    pub hold: HoldPolicy,
 }
 
 impl Default for Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             bench_mode: false,
             limits: Limits::default(),
             request_log: RequestLog::default(),
+            hold: HoldPolicy::default(),
         }
     }
 }
@@ -52,7 +56,22 @@ impl Config {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         let d = Config::default();
         let non_empty = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let minutes = |name: &str, default_ms: i64| {
+            non_empty(name)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|m| m.is_finite() && *m >= 0.0)
+                .map(|m| (m * 60_000.0).round() as i64)
+                .unwrap_or(default_ms)
+        };
+        let hold = HoldPolicy {
+            lapse_ms: minutes("PENDING_ORDER_MINUTES", d.hold.lapse_ms),
+            max_unpaid_items: non_empty("UNPAID_ITEMS_LIMIT")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .unwrap_or(d.hold.max_unpaid_items),
+        };
         Config {
+            hold,
             app_id: non_empty("APP_ID").unwrap_or(d.app_id),
             mount_path: non_empty("MOUNT_PATH").unwrap_or(d.mount_path),
             master_key: non_empty("MASTER_KEY"),

@@ -74,6 +74,7 @@ async fn run_checkout<S: Store>(
         carts,
         idempotency_key,
         now_ms: ctx.now_ms,
+        hold: ctx.config.hold,
     };
     let reply = if request.carts.len() == 1 {
         let artisan = request.carts.keys().next().cloned().unwrap_or_default();

@@ -5,6 +5,7 @@ use crate::marketplace::checkout::{
     execute, group_by_artisan, lookup, parse_items, CheckoutRequest, Item,
 };
 use crate::marketplace::order_status::{plan as step, Status};
+use crate::marketplace::pending_orders::{expire, next_lapse, HoldPolicy};
 use crate::store::{SqlValue, Statement, Store};
 use crate::testing::SqliteStore;
 use futures::executor::block_on;
@@ -48,9 +49,16 @@ fn request(carts: &[(&str, &[(&str, i64)])], key: Option<&str>) -> CheckoutReque
         buyer: "buyer1".into(),
         carts,
         idempotency_key: key.map(String::from),
-        now_ms: 1_700_000_000_000,
+        now_ms: NOW,
+        hold: HoldPolicy {
+            lapse_ms: LAPSE,
+            max_unpaid_items: 0,
+        },
     }
 }
+
+const NOW: i64 = 1_700_000_000_000;
+const LAPSE: i64 = 60_000;
 
 fn stock(store: &SqliteStore, product: &str) -> i64 {
     let rows = block_on(store.query(&Statement::new(
@@ -277,4 +285,79 @@ fn order_bodies_accept_items_or_the_short_form_and_refuse_forged_fields() {
     )
     .unwrap_err();
     assert_eq!(priced.code, Code::OperationForbidden);
+}
+
+#[test]
+fn an_unpaid_order_lapses_at_its_time_and_puts_its_stock_back() {
+    let store = shop();
+    let (outcome, _) = block_on(execute(&store, &request(&[("a1", &[("mug", 2)])], None))).unwrap();
+    let id = outcome.orders[0].object_id.clone();
+    assert_eq!(orders(&store)[0]["expiresAt"], "2023-11-14T22:14:20.000Z");
+    assert_eq!(
+        block_on(next_lapse(&store, "a1")).unwrap(),
+        Some(NOW + LAPSE)
+    );
+    assert!(block_on(expire(&store, "a1", NOW + LAPSE - 1))
+        .unwrap()
+        .is_empty());
+    assert_eq!(stock(&store, "mug"), 3);
+    let changes = block_on(expire(&store, "a1", NOW + LAPSE)).unwrap();
+    assert_eq!(changes[0].row["objectId"], Value::from(id));
+    assert_eq!(changes[0].row["status"], "cancelled");
+    assert_eq!(stock(&store, "mug"), 5);
+    assert_eq!(block_on(next_lapse(&store, "a1")).unwrap(), None);
+    // Another artisan's sweep never touches this artisan's orders.
+    assert!(block_on(expire(&store, "a2", NOW + 10 * LAPSE))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_paid_order_never_lapses() {
+    let store = shop();
+    let (outcome, _) = block_on(execute(&store, &request(&[("a1", &[("mug", 1)])], None))).unwrap();
+    let paid = step(
+        &outcome.orders[0].object_id,
+        Status::Pending,
+        Status::Paid,
+        NOW + 1,
+    );
+    block_on(store.batch(&paid.statements)).unwrap();
+    assert!(block_on(expire(&store, "a1", NOW + 10 * LAPSE))
+        .unwrap()
+        .is_empty());
+    assert_eq!(orders(&store)[0]["status"], "paid");
+    assert_eq!(stock(&store, "mug"), 4);
+}
+
+#[test]
+fn a_buyer_cannot_hold_more_unpaid_items_than_the_limit() {
+    let store = shop();
+    let limited = |carts: &[(&str, &[(&str, i64)])]| CheckoutRequest {
+        hold: HoldPolicy {
+            lapse_ms: LAPSE,
+            max_unpaid_items: 3,
+        },
+        ..request(carts, None)
+    };
+    let (first, _) = block_on(execute(&store, &limited(&[("a1", &[("mug", 2)])]))).unwrap();
+    let refused = block_on(execute(&store, &limited(&[("a2", &[("rug", 2)])]))).unwrap_err();
+    assert_eq!(refused.code, Code::ValidationError);
+    assert!(
+        refused.message.contains("more than 3 unpaid items"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(stock(&store, "rug"), 2, "a refused checkout takes nothing");
+    block_on(execute(&store, &limited(&[("a2", &[("rug", 1)])]))).unwrap();
+    // Paying (or cancelling) frees the buyer's allowance.
+    let paid = step(
+        &first.orders[0].object_id,
+        Status::Pending,
+        Status::Paid,
+        NOW + 1,
+    );
+    block_on(store.batch(&paid.statements)).unwrap();
+    block_on(execute(&store, &limited(&[("a2", &[("rug", 1)])]))).unwrap();
+    assert_eq!(stock(&store, "rug"), 0);
 }

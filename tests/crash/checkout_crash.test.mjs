@@ -176,7 +176,7 @@ function quantities(items) {
 test('checkouts killed in flight: acknowledged orders survive, retries answer once, stock is conserved', { timeout: 240_000 }, async (t) => {
   // Each buyer places a dozen checkouts and retries them all after the crash: far more than the
   // per-buyer checkout limit allows, which tests/http/limits.test.mjs covers on its own.
-  const worker = await startWorker({ vars: { CHECKOUT_LIMIT: '100000' } });
+  const worker = await startWorker({ vars: { CHECKOUT_LIMIT: '100000', UNPAID_ITEMS_LIMIT: '0' } });
   try {
     const world = await seed(worker);
     const requests = plan(world);
