@@ -195,10 +195,12 @@ test('a buyer places an order: 201, Location, and the server fills buyer, artisa
   // Parse's create answer plus the fields the server set, as Parse answers beforeSave changes.
   assert.deepEqual(
     Object.keys(body).sort(),
-    ['ACL', 'artisan', 'buyer', 'checkoutId', 'createdAt', 'items', 'objectId', 'products', 'status', 'totalAmount'],
+    ['ACL', 'artisan', 'buyer', 'checkoutId', 'createdAt', 'expiresAt', 'items', 'objectId', 'products', 'status', 'totalAmount'],
     show(res),
   );
   assert.equal(body.totalAmount, 20.29);
+  // Unpaid, it holds its stock until it lapses, 30 minutes (PENDING_ORDER_MINUTES) on.
+  assert.equal(Date.parse(body.expiresAt.iso) - Date.parse(body.createdAt), 30 * 60_000);
   assert.equal(body.status, 'pending');
   assert.match(body.objectId, OBJECT_ID);
   assert.match(body.createdAt, ISO_DATE);
