@@ -8,7 +8,7 @@
 //! and the gates the handlers call (`guard`). At the edge, the `RateLimiter` Durable Object
 //! (src/edge/rate_limiter.rs) keeps each key's ledger entry, so counts hold across isolates.
 
-pub mod client_ip;
+mod client_ip;
 pub mod guard;
 pub mod ledger;
 pub mod limiter;
@@ -16,4 +16,4 @@ pub mod limits;
 pub mod lockout;
 pub mod rate_limit;
 pub mod verdict;
-pub mod window;
+mod window;

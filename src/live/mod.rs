@@ -3,6 +3,6 @@
 pub mod connection;
 pub mod delivery;
 pub mod frames;
-pub mod matcher;
+mod matcher;
 pub mod protocol;
 pub mod subscriber;

@@ -7,6 +7,6 @@ pub mod order_parties;
 pub mod order_status;
 pub mod pending_orders;
 pub mod rules;
-pub mod validation;
+mod validation;
 
 pub use rules::MarketplaceRules;

@@ -5,7 +5,7 @@
 
 pub mod accounts;
 pub mod config;
-pub mod context;
+mod context;
 pub mod health;
 pub mod objects;
 pub mod orders;
