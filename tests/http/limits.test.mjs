@@ -47,31 +47,7 @@ function newAddress() {
   return lastOctet < 250 ? `203.0.113.${lastOctet}` : `198.51.100.${lastOctet - 249}`;
 }
 
-/**
- * One request to the private worker. `ip` sends CF-Connecting-IP (none: wrangler sets
- * 127.0.0.1); `token` a session; `master` the worker's master key.
- */
-async function call(method, path, body, { ip, token, master } = {}) {
-  const headers = { 'X-Parse-Application-Id': worker.appId };
-  if (ip !== undefined) headers['CF-Connecting-IP'] = ip;
-  if (token) headers['X-Parse-Session-Token'] = token;
-  if (master) headers['X-Parse-Master-Key'] = worker.masterKey;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(worker.url + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
-}
+const call = (...args) => worker.call(...args);
 
 /** An account made with the master key, which no limit counts. */
 async function newUser(prefix = 'lim', fields = {}) {

@@ -28,26 +28,7 @@ after(async () => {
   await worker?.dispose();
 });
 
-async function call(method, path, body, { token, master } = {}) {
-  const headers = { 'X-Parse-Application-Id': worker.appId };
-  if (token) headers['X-Parse-Session-Token'] = token;
-  if (master) headers['X-Parse-Master-Key'] = worker.masterKey;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(worker.url + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
+const call = (...args) => worker.call(...args);
 
 function expect(res, status) {
   assert.equal(res.status, status, show(res));

@@ -98,6 +98,33 @@ export class Worker {
     throw new Error(`no 200 from ${this.url}/health within ${timeoutMs} ms:\n${this.tail()}`);
   }
 
+  /**
+   * One request to this worker's Parse API. `ip` sends CF-Connecting-IP (none: wrangler sets
+   * 127.0.0.1); `token` a session; `master` this worker's master key.
+   * @returns {Promise<{status:number, headers:Headers, json:any, text:string}>}
+   */
+  async call(method, path, body, { ip, token, master } = {}) {
+    const headers = { 'X-Parse-Application-Id': this.appId };
+    if (ip !== undefined) headers['CF-Connecting-IP'] = ip;
+    if (token) headers['X-Parse-Session-Token'] = token;
+    if (master) headers['X-Parse-Master-Key'] = this.masterKey;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(this.url + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, json, text };
+  }
+
   /** The end of wrangler's log, for failure messages. */
   tail(lines = 40) {
     try {
