@@ -3,6 +3,7 @@
 //! beside that file.
 
 mod abuse_guard;
+mod api_batch;
 mod api_limits;
 mod api_openapi;
 mod api_request_props;
