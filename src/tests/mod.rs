@@ -14,3 +14,4 @@ mod engine_query_regressions;
 mod engine_write_props;
 mod live_connection;
 mod marketplace_checkout;
+mod marketplace_rules;
