@@ -3,7 +3,7 @@
 //! answers 5xx for a client's mistake.
 
 use super::dispatch::dispatch;
-use super::http::{add_cors, HttpRequest, HttpResponse};
+use super::http::{add_cors, carries_session_token, mark_no_store, HttpRequest, HttpResponse};
 use super::openapi::{self, Audience};
 use super::payment_webhook;
 use super::request::{decode, ParseRequest};
@@ -39,7 +39,18 @@ pub async fn handle_logged<S: Store>(
             ))
             .with_status(404),
             Some(Err(e)) => HttpResponse::error(&e),
-            Some(Ok(request)) => serve(services, http, &request, &mut facts).await,
+            Some(Ok(request)) => {
+                let mut response = serve(services, http, &request, &mut facts).await;
+                let personal = request
+                    .session_token
+                    .as_deref()
+                    .is_some_and(|t| !t.is_empty())
+                    || request.master_key.is_some();
+                if personal || carries_session_token(&response) {
+                    mark_no_store(&mut response);
+                }
+                response
+            }
         }
     };
     add_cors(&mut response);

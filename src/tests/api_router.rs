@@ -260,3 +260,47 @@ fn a_field_another_isolate_just_added_is_not_a_server_error() {
     let wrong_type = post(&second_isolate, r#"{"b":"text"}"#);
     assert_eq!(wrong_type.body_json()["code"], 111);
 }
+
+#[test]
+fn answers_holding_a_session_token_are_no_store_and_every_json_answer_is_nosniff() {
+    use serde_json::json;
+    let world = World::signing_up();
+    let no_store =
+        |r: &crate::api::http::HttpResponse| r.header("cache-control") == Some("no-store");
+    let signed_up = world.call(
+        "POST",
+        "/users",
+        Some(&json!({"username": "ann", "password": "pw"})),
+        &[],
+    );
+    assert!(no_store(&signed_up), "{:?}", signed_up.headers);
+    let token = signed_up.body_json()["sessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = signed_up.body_json()["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let login = world.call(
+        "POST",
+        "/login",
+        Some(&json!({"username": "ann", "password": "pw"})),
+        &[],
+    );
+    assert!(no_store(&login));
+    let session = [("x-parse-session-token", token.as_str())];
+    for path in ["/users/me", "/sessions/me", &format!("/users/{id}")] {
+        let answer = world.call("GET", path, None, &session);
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(no_store(&answer), "{path}: {:?}", answer.headers);
+    }
+    let public = world.call("GET", "/classes/Product", None, &[]);
+    assert_eq!(public.header("cache-control"), None);
+    for answer in [&signed_up, &login, &public, &get("/parse/health", &[])] {
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    }
+    let refused = get("/parse/classes/Product", &[]);
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
+}
