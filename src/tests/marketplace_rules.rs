@@ -100,3 +100,34 @@ fn a_client_cannot_sign_up_with_a_verified_email_but_the_master_key_can() {
     );
     assert_eq!(by_master.status, 201, "{:?}", by_master.body_json());
 }
+
+#[test]
+fn an_increment_cannot_make_a_price_or_a_stock_invalid_and_a_refused_one_changes_nothing() {
+    let world = World::signing_up();
+    let product = product(&world);
+    let master = [("x-parse-master-key", "master")];
+    let path = format!("/classes/Product/{product}");
+    let increment = |field: &str, amount: Value| {
+        let body = json!({ field: {"__op": "Increment", "amount": amount} });
+        let answer = world.call("PUT", &path, Some(&body), &master);
+        (answer.status, answer.body_json()["code"].clone())
+    };
+    let now = |field: &str| world.call("GET", &path, None, &master).body_json()[field].clone();
+    for (field, amount) in [
+        ("price", json!(0.001)),
+        ("price", json!(-52)),
+        ("price", json!(-60)),
+        ("stock", json!(0.5)),
+        ("stock", json!(-8)),
+    ] {
+        assert_eq!(
+            increment(field, amount.clone()),
+            (400, json!(142)),
+            "{field} += {amount}"
+        );
+    }
+    assert_eq!((now("price"), now("stock")), (json!(52), json!(7)));
+    assert_eq!(increment("price", json!(-1.5)).0, 200);
+    assert_eq!(increment("stock", json!(-7)).0, 200);
+    assert_eq!((now("price"), now("stock")), (json!(50.5), json!(0)));
+}
