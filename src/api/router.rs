@@ -140,7 +140,7 @@ async fn serve<S: Store>(
     };
     let access = match access {
         Ok(access) => access,
-        Err(e) => return HttpResponse::error(&e),
+        Err(e) => return failed(&e, facts),
     };
     facts.user = match &access {
         Access::Master => Some("master".into()),
@@ -154,15 +154,24 @@ async fn serve<S: Store>(
     };
     let mut ctx = match services.context(access, client, now).await {
         Ok(ctx) => ctx,
-        Err(e) => return HttpResponse::error(&e),
+        Err(e) => return failed(&e, facts),
     };
-    let response = dispatch(&mut ctx, &matched, request)
-        .await
-        .unwrap_or_else(|e| HttpResponse::error(&e));
+    let response = match dispatch(&mut ctx, &matched, request).await {
+        Ok(response) => response,
+        Err(e) => failed(&e, facts),
+    };
     if facts.user.is_none() {
         facts.user = signed_in_user(matched.route.endpoint, &response);
     }
     response
+}
+
+/// The answer to a failure; an internal fault's own words go to the log, not to the client.
+fn failed(e: &ParseError, facts: &mut RequestFacts) -> HttpResponse {
+    if e.code == Code::Internal {
+        facts.internal_error = Some(e.message.clone());
+    }
+    HttpResponse::error(e)
 }
 
 /// The endpoints that answer without credentials: the health check and the API's description
@@ -184,11 +193,7 @@ async fn public<S: Store>(
     };
     match services.schema_cache.get(services.store, now_ms()).await {
         Ok(registry) => {
-            let server = format!(
-                "{}{}",
-                request.origin,
-                services.config.mount_path.trim_end_matches('/')
-            );
+            let server = services.config.public_base(&request.origin);
             HttpResponse::ok(&openapi::document(
                 &registry,
                 services.config,

@@ -25,6 +25,10 @@ pub struct Config {
     pub limits: Limits,
     /// Which requests get a line in the request log.
     pub request_log: RequestLog,
+    /// The API's public URL, mount path included (`https://api.example.com/parse`), as Parse's
+    /// `publicServerURL`: absolute URLs (`Location`, the OpenAPI `servers`) start with it.
+    /// Unset: they start with the request's own origin, which the client chose.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -43,6 +47,7 @@ impl Default for Config {
             bench_mode: false,
             limits: Limits::default(),
             request_log: RequestLog::default(),
+            public_url: None,
         }
     }
 }
@@ -77,6 +82,18 @@ impl Config {
             request_log: non_empty("REQUEST_LOG")
                 .map(|v| RequestLog::parse(&v))
                 .unwrap_or_default(),
+            public_url: non_empty("PUBLIC_URL")
+                .map(|v| v.trim().trim_end_matches('/').to_string())
+                .filter(|v| v.starts_with("https://") || v.starts_with("http://")),
+        }
+    }
+
+    /// The absolute URL of the mount path: `PUBLIC_URL`, or else `origin` (the request's
+    /// `scheme://host[:port]`) followed by the mount path.
+    pub fn public_base(&self, origin: &str) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => format!("{origin}{}", self.mount_path.trim_end_matches('/')),
         }
     }
 }
