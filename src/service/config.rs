@@ -29,6 +29,8 @@ pub struct Config {
     /// `publicServerURL`: absolute URLs (`Location`, the OpenAPI `servers`) start with it.
     /// Unset: they start with the request's own origin, which the client chose.
     pub public_url: Option<String>,
+    /// The ISO 4217 code prices and orders are in; a payment confirmation must name it.
+    pub currency: String,
 }
 
 impl Default for Config {
@@ -48,6 +50,7 @@ impl Default for Config {
             limits: Limits::default(),
             request_log: RequestLog::default(),
             public_url: None,
+            currency: "USD".into(),
         }
     }
 }
@@ -85,6 +88,9 @@ impl Config {
             public_url: non_empty("PUBLIC_URL")
                 .map(|v| v.trim().trim_end_matches('/').to_string())
                 .filter(|v| v.starts_with("https://") || v.starts_with("http://")),
+            currency: non_empty("CURRENCY")
+                .map(|v| v.trim().to_ascii_uppercase())
+                .unwrap_or(d.currency),
         }
     }
 

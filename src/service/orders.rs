@@ -232,5 +232,6 @@ pub async fn confirm_payment<S: Store>(
         ));
     }
     let parties = parties(ctx, &Access::Master, order_id).await?;
+    order_parties::check_payment(&parties, body, &ctx.config.currency)?;
     step(ctx, &parties, order_id, "paid", ActorName::System).await
 }
