@@ -449,6 +449,30 @@ test('idempotency keys are per buyer: the same key from another buyer is another
 // ---------------------------------------------------------------------------------------------
 // A cart across artisans
 
+test('a product the buyer cannot read answers 101 to its checkout, and no message names its title, stock or price', async () => {
+  const title = `UNRELEASED ${rand(8)}`;
+  const secret = await newProduct(shopA, { title, price: 52, stock: 7 });
+  // Only its artisan may read it now.
+  expectStatus(await put(`/classes/Product/${secret.id}`, { ACL: { [shopA.user.id]: { read: true, write: true } } }, { master: true }), 200);
+  expectError(await get(`/classes/Product/${secret.id}`, as(buyer)), 404, 101);
+  for (const body of [
+    { product: secret.pointer, quantity: 1000 },
+    { product: secret.pointer, quantity: 1, totalAmount: 0.01 },
+    { product: secret.pointer },
+  ]) {
+    const res = await placeOrder(buyer, body);
+    expectError(res, 404, 101);
+    assert.ok(!res.json.error.includes(title), show(res));
+    assert.doesNotMatch(res.json.error, /Sold out|price|\b52\b|\b7\b/, show(res));
+  }
+  const cart = await post('/functions/checkout', { items: [{ product: secret.pointer, quantity: 1 }] }, as(buyer));
+  expectError(cart, 404, 101);
+  assert.ok(!cart.json.error.includes(title), show(cart));
+  assert.equal((await get(`/classes/Product/${secret.id}`, { master: true })).json.stock, 7);
+  // Its artisan still reads it, so may buy it.
+  expectStatus(await placeOrder(shopA.user, { product: secret.pointer }), 201);
+});
+
 test('POST /functions/checkout: one order per artisan sharing a checkoutId, each with its items and total', async () => {
   const a1 = await newProduct(shopA, { price: 10.5, stock: 5 });
   const a2 = await newProduct(shopA, { price: 0.25, stock: 5 });
