@@ -82,7 +82,8 @@ throwaway_state() {
 # start_throwaway_worker NAME STATE_DIR [--var NAME:VALUE …]: applies the migrations into
 # STATE_DIR, then starts `wrangler dev` on it on a free port of 127.0.0.1, in its own process
 # group (setsid, so stop_group takes workerd and esbuild with it), with random secrets and PBKDF2
-# at 10,000 iterations to keep sign-ups fast, and waits for /health. Secrets come as --var:
+# at 10,000 iterations to keep sign-ups fast, PUBLIC_URL set to where it listens, and waits
+# for /health. Secrets come as --var:
 # .dev.vars, if there is one, is the developer's, not the tests'. Sets worker_pid (a child of
 # this shell), worker_base (the Parse URL), worker_log, app_id, master_key and webhook_secret;
 # NAME prefixes its messages. Exits when the worker does not come up.
@@ -103,7 +104,7 @@ start_throwaway_worker() {
   CI=true "$wrangler" d1 migrations apply DB --local --persist-to "$state" < /dev/null
   echo "[$name] starting wrangler dev on 127.0.0.1:$port (log: $worker_log)"
   setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
-    --persist-to "$state" \
+    --persist-to "$state" --var "PUBLIC_URL:http://127.0.0.1:$port$mount" \
     --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
     --var PBKDF2_ITERATIONS:10000 --var "PAYMENT_WEBHOOK_SECRET:$webhook_secret" \
     "$@" < /dev/null > "$worker_log" 2>&1 &

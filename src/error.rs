@@ -171,11 +171,21 @@ impl ParseError {
         }
     }
 
+    /// What a client is told: the message, but for an internal fault, whose message may carry
+    /// a driver's or the runtime's words (it is for the log), a fixed sentence.
+    pub fn public_message(&self) -> &str {
+        if self.code == Code::Internal {
+            "Internal server error."
+        } else {
+            &self.message
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         if self.code == Code::Unauthorized {
             return json!({ "error": self.message });
         }
-        json!({ "code": self.code as i32, "error": self.message })
+        json!({ "code": self.code as i32, "error": self.public_message() })
     }
 }
 

@@ -121,14 +121,28 @@ impl From<StoreError> for ParseError {
             ),
             // The existence guard of a batch (see `WritePlan::guard_row_exists`).
             StoreError::Check(what) if what == "object_not_found" => ParseError::not_found(),
-            StoreError::Check(what) => {
-                ParseError::new(Code::ValidationError, format!("Validation failed: {what}"))
-            }
+            StoreError::Check(what) => ParseError::new(Code::ValidationError, check_message(&what)),
             StoreError::TooLarge(_) => ParseError::invalid_query(
                 "This request is too large for the database to run at once (too many values, or nested too deeply): narrow it or split it.",
             ),
             StoreError::Other(message) => ParseError::internal(format!("Storage error: {message}")),
         }
+    }
+}
+
+/// What a client is told of a CHECK or NOT NULL constraint the database enforced: the rule in
+/// words, never the constraint's name or the driver's text.
+fn check_message(constraint: &str) -> &'static str {
+    match constraint {
+        "price_must_be_positive" => "Validation failed: price must be greater than 0.",
+        "stock_must_be_a_non_negative_integer" => {
+            "Validation failed: stock must be a whole number of at least 0."
+        }
+        "sku_must_not_be_empty" => "Validation failed: sku must not be empty.",
+        "role_must_be_buyer_artisan_or_admin" => {
+            "Validation failed: role must be buyer, artisan or admin."
+        }
+        _ => "Validation failed: a value is missing or not allowed.",
     }
 }
 

@@ -21,11 +21,7 @@ pub async fn dispatch<S: Store>(
     let class = matched.class();
     let id = matched.param("objectId");
     let body = &request.body;
-    let base = format!(
-        "{}{}",
-        request.origin,
-        ctx.config.mount_path.trim_end_matches('/')
-    );
+    let base = ctx.config.public_base(&request.origin);
     let options = || FindOptions::from_params(&request.params);
     Ok(match matched.route.endpoint {
         Endpoint::Find => HttpResponse::ok(&objects::find(ctx, class, &options()?).await?),

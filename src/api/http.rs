@@ -49,10 +49,14 @@ impl HttpResponse {
     pub fn json(status: u16, value: &Value) -> Self {
         HttpResponse {
             status,
-            headers: vec![(
-                "content-type".into(),
-                "application/json; charset=utf-8".into(),
-            )],
+            headers: vec![
+                (
+                    "content-type".into(),
+                    "application/json; charset=utf-8".into(),
+                ),
+                // A browser never runs a JSON answer as a script or page, whatever it holds.
+                ("x-content-type-options".into(), "nosniff".into()),
+            ],
             // `to_vec` writes straight into the buffer; `to_string` goes through `fmt`.
             body: serde_json::to_vec(value).unwrap_or_default(),
         }
@@ -91,6 +95,22 @@ impl HttpResponse {
     pub fn body_json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
+}
+
+/// Whether the answer holds a session token (sign-up, login, `/users/me`, `/sessions/me`, the
+/// master key's view of `_Session`): it must never be stored by a cache.
+pub fn carries_session_token(response: &HttpResponse) -> bool {
+    const KEY: &[u8] = b"\"sessionToken\"";
+    response.body.windows(KEY.len()).any(|w| w == KEY)
+}
+
+/// `Cache-Control: no-store`, for answers that hold a token or depend on who asked (a session
+/// or the master key): no browser or proxy cache keeps them.
+pub fn mark_no_store(response: &mut HttpResponse) {
+    response.headers.retain(|(k, _)| k != "cache-control");
+    response
+        .headers
+        .push(("cache-control".into(), "no-store".into()));
 }
 
 /// The headers Parse Server sends so browser apps on any origin can call it.

@@ -127,8 +127,10 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             .answers("200", answer("The OpenAPI document.", json!({"type": "object"}))),
         (Endpoint::PaymentWebhook, _) => {
             let mut spec = Spec::new("The payment provider confirms an order is paid", "Orders", Caller::Anyone)
-                .with_body(json!({"type": "object", "required": ["orderId", "status"], "properties": {
-                    "orderId": {"type": "string"}, "status": {"type": "string", "enum": ["paid"]}}}))
+                .with_body(json!({"type": "object", "required": ["orderId", "status", "amount", "currency"], "properties": {
+                    "orderId": {"type": "string"}, "status": {"type": "string", "enum": ["paid"]},
+                    "amount": {"type": "number", "description": "The order's totalAmount, to the cent."},
+                    "currency": {"type": "string", "description": "The shop's CURRENCY (ISO 4217)."}}}))
                 .answers("200", answer("The order is paid.", schema_ref("Parse.Updated")));
             spec.extra_parameters.push(json!({"name": "X-Payment-Signature", "in": "header", "required": true,
                 "description": "`sha256=` and the hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET.",

@@ -1,5 +1,5 @@
 //! `POST /webhooks/payment`: the payment provider confirms an order is paid. The body
-//! `{orderId, status: "paid"}` must carry `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the
+//! `{orderId, status: "paid", amount, currency}` (checked against the order) must carry `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the
 //! raw body with PAYMENT_WEBHOOK_SECRET>`; no app id is needed, the signature is the credential.
 
 use super::http::{HttpRequest, HttpResponse};
@@ -7,7 +7,6 @@ use crate::auth::signature::hmac_sha256_hex_matches;
 use crate::error::{Code, ParseError, Result};
 use crate::service::{orders, Context};
 use crate::store::Store;
-use serde_json::{Map, Value};
 
 pub async fn confirm<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Result<HttpResponse> {
     let secret = ctx
@@ -30,8 +29,8 @@ pub async fn confirm<S: Store>(ctx: &Context<'_, S>, http: &HttpRequest) -> Resu
             "unauthorized: bad payment signature",
         ));
     }
-    let body: Map<String, Value> =
-        serde_json::from_slice(&http.body).map_err(|_| ParseError::invalid_json())?;
+    // Strict as every body is: with a key named twice, which order would it be?
+    let body = super::request::parse_body(&http.body)?;
     Ok(HttpResponse::ok(
         &orders::confirm_payment(ctx, &body).await?,
     ))

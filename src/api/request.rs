@@ -121,8 +121,10 @@ fn decode_under_mount(
     Ok(request)
 }
 
-/// The body as a JSON object; empty bodies are `{}`. Anything else is "Invalid JSON" (107).
-fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>> {
+/// The body as a JSON object; empty bodies are `{}`. Anything else is "Invalid JSON" (107), and
+/// so is an object naming a key twice: parsers disagree on which one counts (serde keeps the last,
+/// others the first), so a body that means two things to two readers means nothing here.
+pub fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -132,9 +134,79 @@ fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>> {
             format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"),
         ));
     }
-    match serde_json::from_slice(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ParseError::invalid_json()),
+    let map = match serde_json::from_slice(bytes) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err(ParseError::invalid_json()),
+    };
+    if serde_json::from_slice::<UniqueKeys>(bytes).is_err() {
+        return Err(ParseError::new(
+            Code::InvalidJson,
+            "Invalid JSON: an object names the same key twice",
+        ));
+    }
+    Ok(map)
+}
+
+/// A JSON document in which no object names a key twice; it keeps nothing else.
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
     }
 }
 
@@ -186,6 +258,20 @@ mod tests {
             body: body.as_bytes().to_vec(),
             origin: "http://localhost".into(),
         }
+    }
+
+    #[test]
+    fn a_body_naming_a_key_twice_at_any_depth_is_invalid_json() {
+        for body in [
+            r#"{"orderId":"nonexistent","status":"paid","orderId":"real"}"#,
+            r#"{"a":{"b":1,"b":2}}"#,
+            r#"{"requests":[{"method":"POST","body":{"x":1,"\u0078":2}}]}"#,
+        ] {
+            let e = parse_body(body.as_bytes()).unwrap_err();
+            assert_eq!(e.code, Code::InvalidJson, "{body}");
+        }
+        let ok = parse_body(br#"{"a":{"b":1},"b":[{"a":1},{"a":2}],"n":1.5e300,"t":null}"#);
+        assert_eq!(ok.unwrap().len(), 4);
     }
 
     #[test]

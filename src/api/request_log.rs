@@ -14,6 +14,9 @@ pub struct RequestFacts {
     /// The user id the request spoke for (the one it signed in, for a login or sign-up),
     /// `"master"` for the master key, `None` when anonymous.
     pub user: Option<String>,
+    /// An internal fault's own words (a driver's or the runtime's), for the operator only: the
+    /// client is told "Internal server error.".
+    pub internal_error: Option<String>,
 }
 
 /// The log line of a request, or `None` when the policy skips it. Never the body, the query
@@ -26,7 +29,7 @@ pub fn line(
     latency_ms: i64,
 ) -> Option<Value> {
     policy.wants(response.status).then(|| {
-        json!({
+        let mut line = json!({
             "method": http.method,
             "route": facts.route,
             "path": http.path,
@@ -37,7 +40,11 @@ pub fn line(
             "error": (response.status >= 400)
                 .then(|| response.body_json().get("code").cloned())
                 .flatten(),
-        })
+        });
+        if let Some(detail) = &facts.internal_error {
+            line["detail"] = json!(detail);
+        }
+        line
     })
 }
 
@@ -76,6 +83,7 @@ mod tests {
         let facts = RequestFacts {
             route: Some("/login".into()),
             user: Some("u1".into()),
+            ..RequestFacts::default()
         };
         let line = line(RequestLog::All, &request(), &response, &facts, 7).unwrap();
         assert_eq!(line["route"], "/login");

@@ -3,7 +3,7 @@
 //! answers 5xx for a client's mistake.
 
 use super::dispatch::dispatch;
-use super::http::{add_cors, HttpRequest, HttpResponse};
+use super::http::{add_cors, carries_session_token, mark_no_store, HttpRequest, HttpResponse};
 use super::openapi::{self, Audience};
 use super::payment_webhook;
 use super::request::{decode, ParseRequest};
@@ -39,7 +39,18 @@ pub async fn handle_logged<S: Store>(
             ))
             .with_status(404),
             Some(Err(e)) => HttpResponse::error(&e),
-            Some(Ok(request)) => serve(services, http, &request, &mut facts).await,
+            Some(Ok(request)) => {
+                let mut response = serve(services, http, &request, &mut facts).await;
+                let personal = request
+                    .session_token
+                    .as_deref()
+                    .is_some_and(|t| !t.is_empty())
+                    || request.master_key.is_some();
+                if personal || carries_session_token(&response) {
+                    mark_no_store(&mut response);
+                }
+                response
+            }
         }
     };
     add_cors(&mut response);
@@ -129,7 +140,7 @@ async fn serve<S: Store>(
     };
     let access = match access {
         Ok(access) => access,
-        Err(e) => return HttpResponse::error(&e),
+        Err(e) => return failed(&e, facts),
     };
     facts.user = match &access {
         Access::Master => Some("master".into()),
@@ -143,15 +154,24 @@ async fn serve<S: Store>(
     };
     let mut ctx = match services.context(access, client, now).await {
         Ok(ctx) => ctx,
-        Err(e) => return HttpResponse::error(&e),
+        Err(e) => return failed(&e, facts),
     };
-    let response = dispatch(&mut ctx, &matched, request)
-        .await
-        .unwrap_or_else(|e| HttpResponse::error(&e));
+    let response = match dispatch(&mut ctx, &matched, request).await {
+        Ok(response) => response,
+        Err(e) => failed(&e, facts),
+    };
     if facts.user.is_none() {
         facts.user = signed_in_user(matched.route.endpoint, &response);
     }
     response
+}
+
+/// The answer to a failure; an internal fault's own words go to the log, not to the client.
+fn failed(e: &ParseError, facts: &mut RequestFacts) -> HttpResponse {
+    if e.code == Code::Internal {
+        facts.internal_error = Some(e.message.clone());
+    }
+    HttpResponse::error(e)
 }
 
 /// The endpoints that answer without credentials: the health check and the API's description
@@ -173,11 +193,7 @@ async fn public<S: Store>(
     };
     match services.schema_cache.get(services.store, now_ms()).await {
         Ok(registry) => {
-            let server = format!(
-                "{}{}",
-                request.origin,
-                services.config.mount_path.trim_end_matches('/')
-            );
+            let server = services.config.public_base(&request.origin);
             HttpResponse::ok(&openapi::document(
                 &registry,
                 services.config,

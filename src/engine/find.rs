@@ -179,9 +179,18 @@ impl FindPlan {
         );
 
         let mut order = Vec::new();
+        // Sorting by a field is querying it: a binary search over the order recovers its value.
+        let protected = clp::protected_fields(schema, access);
         for (field, descending) in &options.order {
             if field == "$score" {
                 continue;
+            }
+            let base = field.split('.').next().unwrap_or(field);
+            if protected.iter().any(|f| f == base) {
+                return Err(ParseError::forbidden(format!(
+                    "This user is not allowed to sort by {base} on class {}",
+                    schema.name
+                )));
             }
             if !matches!(field.as_str(), "objectId" | "createdAt" | "updatedAt") {
                 validate_field_name(field)?;

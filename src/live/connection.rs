@@ -2,6 +2,7 @@
 //! client frame does to the socket's state and what is sent back, and which frames a committed
 //! change produces for a socket.
 
+use super::delivery::protected_query_field;
 use super::matcher::Matcher;
 use super::protocol::{self, ClientMessage, Identity, SocketState, SubscribeRequest};
 use crate::auth::secret::same_secret;
@@ -140,6 +141,14 @@ async fn subscribe<S: Store>(
     };
     let access = own.as_ref().unwrap_or(&socket_identity).access();
     clp::check(schema, &access, Operation::Find)?;
+    if let Some(field) =
+        protected_query_field(schema, &access, &request.where_, request.watch.as_deref())
+    {
+        return Err(ParseError::forbidden(format!(
+            "This user is not allowed to query {field} on class {}",
+            schema.name
+        )));
+    }
     state.subscribe(request, own)
 }
 

@@ -62,6 +62,18 @@ pub fn decide(
     if subscription.class_name != change.class {
         return None;
     }
+    // Refused at subscribe; checked again for the subscriber as it is now (its roles may have
+    // changed), and so for every replayed event too.
+    if protected_query_field(
+        schema,
+        access,
+        &subscription.where_,
+        subscription.watch.as_deref(),
+    )
+    .is_some()
+    {
+        return None;
+    }
     let visible = |o: &Map<String, Value>| readable(schema, access, o) && matcher.matches(o);
     let now = visible(&change.object);
     let before = change.original.as_ref().map(visible).unwrap_or(false);
@@ -163,6 +175,45 @@ pub fn shown(
     out.insert("className".into(), Value::from(schema.name.as_str()));
     out.insert("__type".into(), Value::from("Object"));
     Value::Object(out)
+}
+
+/// The first field named by `where_` (at any depth of `$or`/`$and`/`$nor`) or by `watch` that
+/// `access` may not see on `schema`. Which events arrive (or which updates fire) would reveal its
+/// value, so such a subscription is refused with 119, as a REST `where` on it is.
+pub fn protected_query_field(
+    schema: &ClassSchema,
+    access: &Access,
+    where_: &Value,
+    watch: Option<&[String]>,
+) -> Option<String> {
+    let protected = clp::protected_fields(schema, access);
+    if protected.is_empty() {
+        return None;
+    }
+    let mut fields = Vec::new();
+    where_fields(where_, &mut fields);
+    fields.extend(watch.unwrap_or_default().iter().cloned());
+    fields.into_iter().find(|field| {
+        let base = field.split('.').next().unwrap_or(field);
+        protected.iter().any(|p| p == base)
+    })
+}
+
+fn where_fields(where_: &Value, out: &mut Vec<String>) {
+    let Some(object) = where_.as_object() else {
+        return;
+    };
+    for (key, value) in object {
+        match key.as_str() {
+            "$or" | "$and" | "$nor" => {
+                for clause in value.as_array().into_iter().flatten() {
+                    where_fields(clause, out);
+                }
+            }
+            k if k.starts_with('$') => {}
+            k => out.push(k.to_string()),
+        }
+    }
 }
 
 /// With `watch`, an update that changed none of the watched fields is not sent.

@@ -266,8 +266,7 @@ pub fn unsubscribed(client_id: &str, request_id: i64) -> Value {
 
 /// An error frame; `reconnect` tells the SDK whether trying again can help.
 pub fn error(e: &ParseError, reconnect: bool, request_id: Option<i64>) -> Value {
-    let mut frame =
-        json!({"op": "error", "code": e.code as i32, "error": e.message, "reconnect": reconnect});
+    let mut frame = json!({"op": "error", "code": e.code as i32, "error": e.public_message(), "reconnect": reconnect});
     if let Some(id) = request_id {
         frame["requestId"] = Value::from(id);
     }

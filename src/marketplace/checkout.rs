@@ -5,6 +5,7 @@
 
 use super::pending_orders::{self, HoldPolicy};
 use super::validation::price_cents;
+use crate::engine::access::{Access, Principal};
 use crate::engine::change::{Change, ChangeKind, Tracked};
 use crate::error::{Code, ParseError, Result};
 use crate::platform::{iso_from_ms, new_object_id};
@@ -28,6 +29,10 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutRequest {
     pub buyer: String,
+    /// The buyer's roles (names without `role:`): with its id, what it may read. A product it
+    /// cannot read is absent to its checkout.
+    #[serde(default)]
+    pub roles: Vec<String>,
     /// Items per artisan id; one entry for an order, several for a multi-artisan cart.
     pub carts: BTreeMap<String, Vec<Item>>,
     /// `<buyer>:<X-Parse-Request-Id or Idempotency-Key>`, when the client sent one.
@@ -154,14 +159,30 @@ pub fn parse_items(body: &Map<String, Value>) -> Result<Vec<Item>> {
     Ok(merged)
 }
 
-/// The read that routes a cart: each product's artisan, price and stock.
-pub fn lookup(items: &[Item]) -> Statement {
+/// The read that routes a cart: each product's artisan, price and stock, of the products
+/// `buyer` may read (any other is absent, as a `GET` would answer).
+pub fn lookup(items: &[Item], buyer: &Access) -> Statement {
     let ids: Vec<&str> = items.iter().map(|i| i.product.as_str()).collect();
+    let mut params = vec![SqlValue::Text(json!(ids).to_string())];
+    let readable = buyer.read_predicate("p", &mut params);
     Statement::new(
-        "SELECT \"objectId\", \"title\", \"owner\", \"price\", \"stock\" FROM \"Product\" \
-         WHERE \"objectId\" IN (SELECT value FROM json_each(?))",
-        vec![SqlValue::Text(json!(ids).to_string())],
+        format!(
+            "SELECT p.\"objectId\", p.\"title\", p.\"owner\", p.\"price\", p.\"stock\" FROM \"Product\" AS p \
+             WHERE p.\"objectId\" IN (SELECT value FROM json_each(?)) AND {readable}"
+        ),
+        params,
     )
+}
+
+impl CheckoutRequest {
+    /// The buyer as the ACLs know it.
+    pub fn access(&self) -> Access {
+        Access::Client(Principal {
+            user_id: Some(self.buyer.clone()),
+            session_id: None,
+            roles: self.roles.clone(),
+        })
+    }
 }
 
 /// Groups a cart by artisan from the lookup's rows, failing early (with the product's name) on a
@@ -248,17 +269,21 @@ pub fn plan(request: &CheckoutRequest, checkout_id: &str, orders: &[PlacedOrder]
             vec![SqlValue::Text(json!(all).to_string())],
         ),
     );
+    let buyer = request.access();
     for order in orders {
         let items = &request.carts[&order.artisan];
         for item in items {
+            let mut params = vec![
+                SqlValue::Integer(item.quantity),
+                SqlValue::from(now.as_str()),
+                SqlValue::from(item.product.as_str()),
+                SqlValue::from(order.artisan.as_str()),
+            ];
+            // A product hidden from the buyer since the lookup is absent here too (101).
+            let readable = buyer.read_predicate("\"Product\"", &mut params);
             statements.push_after("Product", ChangeKind::Updated, Statement::new(
-                "UPDATE \"Product\" SET \"stock\" = \"stock\" - ?, \"updatedAt\" = ? WHERE \"objectId\" = ? AND \"owner\" = ? RETURNING *",
-                vec![
-                    SqlValue::Integer(item.quantity),
-                    SqlValue::from(now.as_str()),
-                    SqlValue::from(item.product.as_str()),
-                    SqlValue::from(order.artisan.as_str()),
-                ],
+                format!("UPDATE \"Product\" SET \"stock\" = \"stock\" - ?, \"updatedAt\" = ? WHERE \"objectId\" = ? AND \"owner\" = ? AND {readable} RETURNING *"),
+                params,
             ));
             statements.push(Statement::new(
                 "INSERT INTO \"_Guard\" (\"missing\") SELECT 1 WHERE changes() = 0",
@@ -354,7 +379,7 @@ pub async fn execute(
         }
         Err(StoreError::Check(what)) if what == "object_not_found" => Err(ParseError::new(
             Code::ObjectNotFound,
-            "A product of this order is not sold by its artisan any more.",
+            "A product of this order is not found, or not sold by its artisan any more.",
         )),
         // A concurrent retry with the same key committed first: answer what it created.
         Err(StoreError::Unique(what)) if what.contains("_Idempotency") => {

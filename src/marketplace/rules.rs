@@ -30,6 +30,12 @@ impl Rules for MarketplaceRules {
         }
         if class == "_User" {
             validate_role(body.get("role"), ctx.access)?;
+            // As Parse Server: only the server (or the master key) verifies an email.
+            if !ctx.access.is_master() && body.get("emailVerified").is_some_and(|v| v != false) {
+                return Err(ParseError::forbidden(
+                    "Clients aren't allowed to manually update email verification.",
+                ));
+            }
             body.entry("role").or_insert_with(|| json!("buyer"));
             // Each user reads and updates only itself (the master key may choose another ACL);
             // the id must be known before the insert to name it in the ACL.
@@ -85,8 +91,12 @@ impl Rules for MarketplaceRules {
                     .and_then(Value::as_str)
                     .ok_or_else(|| ParseError::new(Code::ValidationError, "product is required"))?
                     .to_string();
-                body.entry("accessTime")
-                    .or_insert_with(|| json!({"__type": "Date", "iso": iso_from_ms(ctx.now_ms)}));
+                // The server's clock, whatever the client sent: a backdated view would poison
+                // the analytics (a beforeSave would set it the same way).
+                body.insert(
+                    "accessTime".into(),
+                    json!({"__type": "Date", "iso": iso_from_ms(ctx.now_ms)}),
+                );
                 body.remove("ACL");
                 // Readable by the viewer, admins and the product's artisan: the artisan's user id
                 // is looked up by the insert itself.

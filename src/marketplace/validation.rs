@@ -35,9 +35,50 @@ pub fn price_cents(value: &Value) -> Result<i64> {
     Ok(cents as i64)
 }
 
-/// Checks a Product body: on create `sku` is required; field operations are checked by the
-/// database (stock can never go below zero).
+/// Checks an `Increment` of a Product's price or stock: an amount that keeps a valid value
+/// valid (whole cents, whole units). Whether the result stays above zero is the database's to
+/// check (`price_must_be_positive`, `stock_must_be_a_non_negative_integer`), in the write itself.
+fn validate_increment(field: &str, op: &Value) -> Result<()> {
+    if op.get("__op").and_then(Value::as_str) != Some("Increment") {
+        return Ok(());
+    }
+    let Some(amount) = op.get("amount").and_then(Value::as_f64) else {
+        return Ok(()); // not a number: the engine's 111 or 107
+    };
+    let (scale, message) = match field {
+        "price" => (
+            100.0,
+            "price must have at most 2 decimals, so an Increment of it too",
+        ),
+        _ => (
+            1.0,
+            "stock must be a whole number, so an Increment of it too",
+        ),
+    };
+    let scaled = amount * scale;
+    if !scaled.is_finite() || (scaled - scaled.round()).abs() > 1e-6 {
+        return Err(invalid(message));
+    }
+    let limit = if field == "price" {
+        MAX_PRICE_CENTS
+    } else {
+        MAX_STOCK
+    };
+    if scaled.abs() > limit {
+        return Err(invalid(format!("{field} would be too large")));
+    }
+    Ok(())
+}
+
+/// Checks a Product body: on create `sku` is required. An `Increment` of price or stock must
+/// keep it valid: its amount here, the result's sign in the database (it can never go below
+/// zero, nor a price to zero).
 pub fn validate_product(body: &Map<String, Value>, creating: bool) -> Result<()> {
+    for field in ["price", "stock"] {
+        if let Some(op) = body.get(field) {
+            validate_increment(field, op)?;
+        }
+    }
     if let Some(price) = body.get("price").filter(|v| v.get("__op").is_none()) {
         price_cents(price)?;
     }

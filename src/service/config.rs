@@ -28,6 +28,12 @@ pub struct Config {
     pub request_log: RequestLog,
     /// How long unpaid orders hold stock, and how much one buyer may hold.
     pub hold: HoldPolicy,
+    /// The API's public URL, mount path included (`https://api.example.com/parse`), as Parse's
+    /// `publicServerURL`: absolute URLs (`Location`, the OpenAPI `servers`) start with it.
+    /// Unset: they start with the request's own origin, which the client chose.
+    pub public_url: Option<String>,
+    /// The ISO 4217 code prices and orders are in; a payment confirmation must name it.
+    pub currency: String,
 }
 
 impl Default for Config {
@@ -47,6 +53,8 @@ impl Default for Config {
             limits: Limits::default(),
             request_log: RequestLog::default(),
             hold: HoldPolicy::default(),
+            public_url: None,
+            currency: "USD".into(),
         }
     }
 }
@@ -96,6 +104,21 @@ impl Config {
             request_log: non_empty("REQUEST_LOG")
                 .map(|v| RequestLog::parse(&v))
                 .unwrap_or_default(),
+            public_url: non_empty("PUBLIC_URL")
+                .map(|v| v.trim().trim_end_matches('/').to_string())
+                .filter(|v| v.starts_with("https://") || v.starts_with("http://")),
+            currency: non_empty("CURRENCY")
+                .map(|v| v.trim().to_ascii_uppercase())
+                .unwrap_or(d.currency),
+        }
+    }
+
+    /// The absolute URL of the mount path: `PUBLIC_URL`, or else `origin` (the request's
+    /// `scheme://host[:port]`) followed by the mount path.
+    pub fn public_base(&self, origin: &str) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => format!("{origin}{}", self.mount_path.trim_end_matches('/')),
         }
     }
 }

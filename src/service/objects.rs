@@ -92,10 +92,18 @@ pub enum Write {
 
 /// Every write in one transaction: all commit or none does. Updates and deletes carry a
 /// guard, so a missing object aborts the whole transaction instead of committing the others.
+/// Users are created only by sign-up (its password, its rate limit, its session) and sessions
+/// only by sign-up and login, so a transaction creating either is refused whole.
 pub async fn write_all<S: Store>(
     ctx: &mut Context<'_, S>,
     writes: &[Write],
 ) -> Result<Vec<Outcome>> {
+    if let Some(class) = writes.iter().find_map(|w| match w {
+        Write::Create { class, .. } if class == "_User" || class == "_Session" => Some(class),
+        _ => None,
+    }) {
+        return Err(created_only_by_sign_up(class));
+    }
     let plans = {
         let objects = ctx.objects();
         writes
@@ -135,6 +143,21 @@ async fn execute_adding_fields<S: Store>(
             ctx.execute(&again).await
         }
         other => other,
+    }
+}
+
+/// A `_User` or `_Session` create outside sign-up and login: Parse's 207 for a user, 119 for a
+/// session.
+fn created_only_by_sign_up(class: &str) -> ParseError {
+    if class == "_User" {
+        ParseError::new(
+            Code::MustCreateUserThroughSignup,
+            "A user is created by signing up (POST /users), never inside a transactional batch.",
+        )
+    } else {
+        ParseError::forbidden(
+            "A session is created by signing up or logging in, never inside a transactional batch.",
+        )
     }
 }
 

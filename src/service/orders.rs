@@ -49,7 +49,7 @@ async fn run_checkout<S: Store>(
         Some(key) if !key.is_empty() => Some(format!("{buyer}:{key}")),
         _ => None,
     };
-    let mut statements = vec![lookup(&items)];
+    let mut statements = vec![lookup(&items, &ctx.access)];
     statements.extend(idempotency_key.as_deref().map(remembered));
     // The buyer's checkout limit rides alongside the lookup, so it adds no wait of its own. A
     // retry counts too: it is a request like any other, and the limit is far above what a
@@ -69,8 +69,13 @@ async fn run_checkout<S: Store>(
             "These products come from several artisans: check them out together with POST /functions/checkout.",
         ));
     }
+    let roles = match &ctx.access {
+        Access::Client(principal) => principal.roles.clone(),
+        Access::Master => vec![],
+    };
     let request = CheckoutRequest {
         buyer,
+        roles,
         carts,
         idempotency_key,
         now_ms: ctx.now_ms,
@@ -233,5 +238,6 @@ pub async fn confirm_payment<S: Store>(
         ));
     }
     let parties = parties(ctx, &Access::Master, order_id).await?;
+    order_parties::check_payment(&parties, body, &ctx.config.currency)?;
     step(ctx, &parties, order_id, "paid", ActorName::System).await
 }

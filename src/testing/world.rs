@@ -30,6 +30,23 @@ impl World {
     pub fn new() -> Self {
         World::on(SqliteStore::migrated())
     }
+
+    /// A world with what sign-up and the master key need: a session secret, the master key
+    /// `master`, fast password hashing, and abuse limits out of reach.
+    pub fn signing_up() -> World {
+        World::new().with_config(Config {
+            session_secret: Some("s".repeat(32)),
+            master_key: Some("master".into()),
+            pbkdf2_iterations: 1_000,
+            limits: crate::abuse::limits::Limits {
+                login_lockout: crate::abuse::lockout::Lockout::DISABLED,
+                login_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
+                signup_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
+                checkout_per_buyer: crate::abuse::rate_limit::RateLimit::DISABLED,
+            },
+            ..Config::default()
+        })
+    }
 }
 
 impl<S: Store> World<S> {
@@ -81,6 +98,31 @@ impl<S: Store> World<S> {
     /// One HTTP request, and what its log line says.
     pub fn handle_logged(&self, http: &HttpRequest) -> (HttpResponse, RequestFacts) {
         self.services(|services| block_on(router::handle_logged(services, http)))
+    }
+
+    /// One REST call with the app id: `path` is below the mount path, `body` is sent as JSON
+    /// (`None`: no body), `headers` are added (names in lower case).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> HttpResponse {
+        let mut all = vec![(
+            "x-parse-application-id".to_string(),
+            "artisan-market".to_string(),
+        )];
+        all.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        self.handle(&HttpRequest {
+            method: method.into(),
+            path: format!("/parse{path}"),
+            query: query.into(),
+            headers: all,
+            body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+            origin: "http://localhost".into(),
+        })
     }
 
     /// The schema registry as the database holds it now.

@@ -208,7 +208,8 @@ fn a_login_is_logged_with_the_user_it_signed_in_and_its_route() {
         facts,
         RequestFacts {
             route: Some("/login".into()),
-            user: Some(user)
+            user: Some(user),
+            ..RequestFacts::default()
         }
     );
 }
@@ -259,4 +260,152 @@ fn a_field_another_isolate_just_added_is_not_a_server_error() {
     assert_eq!(raced.status, 201, "{:?}", raced.body_json());
     let wrong_type = post(&second_isolate, r#"{"b":"text"}"#);
     assert_eq!(wrong_type.body_json()["code"], 111);
+}
+
+#[test]
+fn answers_holding_a_session_token_are_no_store_and_every_json_answer_is_nosniff() {
+    use serde_json::json;
+    let world = World::signing_up();
+    let no_store =
+        |r: &crate::api::http::HttpResponse| r.header("cache-control") == Some("no-store");
+    let signed_up = world.call(
+        "POST",
+        "/users",
+        Some(&json!({"username": "ann", "password": "pw"})),
+        &[],
+    );
+    assert!(no_store(&signed_up), "{:?}", signed_up.headers);
+    let token = signed_up.body_json()["sessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = signed_up.body_json()["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let login = world.call(
+        "POST",
+        "/login",
+        Some(&json!({"username": "ann", "password": "pw"})),
+        &[],
+    );
+    assert!(no_store(&login));
+    let session = [("x-parse-session-token", token.as_str())];
+    for path in ["/users/me", "/sessions/me", &format!("/users/{id}")] {
+        let answer = world.call("GET", path, None, &session);
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(no_store(&answer), "{path}: {:?}", answer.headers);
+    }
+    let public = world.call("GET", "/classes/Product", None, &[]);
+    assert_eq!(public.header("cache-control"), None);
+    for answer in [&signed_up, &login, &public, &get("/parse/health", &[])] {
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    }
+    let refused = get("/parse/classes/Product", &[]);
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn a_database_fault_answers_a_fixed_message_and_only_the_log_has_the_driver_text() {
+    let world = World::on(BrokenStore);
+    let http = HttpRequest {
+        method: "GET".into(),
+        path: "/parse/classes/Product".into(),
+        headers: vec![("x-parse-application-id".into(), "artisan-market".into())],
+        origin: "http://localhost".into(),
+        ..HttpRequest::default()
+    };
+    let (response, facts) = world.handle_logged(&http);
+    assert_eq!(response.status, 500);
+    assert_eq!(
+        response.body_json(),
+        serde_json::json!({"code": 1, "error": "Internal server error."})
+    );
+    assert!(facts
+        .internal_error
+        .is_some_and(|detail| detail.contains("SQLITE_IOERR")));
+}
+
+#[test]
+fn a_failed_constraint_is_told_as_its_rule_never_by_its_name() {
+    use crate::error::ParseError;
+    use crate::store::StoreError;
+    for (constraint, words) in [
+        (
+            "stock_must_be_a_non_negative_integer",
+            "stock must be a whole number",
+        ),
+        ("price_must_be_positive", "price must be greater than 0"),
+        ("_Session.user", "a value is missing or not allowed"),
+    ] {
+        let e: ParseError = StoreError::Check(constraint.into()).into();
+        assert_eq!(e.code as i32, 142);
+        assert!(e.message.contains(words), "{constraint}: {}", e.message);
+        assert!(!e.message.contains(constraint), "{}", e.message);
+    }
+}
+
+#[test]
+fn absolute_urls_come_from_public_url_and_else_from_the_requests_origin() {
+    use serde_json::json;
+    let product_url = |world: &World, origin: &str| {
+        let mut headers = vec![
+            (
+                "x-parse-application-id".to_string(),
+                "artisan-market".to_string(),
+            ),
+            ("x-parse-master-key".to_string(), "master".to_string()),
+        ];
+        headers.push(("host".into(), "evil.example".into()));
+        let created = world.handle(&HttpRequest {
+            method: "POST".into(),
+            path: "/parse/classes/Thing".into(),
+            headers,
+            body: json!({"n": 1}).to_string().into_bytes(),
+            origin: origin.into(),
+            ..HttpRequest::default()
+        });
+        assert_eq!(created.status, 201, "{:?}", created.body_json());
+        let openapi = world.handle(&HttpRequest {
+            method: "GET".into(),
+            path: "/parse/openapi.json".into(),
+            origin: origin.into(),
+            ..HttpRequest::default()
+        });
+        (
+            created.header("location").unwrap().to_string(),
+            openapi.body_json()["servers"][0]["url"].clone(),
+        )
+    };
+    let configured = World::signing_up().with_config(Config {
+        master_key: Some("master".into()),
+        public_url: Some("https://api.example.com/parse".into()),
+        allow_client_class_creation: true,
+        ..Config::default()
+    });
+    let (location, server) = product_url(&configured, "http://evil.example");
+    assert!(
+        location.starts_with("https://api.example.com/parse/classes/Thing/"),
+        "{location}"
+    );
+    assert_eq!(server, json!("https://api.example.com/parse"));
+    let unset = World::signing_up();
+    let (location, server) = product_url(&unset, "http://127.0.0.1:8787");
+    assert!(
+        location.starts_with("http://127.0.0.1:8787/parse/classes/Thing/"),
+        "{location}"
+    );
+    assert_eq!(server, json!("http://127.0.0.1:8787/parse"));
+    let from_vars = Config::from_vars(|name| {
+        (name == "PUBLIC_URL").then(|| "https://shop.example/parse/".to_string())
+    });
+    assert_eq!(
+        from_vars.public_url.as_deref(),
+        Some("https://shop.example/parse")
+    );
+    assert_eq!(
+        Config::from_vars(|name| (name == "PUBLIC_URL").then(|| "evil".to_string())).public_url,
+        None
+    );
 }

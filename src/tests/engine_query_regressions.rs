@@ -234,3 +234,40 @@ fn a_user_with_many_roles_can_still_read() {
     // f1 (public) points at f2 (the buyer's); f2 at f1; f3 is role:buyer's but points nowhere.
     assert_eq!(ids, ["f000000001", "f000000002"]);
 }
+
+#[test]
+fn sorting_by_a_protected_field_is_refused_as_querying_it_is() {
+    let world = World::signing_up();
+    let sign_up = |name: &str| {
+        let answer = world.call(
+            "POST",
+            "/users",
+            Some(&json!({"username": name, "password": "pw", "email": format!("{name}@secret.example")})),
+            &[],
+        );
+        answer.body_json()["sessionToken"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    sign_up("victim");
+    let spy = sign_up("spy");
+    let session = [("x-parse-session-token", spy.as_str())];
+    for path in [
+        "/classes/_User?order=email",
+        "/classes/_User?order=-username,email",
+    ] {
+        let refused = world.call("GET", path, None, &session);
+        assert_eq!(refused.status, 400, "{path}");
+        assert_eq!(refused.body_json()["code"], 119, "{path}");
+    }
+    let by_name = world.call("GET", "/classes/_User?order=username", None, &session);
+    assert_eq!(by_name.status, 200);
+    let master = world.call(
+        "GET",
+        "/classes/_User?order=email",
+        None,
+        &[("x-parse-master-key", "master")],
+    );
+    assert_eq!(master.status, 200);
+}

@@ -252,3 +252,75 @@ fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
     );
     assert_eq!(refused[0]["code"], 209, "{refused:?}");
 }
+
+fn user_row(email: &str) -> Row {
+    json!({"objectId": "victim", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
+           "_rperm": "[\"*\",\"victim\"]", "_wperm": "[\"victim\"]", "username": "victim", "email": email})
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_subscription_cannot_query_or_watch_a_protected_field_nor_hear_of_it_later() {
+    let hub = Hub::new();
+    let (token, _) = hub.sign_in("spy");
+    let mut spy = SocketState::new("c9".into());
+    hub.send(
+        &mut spy,
+        json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
+    );
+    for (id, query) in [
+        (
+            1,
+            json!({"className": "_User", "where": {"email": {"$regex": "^vic"}}}),
+        ),
+        (
+            2,
+            json!({"className": "_User", "where": {"$or": [{"username": "x"}, {"email": "v@x"}]}}),
+        ),
+        (
+            3,
+            json!({"className": "_User", "where": {}, "watch": ["email"]}),
+        ),
+    ] {
+        let refused = hub.send(
+            &mut spy,
+            json!({"op": "subscribe", "requestId": id, "query": query}),
+        );
+        assert_eq!(refused[0]["op"], "error", "{query}");
+        assert_eq!(refused[0]["code"], 119, "{query}");
+    }
+    let allowed = hub.send(
+        &mut spy,
+        json!({"op": "subscribe", "requestId": 4, "query": {"className": "_User", "where": {"username": "victim"}}}),
+    );
+    assert_eq!(allowed[0]["op"], "subscribed");
+    // A subscription kept from before (or replayed with lastSeq) is checked at every event.
+    let mut kept = spy.clone();
+    let request = crate::live::protocol::SubscribeRequest {
+        request_id: 5,
+        class_name: "_User".into(),
+        where_: json!({"email": {"$regex": "^vic"}}),
+        keys: None,
+        watch: None,
+        session_token: None,
+        last_seq: Some(0),
+    };
+    kept.subscribe(&request, None).unwrap();
+    let changed = Change::new(
+        "_User",
+        ChangeKind::Updated,
+        &user_row("vic2@secret.example"),
+        Some(&user_row("vic1@secret.example")),
+    );
+    let frames = events(&kept, &hub.registry, &changed, 12);
+    assert!(
+        frames.iter().all(|f| f["requestId"] != 5),
+        "no event for the protected query: {frames:?}"
+    );
+    assert!(frames
+        .iter()
+        .any(|f| f["requestId"] == 4 && f["op"] == "update"));
+    assert!(frames.iter().all(|f| f["object"].get("email").is_none()));
+}

@@ -47,6 +47,7 @@ fn request(carts: &[(&str, &[(&str, i64)])], key: Option<&str>) -> CheckoutReque
         .collect();
     CheckoutRequest {
         buyer: "buyer1".into(),
+        roles: vec![],
         carts,
         idempotency_key: key.map(String::from),
         now_ms: NOW,
@@ -208,7 +209,7 @@ fn routing_groups_by_artisan_and_checks_the_client_total() {
             quantity: 1,
         },
     ];
-    let rows = block_on(store.query(&lookup(&items))).unwrap();
+    let rows = block_on(store.query(&lookup(&items, &request(&[], None).access()))).unwrap();
     let carts = group_by_artisan(&items, &rows, Some(&json!(139.99))).unwrap();
     assert_eq!(carts.keys().collect::<Vec<_>>(), ["a1", "a2"]);
     assert_eq!(
@@ -360,4 +361,44 @@ fn a_buyer_cannot_hold_more_unpaid_items_than_the_limit() {
     block_on(store.batch(&paid.statements)).unwrap();
     block_on(execute(&store, &limited(&[("a2", &[("rug", 1)])]))).unwrap();
     assert_eq!(stock(&store, "rug"), 0);
+}
+
+#[test]
+fn a_product_the_buyer_cannot_read_is_absent_to_its_checkout_and_no_message_names_it() {
+    let store = shop();
+    // Only its artisan (ua) may read the bowl.
+    sql(
+        &store,
+        "UPDATE \"Product\" SET \"_rperm\" = '[\"ua\"]' WHERE \"objectId\" = 'bowl'",
+    );
+    let buyer = request(&[], None).access();
+    let items = vec![Item {
+        product: "bowl".into(),
+        quantity: 1000,
+    }];
+    let rows = block_on(store.query(&lookup(&items, &buyer))).unwrap();
+    assert!(
+        rows.is_empty(),
+        "the lookup sees only what the buyer may read"
+    );
+    for total in [None, Some(json!(0.01))] {
+        let e = group_by_artisan(&items, &rows, total.as_ref()).unwrap_err();
+        assert_eq!(e.code, Code::ObjectNotFound);
+        assert!(
+            !e.message.contains("Bowl") && !e.message.contains("19.99"),
+            "{}",
+            e.message
+        );
+    }
+    // Hidden after the lookup: the transaction itself refuses it, and takes no stock.
+    let e = block_on(execute(&store, &request(&[("a1", &[("bowl", 1)])], None))).unwrap_err();
+    assert_eq!(e.code, Code::ObjectNotFound);
+    assert!(!e.message.contains("Bowl"), "{}", e.message);
+    assert_eq!(stock(&store, "bowl"), 1);
+    assert!(orders(&store).is_empty());
+    // Its artisan's own account may buy it.
+    let mut own = request(&[("a1", &[("bowl", 1)])], None);
+    own.buyer = "ua".into();
+    assert!(block_on(execute(&store, &own)).is_ok());
+    assert_eq!(stock(&store, "bowl"), 0);
 }

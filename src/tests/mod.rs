@@ -3,6 +3,7 @@
 //! beside that file.
 
 mod abuse_guard;
+mod api_batch;
 mod api_limits;
 mod api_openapi;
 mod api_request_props;
@@ -14,3 +15,4 @@ mod engine_write_props;
 mod live_connection;
 mod marketplace_checkout;
 mod marketplace_locked_fields;
+mod marketplace_rules;

@@ -226,7 +226,7 @@ test('bodies the server accepts fit the documented schemas, and bodies it refuse
     ['put', '/classes/Order/{objectId}', { status: 'shipped' }],
     ['post', '/functions/checkout', { items: [{ product: 'abcde12345', quantity: 1 }], totalAmount: 25 }],
     ['post', '/batch', { requests: [{ method: 'POST', path: '/parse/classes/Product', body: { sku: 'X' } }], transaction: true }],
-    ['post', '/webhooks/payment', { orderId: 'abcde12345', status: 'paid' }],
+    ['post', '/webhooks/payment', { orderId: 'abcde12345', status: 'paid', amount: 25, currency: 'USD' }],
     ['post', '/schemas/{className}', { className: 'Basket', fields: { label: { type: 'String' } } }],
     ['post', `/classes/${EVERY_TYPE}`, {
       text: 'a', amount: 1, flag: true, when: { __type: 'Date', iso: '2024-05-01T10:00:00.000Z' }, meta: { a: 1 }, list: [1],

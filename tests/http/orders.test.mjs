@@ -171,6 +171,12 @@ function webhook(raw, sig) {
   return request('POST', '/webhooks/payment', undefined, { appId: null, raw, headers });
 }
 
+/** The signed body that confirms order `id` paid: its total, in the shop's currency (USD). */
+async function paid(id, extra = {}) {
+  const { totalAmount } = await readOrder(id);
+  return JSON.stringify({ orderId: id, status: 'paid', amount: totalAmount, currency: 'USD', ...extra });
+}
+
 const skipWebhook = WEBHOOK_SECRET === '' ? 'PAYMENT_WEBHOOK_SECRET is not set in the environment' : false;
 
 before(async () => {
@@ -444,6 +450,30 @@ test('idempotency keys are per buyer: the same key from another buyer is another
 
 // ---------------------------------------------------------------------------------------------
 // A cart across artisans
+
+test('a product the buyer cannot read answers 101 to its checkout, and no message names its title, stock or price', async () => {
+  const title = `UNRELEASED ${rand(8)}`;
+  const secret = await newProduct(shopA, { title, price: 52, stock: 7 });
+  // Only its artisan may read it now.
+  expectStatus(await put(`/classes/Product/${secret.id}`, { ACL: { [shopA.user.id]: { read: true, write: true } } }, { master: true }), 200);
+  expectError(await get(`/classes/Product/${secret.id}`, as(buyer)), 404, 101);
+  for (const body of [
+    { product: secret.pointer, quantity: 1000 },
+    { product: secret.pointer, quantity: 1, totalAmount: 0.01 },
+    { product: secret.pointer },
+  ]) {
+    const res = await placeOrder(buyer, body);
+    expectError(res, 404, 101);
+    assert.ok(!res.json.error.includes(title), show(res));
+    assert.doesNotMatch(res.json.error, /Sold out|price|\b52\b|\b7\b/, show(res));
+  }
+  const cart = await post('/functions/checkout', { items: [{ product: secret.pointer, quantity: 1 }] }, as(buyer));
+  expectError(cart, 404, 101);
+  assert.ok(!cart.json.error.includes(title), show(cart));
+  assert.equal((await get(`/classes/Product/${secret.id}`, { master: true })).json.stock, 7);
+  // Its artisan still reads it, so may buy it.
+  expectStatus(await placeOrder(shopA.user, { product: secret.pointer }), 201);
+});
 
 test('POST /functions/checkout: one order per artisan sharing a checkoutId, each with its items and total', async () => {
   const a1 = await newProduct(shopA, { price: 10.5, stock: 5 });
@@ -719,7 +749,7 @@ test('an anonymous status change answers an error and changes nothing', async ()
 test('a signed payment webhook marks the order paid', { skip: skipWebhook }, async () => {
   const shawl = await newProduct(shopA, { stock: 3 });
   const id = await orderOf(buyer, shawl);
-  const raw = JSON.stringify({ orderId: id, status: 'paid' });
+  const raw = await paid(id);
   const res = await webhook(raw);
   const body = expectStatus(res, 200);
   assert.deepEqual(Object.keys(body), ['updatedAt'], show(res));
@@ -734,7 +764,7 @@ test('a signed payment webhook marks the order paid', { skip: skipWebhook }, asy
 test('a webhook with a wrong or missing signature answers 403 and changes nothing', { skip: skipWebhook }, async () => {
   const scarf = await newProduct(shopA, { stock: 3 });
   const id = await orderOf(buyer, scarf);
-  const raw = JSON.stringify({ orderId: id, status: 'paid' });
+  const raw = await paid(id);
   for (const [label, sig] of [
     ['wrong secret', signature(raw, `${WEBHOOK_SECRET}x`)],
     ['no header', null],
@@ -754,8 +784,9 @@ test('a webhook signed in upper-case hex, or with +f written for the byte 0f, an
   // A body whose HMAC has a byte below 0x10 (a hex pair starting with 0), to write it as +x.
   let raw;
   let hex;
+  const confirmation = JSON.parse(await paid(id));
   for (let n = 0; ; n++) {
-    raw = JSON.stringify({ orderId: id, status: 'paid', n });
+    raw = JSON.stringify({ ...confirmation, n });
     hex = signature(raw).slice('sha256='.length);
     if (/^(..)*0/.test(hex)) break;
   }
@@ -779,8 +810,8 @@ test('a tampered webhook body with the old signature answers 403', { skip: skipW
   const cup = await newProduct(shopA, { stock: 5 });
   const signedFor = await orderOf(buyer, cup);
   const target = await orderOf(buyer2, cup);
-  const sig = signature(JSON.stringify({ orderId: signedFor, status: 'paid' }));
-  const res = await webhook(JSON.stringify({ orderId: target, status: 'paid' }), sig);
+  const sig = signature(await paid(signedFor));
+  const res = await webhook(await paid(target), sig);
   assert.equal(res.status, 403, show(res));
   assert.equal(typeof res.json?.error, 'string', show(res));
   assert.equal((await readOrder(target)).status, 'pending');
@@ -797,6 +828,27 @@ test('a signed webhook with a status other than paid answers 142', { skip: skipW
   assert.equal(await stockOf(ring), 2);
 });
 
+test('a signed webhook whose amount or currency is not the order\'s answers 142 and leaves it pending', { skip: skipWebhook }, async () => {
+  const jug = await newProduct(shopA, { price: 52, stock: 3 });
+  const id = await orderOf(buyer, jug);
+  for (const extra of [{ amount: 0.01 }, { amount: 52.01 }, { currency: 'EUR' }, { amount: undefined }, { currency: undefined }]) {
+    const res = await webhook(await paid(id, extra));
+    expectError(res, 400, 142);
+  }
+  assert.equal((await readOrder(id)).status, 'pending');
+  expectStatus(await webhook(await paid(id)), 200);
+  assert.equal((await readOrder(id)).status, 'paid');
+});
+
+test('a signed webhook naming orderId twice answers 107 and pays neither order', { skip: skipWebhook }, async () => {
+  const tile = await newProduct(shopA, { stock: 3 });
+  const id = await orderOf(buyer, tile);
+  const { totalAmount } = await readOrder(id);
+  const raw = `{"orderId":"${missingId()}","status":"paid","amount":${totalAmount},"currency":"USD","orderId":"${id}"}`;
+  expectError(await webhook(raw), 400, 107);
+  assert.equal((await readOrder(id)).status, 'pending');
+});
+
 test('a signed webhook for an unknown order answers 404 code 101', { skip: skipWebhook }, async () => {
   expectError(await webhook(JSON.stringify({ orderId: missingId(), status: 'paid' })), 404, 101);
 });
@@ -805,7 +857,7 @@ test('a signed webhook for a cancelled order answers 142', { skip: skipWebhook }
   const pin = await newProduct(shopA, { stock: 3 });
   const id = await orderOf(buyer, pin);
   await stepOk(id, 'cancelled', as(buyer));
-  expectError(await webhook(JSON.stringify({ orderId: id, status: 'paid' })), 400, 142);
+  expectError(await webhook(await paid(id)), 400, 142);
   assert.equal((await readOrder(id)).status, 'cancelled');
   assert.equal(await stockOf(pin), 3);
 });
