@@ -2,7 +2,7 @@
 # Each target is a script in scripts/, so it also runs without make. `FORCE_BUILD=1 make build`
 # rebuilds even when build/ looks fresh.
 
-.PHONY: dev test bench fuzz build fmt clean
+.PHONY: dev test bench bench-pbkdf2 fuzz build fmt clean
 
 dev:
 	bash scripts/dev.sh
@@ -12,6 +12,9 @@ test:
 
 bench:
 	bash scripts/bench.sh
+
+bench-pbkdf2:
+	bash scripts/bench_pbkdf2.sh
 
 fuzz:
 	bash scripts/fuzz.sh

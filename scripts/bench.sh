@@ -70,12 +70,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# 2. Snapshots of both workers, so nothing can change under a run: the product's config loses its
-#    [build] section (wrangler dev would otherwise rebuild when someone saves a file in src/), and
+# 2. Snapshots of both workers, so nothing can change under a run: the product's config is the
+#    local servers' one, without [build] (scripts/dev_config.mjs: wrangler dev would otherwise
+#    build again and reload once started, and rebuild when someone saves a file in src/), and
 #    wrangler's scratch files land in the temp dir, not in the repository.
 mkdir -p "$tmp/product"
 cp -r build migrations "$tmp/product/"
-awk '/^[[:space:]]*\[/ { skip = ($0 ~ /^[[:space:]]*\[build\]/) } !skip' wrangler.toml > "$tmp/product/wrangler.toml"
+node scripts/dev_config.mjs "$tmp/product/wrangler.toml" > /dev/null
 cp -r bench/bare "$tmp/bare"
 
 # start_worker NAME PORT STATE_DIR [--var …]: wrangler dev in its own process group (setsid, so

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `make dev`: installs what is missing, creates .dev.vars once, applies the D1 migrations to the
-# local state (.wrangler/state), starts `wrangler dev`, loads the demo data once and keeps serving
-# until Ctrl-C. PORT picks the port (default 8787).
+# `make dev`: installs what is missing, creates .dev.vars once, builds the worker, applies the D1
+# migrations to the local state (.wrangler/state), starts `wrangler dev` on the built worker, loads
+# the demo data once and keeps serving until Ctrl-C. PORT picks the port (default 8787).
+#
+# The server runs what scripts/build.sh built, with wrangler.dev.toml (scripts/dev_config.mjs): it
+# never builds and watches no sources. After changing the code, `make build` in another terminal
+# (wrangler reloads once build/ changes) or run `make dev` again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -33,19 +37,19 @@ if ! node -e 'require("net").createServer().listen('"$port"', "127.0.0.1", funct
   exit 1
 fi
 
-# Build before wrangler does: the [build] command then finds the build fresh and returns at once,
-# and a compile error shows here rather than inside wrangler's output.
+# The server runs this build as it is (a compile error shows here, not inside wrangler's output).
 bash scripts/build.sh
+config=$(dev_config)
 
 if compgen -G 'migrations/*.sql' > /dev/null; then
   # Non-interactive (CI=true, no stdin): wrangler skips its confirmation prompt.
-  CI=true "$wrangler" d1 migrations apply DB --local < /dev/null
+  CI=true "$wrangler" d1 migrations apply DB -c "$config" --local < /dev/null
 else
   echo "[dev] no migrations/*.sql yet: the local database stays empty" >&2
 fi
 
 # In its own process group (setsid), so stopping the group stops workerd and esbuild with it.
-setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" < /dev/null &
+setsid "$wrangler" dev -c "$config" --ip 127.0.0.1 --port "$port" < /dev/null &
 pid=$!
 # shellcheck disable=SC2317  # called by the trap below
 on_signal() {

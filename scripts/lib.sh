@@ -9,6 +9,13 @@ toml_var() {
   ' wrangler.toml
 }
 
+# The wrangler config of every local server: wrangler.toml without [build], as the git-ignored
+# wrangler.dev.toml beside it (scripts/dev_config.mjs says why; rewritten only when wrangler.toml
+# changed). Prints its path; pass it to wrangler with -c, for `d1 migrations apply` and `dev` alike.
+dev_config() {
+  node scripts/dev_config.mjs
+}
+
 # N hex characters of kernel randomness (N/2 bytes).
 random_hex() {
   od -An -vtx1 -N "$(( $1 / 2 ))" /dev/urandom | tr -d ' \n'
@@ -80,7 +87,8 @@ throwaway_state() {
 }
 
 # start_throwaway_worker NAME STATE_DIR [--var NAME:VALUE …]: applies the migrations into
-# STATE_DIR, then starts `wrangler dev` on it on a free port of 127.0.0.1, in its own process
+# STATE_DIR, then starts `wrangler dev` on it on a free port of 127.0.0.1, running the worker in
+# build/ as it is (the config of dev_config: it never builds, watches no sources), in its own process
 # group (setsid, so stop_group takes workerd and esbuild with it), with random secrets and PBKDF2
 # at 10,000 iterations to keep sign-ups fast, PUBLIC_URL set to where it listens, and waits
 # for /health. Secrets come as --var:
@@ -88,7 +96,7 @@ throwaway_state() {
 # this shell), worker_base (the Parse URL), worker_log, app_id, master_key and webhook_secret;
 # NAME prefixes its messages. Exits when the worker does not come up.
 start_throwaway_worker() {
-  local name=$1 state=$2 port inspector_port wrangler=node_modules/.bin/wrangler mount
+  local name=$1 state=$2 port inspector_port wrangler=node_modules/.bin/wrangler mount config
   shift 2
   app_id=$(toml_var APP_ID)
   mount=$(toml_var MOUNT_PATH)
@@ -99,11 +107,12 @@ start_throwaway_worker() {
   inspector_port=$(free_port)
   while [ "$inspector_port" = "$port" ]; do inspector_port=$(free_port); done
   worker_log="$state/wrangler.log"
+  config=$(dev_config)
   echo "[$name] applying migrations into $state"
   # Non-interactive (CI=true, no stdin): wrangler skips its confirmation prompt.
-  CI=true "$wrangler" d1 migrations apply DB --local --persist-to "$state" < /dev/null
+  CI=true "$wrangler" d1 migrations apply DB -c "$config" --local --persist-to "$state" < /dev/null
   echo "[$name] starting wrangler dev on 127.0.0.1:$port (log: $worker_log)"
-  setsid "$wrangler" dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
+  setsid "$wrangler" dev -c "$config" --ip 127.0.0.1 --port "$port" --inspector-port "$inspector_port" \
     --persist-to "$state" --var "PUBLIC_URL:http://127.0.0.1:$port$mount" \
     --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
     --var PBKDF2_ITERATIONS:10000 --var "PAYMENT_WEBHOOK_SECRET:$webhook_secret" \

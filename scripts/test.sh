@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: the crate's native tests (cargo test), then the black-box tests (node --test over
-# tests/**/*.test.mjs) against a `wrangler dev` with a fresh, throw-away D1 state and random
-# secrets. Exits with the first failing stage's status.
+# `make test`: the static checks (cargo fmt --check, cargo clippy with warnings as errors), the
+# crate's native tests (cargo test), then the black-box tests (node --test over tests/**/*.test.mjs)
+# against a `wrangler dev` with a fresh, throw-away D1 state and random secrets. Exits with the
+# first failing stage's status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -10,6 +11,17 @@ cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false
 
 bash scripts/toolchain.sh
+
+echo "[test] cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "[test] cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+# The edge exists only for wasm32, and natively every item looks unused (src/lib.rs): the worker's
+# own build is where clippy sees the edge and judges dead code.
+echo "[test] cargo clippy --target wasm32-unknown-unknown -- -D warnings"
+cargo clippy --target wasm32-unknown-unknown -- -D warnings
 
 echo "[test] cargo test"
 cargo test

@@ -12,6 +12,15 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# rustfmt and clippy: make test runs `cargo fmt --check` and `cargo clippy` before the tests.
+missing=()
+cargo fmt --version > /dev/null 2>&1 || missing+=(rustfmt)
+cargo clippy --version > /dev/null 2>&1 || missing+=(clippy)
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "adding the rustup components ${missing[*]}"
+  rustup component add "${missing[@]}"
+fi
+
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 if ! [ -x "$cargo_bin/worker-build" ]; then
   log "installing worker-build"

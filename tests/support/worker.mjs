@@ -2,8 +2,9 @@
 // (tight abuse limits) or a server they may kill and restart (crash safety). The shared server
 // that `make test` starts is left alone.
 //
-// The worker must be built already (`make test` builds it before any test runs); wrangler runs
-// scripts/build.sh at start, which does nothing when build/ is fresh.
+// The worker must be built already (`make test` builds it before any test runs): it runs as built,
+// with the local servers' config (wrangler.toml without [build], scripts/dev_config.mjs), so it
+// never builds and watches no sources: nothing reloads it while a test runs.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDevConfig } from '../../scripts/dev_config.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
@@ -45,8 +47,10 @@ export async function startWorker(opts = {}) {
   const masterKey = opts.masterKey ?? randomBytes(32).toString('hex');
   const sessionSecret = opts.sessionSecret ?? randomBytes(32).toString('hex');
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+  // Unchanged (not rewritten) when make test wrote it already: its server watches the file.
+  const config = writeDevConfig();
   if (fresh) {
-    const applied = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
+    const applied = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '-c', config, '--local', '--persist-to', stateDir], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,14 +58,14 @@ export async function startWorker(opts = {}) {
     });
     if (applied.status !== 0) throw new Error(`migrations failed: ${applied.stderr}`);
   }
-  const worker = new Worker({ stateDir, masterKey, sessionSecret, vars: opts.vars ?? {}, env, ownsState: fresh });
+  const worker = new Worker({ config, stateDir, masterKey, sessionSecret, vars: opts.vars ?? {}, env, ownsState: fresh });
   await worker.start();
   return worker;
 }
 
 export class Worker {
-  constructor({ stateDir, masterKey, sessionSecret, vars, env, ownsState }) {
-    Object.assign(this, { stateDir, masterKey, sessionSecret, vars, env, ownsState });
+  constructor({ config, stateDir, masterKey, sessionSecret, vars, env, ownsState }) {
+    Object.assign(this, { config, stateDir, masterKey, sessionSecret, vars, env, ownsState });
     this.appId = APP_ID;
     this.child = null;
   }
@@ -72,7 +76,7 @@ export class Worker {
     let inspector = await freePort();
     while (inspector === port) inspector = await freePort();
     const vars = { PBKDF2_ITERATIONS: '10000', ...this.vars, MASTER_KEY: this.masterKey, SESSION_SECRET: this.sessionSecret };
-    const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+    const args = ['dev', '-c', this.config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
       '--persist-to', this.stateDir, '--log-level', 'warn'];
     for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
     this.log = path.join(this.stateDir, `wrangler-${port}.log`);
