@@ -41,6 +41,9 @@ if ! [ -x node_modules/.bin/wrangler ] || ! [ -x node_modules/.bin/wasm-opt ] \
   log "installing npm packages (wrangler, binaryen, parse, ws)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# wrangler dev's proxy answers 503 to requests it failed to forward under load; it retries them
+# once patched (the script says why; it does nothing when the patch is in).
+node scripts/patch_wrangler.mjs
 
 # The OpenAPI 3 validator that the black-box tests run on /parse/openapi.json: a PyPI package in
 # a virtualenv under the git-ignored .cache/, pinned, and reinstalled only when the pin changes.
