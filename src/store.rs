@@ -121,6 +121,11 @@ impl From<StoreError> for ParseError {
             ),
             // The existence guard of a batch (see `WritePlan::guard_row_exists`).
             StoreError::Check(what) if what == "object_not_found" => ParseError::not_found(),
+            // The array guard of an update (`engine::field_ops::MAX_ARRAY_LENGTH`).
+            StoreError::Check(what) if what == "array_too_long" => ParseError::new(
+                Code::ValidationError,
+                "An Array field would hold more than 10000 elements",
+            ),
             StoreError::Check(what) => {
                 ParseError::new(Code::ValidationError, format!("Validation failed: {what}"))
             }
