@@ -115,7 +115,7 @@ product_port=$(free_port)
 say "starting the product on 127.0.0.1:$product_port"
 start_worker product "$product_port" "$tmp/product-state" \
   --var BENCH_MODE:true --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
-  --var SIGNUP_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 --var REQUEST_LOG:errors
+  --var SIGNUP_IP_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 --var REQUEST_LOG:errors
 product_pid=$worker_pid
 product_url="http://127.0.0.1:$product_port$mount"
 wait_health "$product_url/health" "$app_id" "$product_pid" "${HEALTH_TIMEOUT:-120}"

@@ -35,7 +35,7 @@ throwaway_state test
 # account lockout keeps its default: no suite fails five logins on one account.
 # tests/http/limits.test.mjs tests the limits on a private worker of its own.
 start_throwaway_worker test "$state" \
-  --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000
+  --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000
 base=$worker_base
 log=$worker_log
 echo "[test] worker is up at $base"

@@ -71,9 +71,14 @@ impl<'a, S: Store> Services<'a, S> {
             hubs: self.hubs,
             outbox: self.outbox,
             limiter: self.limiter,
+            password_hashes: 0,
         })
     }
 }
+
+/// Most passwords one request may hash or check (logins, sign-ups, password changes): each
+/// costs about half a second of CPU, so a `/batch` of them would hold the isolate for a minute.
+pub const MAX_PASSWORD_HASHES_PER_REQUEST: u32 = 2;
 
 /// One caller's view of the services.
 pub struct Context<'a, S: Store> {
@@ -87,9 +92,25 @@ pub struct Context<'a, S: Store> {
     pub hubs: &'a dyn HubClient,
     pub outbox: &'a Outbox,
     limiter: &'a dyn Limiter,
+    /// Passwords this request has hashed so far (see `MAX_PASSWORD_HASHES_PER_REQUEST`).
+    password_hashes: u32,
 }
 
 impl<S: Store> Context<'_, S> {
+    /// Takes one password hash from the request's budget, or refuses (155) without hashing.
+    pub fn spend_password_hash(&mut self) -> Result<()> {
+        if self.password_hashes >= MAX_PASSWORD_HASHES_PER_REQUEST {
+            return Err(ParseError::new(
+                crate::error::Code::RequestLimitExceeded,
+                format!(
+                    "A request may log in, sign up or change a password at most {MAX_PASSWORD_HASHES_PER_REQUEST} times: send the others in requests of their own."
+                ),
+            ));
+        }
+        self.password_hashes += 1;
+        Ok(())
+    }
+
     /// Runs a write plan as one transaction and queues what it changed for live subscribers.
     pub async fn execute(&mut self, plan: &WritePlan) -> Result<Outcome> {
         let mut committed = self.execute_all(&[plan]).await?;

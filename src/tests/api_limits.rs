@@ -35,6 +35,10 @@ impl Server {
                         max: 3,
                         window_ms: 60 * MINUTE,
                     },
+                    password_per_client: RateLimit {
+                        max: 4,
+                        window_ms: 15 * MINUTE,
+                    },
                     checkout_per_buyer: RateLimit::DISABLED,
                 },
                 ..Config::default()
@@ -185,4 +189,90 @@ fn a_malformed_sign_up_costs_no_quota() {
             .status,
         201
     );
+}
+
+#[test]
+fn successful_logins_and_password_changes_count_against_the_address() {
+    let server = Server::new();
+    let signed_up = server.post(
+        "/users",
+        json!({"username": "cy", "password": "right"}),
+        &[FROM_A],
+    );
+    let token = signed_up.body_json()["sessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = signed_up.body_json()["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let login = || {
+        server.post(
+            "/login",
+            json!({"username": "cy", "password": "right"}),
+            &[FROM_A],
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(login().status, 200);
+    }
+    let change = server.post(
+        &format!("/users/{id}"),
+        json!({"_method": "PUT", "password": "new"}),
+        &[FROM_A, ("x-parse-session-token", &token)],
+    );
+    assert_eq!(change.status, 200, "{}", change.body_json());
+    let refused = server.post(
+        "/login",
+        json!({"username": "cy", "password": "new"}),
+        &[FROM_A],
+    );
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.body_json()["code"], 155);
+    assert!(refused.header("retry-after").is_some());
+    let elsewhere = server.post(
+        "/login",
+        json!({"username": "cy", "password": "new"}),
+        &[FROM_B],
+    );
+    assert_eq!(elsewhere.status, 200);
+}
+
+#[test]
+fn a_batch_hashes_at_most_two_passwords_and_refuses_the_rest_without_hashing() {
+    // Before: 100 logins in one batch hashed 100 times (52-61 s at 600,000 iterations). At
+    // 100,000 iterations in a debug build each hash takes a good part of a second here.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut server = Server::new();
+        server.world.config.pbkdf2_iterations = 100_000;
+        server.world.config.limits.password_per_client = RateLimit::DISABLED;
+        let master = ("x-parse-master-key", "master");
+        let made = server.post(
+            "/users",
+            json!({"username": "dee", "password": "pw"}),
+            &[master],
+        );
+        assert_eq!(made.status, 201);
+        let login = json!({"method": "POST", "path": "/parse/login",
+            "body": {"username": "dee", "password": "pw"}});
+        let started = std::time::Instant::now();
+        let batch = server.post("/batch", json!({"requests": vec![login; 100]}), &[FROM_A]);
+        let took = started.elapsed();
+        let _ = tx.send((batch.status, batch.body_json(), took));
+    });
+    let (status, answers, took) = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a batch of 100 logins did not finish within 60 s");
+    assert_eq!(status, 200);
+    let answers = answers.as_array().unwrap();
+    assert_eq!(answers.len(), 100);
+    for answer in &answers[..2] {
+        assert!(answer["success"]["sessionToken"].is_string(), "{answer}");
+    }
+    for answer in &answers[2..] {
+        assert_eq!(answer["error"]["code"], 155, "{answer}");
+    }
+    eprintln!("a batch of 100 logins took {took:?}");
 }
