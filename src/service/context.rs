@@ -10,7 +10,7 @@ use super::sessions;
 use crate::abuse::guard::Guard;
 use crate::abuse::limiter::Limiter;
 use crate::engine::access::Access;
-use crate::engine::objects::{self, Committed, Objects};
+use crate::engine::objects::{self, Committed, Objects, RequestBudget};
 use crate::engine::schema::Registry;
 use crate::engine::write::{Outcome, WritePlan};
 use crate::error::{ParseError, Result};
@@ -72,6 +72,7 @@ impl<'a, S: Store> Services<'a, S> {
             outbox: self.outbox,
             limiter: self.limiter,
             password_hashes: 0,
+            read_budget: RequestBudget::default(),
         })
     }
 }
@@ -94,6 +95,8 @@ pub struct Context<'a, S: Store> {
     limiter: &'a dyn Limiter,
     /// Passwords this request has hashed so far (see `MAX_PASSWORD_HASHES_PER_REQUEST`).
     password_hashes: u32,
+    /// What this request's reads may still spend (regexes, probes, answer bytes).
+    read_budget: RequestBudget,
 }
 
 impl<S: Store> Context<'_, S> {
@@ -154,6 +157,7 @@ impl<S: Store> Context<'_, S> {
             allow_client_class_creation: self.config.allow_client_class_creation,
             now_ms: self.now_ms,
             rules: &crate::marketplace::MarketplaceRules,
+            budget: Some(&self.read_budget),
         }
     }
 

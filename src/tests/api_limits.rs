@@ -276,3 +276,61 @@ fn a_batch_hashes_at_most_two_passwords_and_refuses_the_rest_without_hashing() {
     }
     eprintln!("a batch of 100 logins took {took:?}");
 }
+
+#[test]
+fn a_query_holds_at_most_twenty_regexes_and_two_that_need_a_scan() {
+    use crate::engine::query::{MAX_PROBES_PER_QUERY, MAX_REGEXES_PER_QUERY};
+    let server = Server::new();
+    let master = ("x-parse-master-key", "master");
+    let find = |clauses: Vec<Value>| {
+        server.post(
+            "/classes/Product",
+            json!({"_method": "GET", "where": {"$or": clauses}}),
+            &[master],
+        )
+    };
+    let literal = |i: usize| json!({"title": {"$regex": format!("^t{i}")}});
+    let scan = |i: usize| json!({"title": {"$regex": format!("(a|b)z{i}")}});
+    let ok = find((0..MAX_REGEXES_PER_QUERY).map(literal).collect());
+    assert_eq!(ok.status, 200, "{}", ok.body_json());
+    let too_many = find((0..=MAX_REGEXES_PER_QUERY).map(literal).collect());
+    assert_eq!(too_many.body_json()["code"], 102);
+    let ok = find((0..MAX_PROBES_PER_QUERY).map(scan).collect());
+    assert_eq!(ok.status, 200, "{}", ok.body_json());
+    let too_many = find((0..=MAX_PROBES_PER_QUERY).map(scan).collect());
+    assert_eq!(too_many.body_json()["code"], 102);
+}
+
+#[test]
+fn a_batch_shares_one_budget_for_regex_scans_and_the_size_of_its_answers() {
+    use crate::engine::objects::MAX_ANSWER_BYTES_PER_REQUEST;
+    let server = Server::new();
+    let master = ("x-parse-master-key", "master");
+    let scan = json!({"method": "GET", "path": "/parse/classes/Product",
+        "body": {"where": {"title": {"$regex": "(a|b)zz"}}}});
+    let batch = server.post("/batch", json!({"requests": vec![scan; 3]}), &[master]);
+    let answers = batch.body_json();
+    assert!(answers[0]["success"].is_object(), "{answers}");
+    assert!(answers[1]["success"].is_object(), "{answers}");
+    assert_eq!(answers[2]["error"]["code"], 102, "{answers}");
+
+    // 8 products of 256 KB: 2 MB per find of them all, so a batch of 100 such finds would
+    // build 200 MB; it stops at the request's answer budget instead.
+    let description = "x".repeat(256 << 10);
+    for i in 0..8 {
+        let made = server.post(
+            "/classes/Product",
+            json!({"sku": format!("BIG{i}"), "description": description}),
+            &[master],
+        );
+        assert_eq!(made.status, 201);
+    }
+    let find = json!({"method": "GET", "path": "/parse/classes/Product", "body": {"limit": 1000}});
+    let batch = server.post("/batch", json!({"requests": vec![find; 100]}), &[master]);
+    let answers = batch.body_json();
+    let answers = answers.as_array().unwrap();
+    let served = answers.iter().filter(|a| a["success"].is_object()).count();
+    assert!((1..=8).contains(&served), "{served} finds served");
+    assert!(answers[served..].iter().all(|a| a["error"]["code"] == 102));
+    assert!(batch.body.len() < MAX_ANSWER_BYTES_PER_REQUEST + (1 << 20));
+}

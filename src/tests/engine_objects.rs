@@ -46,6 +46,7 @@ impl Lifecycle for World {
             allow_client_class_creation: false,
             now_ms: 1_700_000_000_000,
             rules: &crate::engine::hooks::NoRules,
+            budget: None,
         };
         f(&objects)
     }

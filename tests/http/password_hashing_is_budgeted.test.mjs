@@ -6,7 +6,7 @@
 // The address limit needs a tight setting, so it runs on a private `wrangler dev`.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rand, show, post } from './support.mjs';
+import { MOUNT, rand, show, post } from './support.mjs';
 import { startWorker } from '../support/worker.mjs';
 
 const PASSWORD_IP_LIMIT = 3;
@@ -38,7 +38,7 @@ test('a batch of 100 logins hashes two passwords and answers 155 for the other 9
   const username = `hash_${rand(8)}`;
   const made = await post('/users', { username, password: 'pw-batch' });
   assert.equal(made.status, 201, show(made));
-  const login = { method: 'POST', path: '/parse/login', body: { username, password: 'pw-batch' } };
+  const login = { method: 'POST', path: `${MOUNT}/login`, body: { username, password: 'pw-batch' } };
   const started = Date.now();
   const res = await post('/batch', { requests: Array(100).fill(login) });
   const took = Date.now() - started;
@@ -51,7 +51,7 @@ test('a batch of 100 logins hashes two passwords and answers 155 for the other 9
 
 test('a batch of sign-ups creates two accounts and refuses the rest with 155', async () => {
   const requests = Array.from({ length: 5 }, () => ({
-    method: 'POST', path: '/parse/users', body: { username: `hb_${rand(10)}`, password: 'pw' },
+    method: 'POST', path: `${MOUNT}/users`, body: { username: `hb_${rand(10)}`, password: 'pw' },
   }));
   const res = await post('/batch', { requests });
   assert.equal(res.status, 200, show(res));
