@@ -43,12 +43,13 @@ pub struct RequestBudget {
 impl RequestBudget {
     fn spend(cell: &std::cell::Cell<usize>, amount: usize, max: usize, what: &str) -> Result<()> {
         let total = cell.get().saturating_add(amount);
+        // Counted even when refused: a budget once overrun stays spent for the request.
+        cell.set(total);
         if total > max {
             return Err(ParseError::invalid_query(format!(
                 "This request asks for too much at once ({what}): narrow it or split it."
             )));
         }
-        cell.set(total);
         Ok(())
     }
 
@@ -62,6 +63,16 @@ impl RequestBudget {
             n,
             super::query::MAX_PROBES_PER_QUERY,
             "regexes that need a scan",
+        )
+    }
+
+    /// Refuses a read once the answers have used up the budget, before it runs.
+    pub fn check_answer_room(&self) -> Result<()> {
+        Self::spend(
+            &self.answer_bytes,
+            0,
+            MAX_ANSWER_BYTES_PER_REQUEST - 1,
+            "the answers would be too large",
         )
     }
 
@@ -130,6 +141,7 @@ impl<S: Store> Objects<'_, S> {
         };
         let permission = clp::check(schema, self.access, operation)?;
         if let Some(budget) = self.budget {
+            budget.check_answer_room()?;
             budget.spend_regexes(super::query::count_regexes(&options.where_))?;
         }
         let mut plan = FindPlan::compile(self.registry, self.access, schema, options, &permission)?;
