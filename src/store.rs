@@ -139,6 +139,8 @@ fn check_message(constraint: &str) -> &'static str {
             "Validation failed: stock must be a whole number of at least 0."
         }
         "sku_must_not_be_empty" => "Validation failed: sku must not be empty.",
+        // The array guard of an update (`engine::field_ops::MAX_ARRAY_LENGTH`).
+        "array_too_long" => "An Array field would hold more than 10000 elements.",
         "role_must_be_buyer_artisan_or_admin" => {
             "Validation failed: role must be buyer, artisan or admin."
         }

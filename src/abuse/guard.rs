@@ -2,7 +2,7 @@
 //! refusal or an unreachable limiter means for the request.
 //!
 //! Keys, one `RateLimiter` Durable Object each (see src/edge/rate_limiter.rs for why):
-//! `login-ip:<client>`, `login-account:<account>`, `signup-ip:<client>`,
+//! `login-ip:<client>`, `login-account:<account>`, `signup-ip:<client>`, `password-ip:<client>`,
 //! `checkout-buyer:<user id>`.
 //!
 //! When the limiter cannot answer, the account lockout **fails closed** and every other limit
@@ -172,6 +172,20 @@ impl<'a> Guard<'a> {
         let key = format!("signup-ip:{}", self.client);
         match self.limiter.call(&key, LimitCall::Hit { limit }).await {
             Ok(v) if !v.allowed => Err(refused(&v, "Too many sign-ups from your network")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Before a login or a password change hashes a password: counts it against the client's
+    /// password checks, successful or not.
+    pub async fn password_check(&self) -> Result<()> {
+        let limit = self.limits.password_per_client;
+        if self.exempt || !limit.is_enabled() {
+            return Ok(());
+        }
+        let key = format!("password-ip:{}", self.client);
+        match self.limiter.call(&key, LimitCall::Hit { limit }).await {
+            Ok(v) if !v.allowed => Err(refused(&v, "Too many logins from your network")),
             _ => Ok(()),
         }
     }

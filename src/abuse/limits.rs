@@ -10,6 +10,8 @@
 //! | `LOGIN_IP_WINDOW_MINUTES` | 15 | the window of `LOGIN_IP_LIMIT` |
 //! | `SIGNUP_IP_LIMIT` | 20 | sign-ups from one address per window |
 //! | `SIGNUP_IP_WINDOW_MINUTES` | 60 | the window of `SIGNUP_IP_LIMIT` |
+//! | `PASSWORD_IP_LIMIT` | 100 | logins and password changes (each hashes a password) from one address per window |
+//! | `PASSWORD_IP_WINDOW_MINUTES` | 15 | the window of `PASSWORD_IP_LIMIT` |
 //! | `CHECKOUT_LIMIT` | 20 | checkouts (either route) of one buyer per window |
 //! | `CHECKOUT_WINDOW_MINUTES` | 10 | the window of `CHECKOUT_LIMIT` |
 //!
@@ -17,7 +19,9 @@
 //! costs a typing user nothing; 50 failures per address leaves room for a campus or a carrier
 //! NAT full of users while a password sprayer gets 200 guesses an hour from one address; 20
 //! accounts an hour is far more than a household opens; 20 checkouts in ten minutes is far more
-//! than a buyer places (each pending order holds stock, so this bounds hoarding by one account).
+//! than a buyer places (each pending order holds stock, so this bounds hoarding by one account);
+//! 100 password checks in fifteen minutes is a login every nine seconds from one address, and
+//! bounds the hashing (about half a second of CPU each) one address can ask for.
 
 use super::lockout::Lockout;
 use super::rate_limit::RateLimit;
@@ -32,6 +36,8 @@ pub struct Limits {
     /// Failed logins per client address.
     pub login_per_client: RateLimit,
     pub signup_per_client: RateLimit,
+    /// Logins and password changes per client address, successful or not: each hashes.
+    pub password_per_client: RateLimit,
     /// Checkouts per buyer, counted over both checkout routes.
     pub checkout_per_buyer: RateLimit,
 }
@@ -51,6 +57,10 @@ impl Default for Limits {
             signup_per_client: RateLimit {
                 max: 20,
                 window_ms: minutes(60.0),
+            },
+            password_per_client: RateLimit {
+                max: 100,
+                window_ms: minutes(15.0),
             },
             checkout_per_buyer: RateLimit {
                 max: 20,
@@ -94,6 +104,11 @@ impl Limits {
                 "SIGNUP_IP_LIMIT",
                 "SIGNUP_IP_WINDOW_MINUTES",
                 d.signup_per_client,
+            ),
+            password_per_client: rate(
+                "PASSWORD_IP_LIMIT",
+                "PASSWORD_IP_WINDOW_MINUTES",
+                d.password_per_client,
             ),
             checkout_per_buyer: rate(
                 "CHECKOUT_LIMIT",
@@ -172,6 +187,8 @@ mod tests {
             "LOGIN_IP_WINDOW_MINUTES",
             "SIGNUP_IP_LIMIT",
             "SIGNUP_IP_WINDOW_MINUTES",
+            "PASSWORD_IP_LIMIT",
+            "PASSWORD_IP_WINDOW_MINUTES",
             "CHECKOUT_LIMIT",
             "CHECKOUT_WINDOW_MINUTES",
         ] {

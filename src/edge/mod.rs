@@ -77,7 +77,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
     // The raw request, not `worker::Request`: converting to it reads the `cf` object and the
     // URL for every request, which showed up in browse profiles; routing needs neither.
     let config = config(&env);
-    let http = to_http(&req).await?;
+    let http = to_http(&req, config.max_body_bytes).await?;
     if http
         .header("upgrade")
         .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
@@ -220,7 +220,7 @@ async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
 
 /// The request as plain values, in a handful of JS calls: the headers cross as one JSON text
 /// rather than one call per header.
-async fn to_http(req: &web_sys::Request) -> Result<HttpRequest> {
+async fn to_http(req: &web_sys::Request, max_body_bytes: usize) -> Result<HttpRequest> {
     let url = req.url();
     let (origin, path, query) = HttpRequest::split_url(&url);
     let headers = js_sys::Object::from_entries(&req.headers())?;
@@ -230,13 +230,7 @@ async fn to_http(req: &web_sys::Request) -> Result<HttpRequest> {
     let method = req.method();
     let body = match method.as_str() {
         "GET" | "HEAD" | "OPTIONS" => Vec::new(),
-        _ => match req.array_buffer() {
-            Ok(promise) => js_sys::futures::JsFuture::from(promise)
-                .await
-                .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        },
+        _ => read_body(req, headers.get("content-length"), max_body_bytes).await,
     };
     Ok(HttpRequest {
         method,
@@ -247,6 +241,45 @@ async fn to_http(req: &web_sys::Request) -> Result<HttpRequest> {
         body,
         origin: origin.to_string(),
     })
+}
+
+/// The body, read no further than `max` bytes: a `Content-Length` over it is not read at all,
+/// and a body that runs past it (chunked, or longer than it said) stops being read there. Either
+/// comes back as `max + 1` bytes, which the router answers with 413 (code 116) like any body
+/// over the limit, so no client makes the isolate buffer more than the limit.
+async fn read_body(req: &web_sys::Request, declared: Option<&String>, max: usize) -> Vec<u8> {
+    use wasm_bindgen::JsCast;
+    let too_large = || vec![0; max + 1];
+    if declared
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > max as u64)
+    {
+        return too_large();
+    }
+    let Some(stream) = req.body() else {
+        return Vec::new();
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let Ok(chunk) = js_sys::futures::JsFuture::from(reader.read()).await else {
+            return body;
+        };
+        let field = |name: &str| js_sys::Reflect::get(&chunk, &name.into()).ok();
+        if field("done").and_then(|d| d.as_bool()).unwrap_or(true) {
+            return body;
+        }
+        let Some(value) = field("value") else {
+            return body;
+        };
+        let bytes = js_sys::Uint8Array::new(&value);
+        if body.len() + bytes.length() as usize > max {
+            // The rest is never read; the runtime drops it with the request.
+            let _ = reader.cancel();
+            return too_large();
+        }
+        body.extend(bytes.to_vec());
+    }
 }
 
 /// The response as a runtime Response: the headers cross as one JSON text of name/value pairs.

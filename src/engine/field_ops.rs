@@ -7,6 +7,49 @@ use super::schema::FieldType;
 use crate::error::{ParseError, Result};
 use crate::store::{ident, SqlValue, Statement};
 use serde_json::{json, Value};
+use std::collections::HashSet;
+
+/// Most `objects` one `Add`, `AddUnique` or `Remove` may carry (400, code 107 beyond it).
+pub const MAX_ARRAY_OP_OBJECTS: usize = 1000;
+/// Most elements an Array field may hold after a write (400, code 142 beyond it).
+pub const MAX_ARRAY_LENGTH: usize = 10_000;
+
+/// The `objects` of an array operation, refused beyond [`MAX_ARRAY_OP_OBJECTS`]; `AddUnique`'s
+/// are deduplicated here, in linear time, so the SQL never compares them with each other.
+pub fn array_op_objects<'a>(op: &str, value: &'a Value) -> Result<Vec<&'a Value>> {
+    let objects = value
+        .get("objects")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ParseError::invalid_json_field("objects must be an array"))?;
+    if objects.len() > MAX_ARRAY_OP_OBJECTS {
+        return Err(ParseError::invalid_json_field(&format!(
+            "{op} takes at most {MAX_ARRAY_OP_OBJECTS} objects at once"
+        )));
+    }
+    if op != "AddUnique" {
+        return Ok(objects.iter().collect());
+    }
+    let mut seen = HashSet::new();
+    Ok(objects
+        .iter()
+        .filter(|o| seen.insert(o.to_string()))
+        .collect())
+}
+
+/// Refuses an array value longer than [`MAX_ARRAY_LENGTH`].
+pub fn check_array_length(key: &str, value: &Value) -> Result<()> {
+    match value.as_array() {
+        Some(items) if items.len() > MAX_ARRAY_LENGTH => Err(array_too_long(key)),
+        _ => Ok(()),
+    }
+}
+
+pub fn array_too_long(key: &str) -> ParseError {
+    ParseError::new(
+        crate::error::Code::ValidationError,
+        format!("{key} would hold more than {MAX_ARRAY_LENGTH} elements"),
+    )
+}
 
 /// A field operation on a new object becomes its plain result, as Parse applies it.
 pub fn initial_value(key: &str, value: &Value) -> Result<Value> {
@@ -21,21 +64,9 @@ pub fn initial_value(key: &str, value: &Value) -> Result<Value> {
             .cloned()
             .ok_or_else(|| ParseError::invalid_json_field("Increment amount must be a number"))?,
         "Add" | "AddUnique" | "Remove" => {
-            let objects = value
-                .get("objects")
-                .and_then(Value::as_array)
-                .ok_or_else(|| ParseError::invalid_json_field("objects must be an array"))?;
+            let objects = array_op_objects(op, value)?;
             match op {
-                "Add" => Value::Array(objects.clone()),
-                "AddUnique" => {
-                    let mut unique: Vec<Value> = Vec::new();
-                    for o in objects {
-                        if !unique.contains(o) {
-                            unique.push(o.clone());
-                        }
-                    }
-                    Value::Array(unique)
-                }
+                "Add" | "AddUnique" => Value::Array(objects.into_iter().cloned().collect()),
                 _ => json!([]),
             }
         }
@@ -115,31 +146,35 @@ pub fn relation_op(
 
 /// SQL for an array operation on `column`, with its parameters. Elements are compared as
 /// `json_each` presents them (value and JSON type), and the result keeps the array's order.
+/// `objects` is the JSON array of [`array_op_objects`] (for `AddUnique`, already without
+/// duplicates). Every form runs in time linear in the arrays (a sort at most): `Remove` tests
+/// each element against one set built once from the bound objects, and `AddUnique` keeps a new
+/// element only when no element of its (type, value) comes before it in the current array, which
+/// one window over both arrays tells, never a subquery per element.
 pub fn array_op_sql(op: &str, column: &str, objects: String) -> (String, Vec<SqlValue>) {
     // json_each gives objects, arrays and booleans as SQL text/integers; turn them back into JSON.
     const ELEMENT: &str =
         "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') \
         WHEN 'object' THEN json(value) WHEN 'array' THEN json(value) ELSE value END";
     let current = format!("json_each(COALESCE({column}, '[]'))");
-    let same = "x.value IS y.value AND x.type = y.type";
+    let both = format!(
+        "SELECT 0 AS part, key, value, type FROM {current} UNION ALL SELECT 1, key, value, type FROM json_each(?)"
+    );
     let (rows, binds) = match op {
-        "Add" => (
-            format!("SELECT 0 AS part, key, value, type FROM {current} UNION ALL SELECT 1, key, value, type FROM json_each(?)"),
-            vec![SqlValue::Text(objects)],
-        ),
+        "Add" => (both, vec![SqlValue::Text(objects)]),
         "AddUnique" => (
             format!(
-                "SELECT 0 AS part, key, value, type FROM {current} UNION ALL \
-                 SELECT 1, y.key, y.value, y.type FROM json_each(?) AS y \
-                 WHERE NOT EXISTS (SELECT 1 FROM {current} AS x WHERE {same}) \
-                 AND NOT EXISTS (SELECT 1 FROM json_each(?) AS x WHERE x.key < y.key AND {same})"
+                "SELECT part, key, value, type FROM (SELECT part, key, value, type, \
+                 min(part) OVER (PARTITION BY type, value) AS first FROM ({both})) \
+                 WHERE part = 0 OR first = 1"
             ),
-            vec![SqlValue::Text(objects.clone()), SqlValue::Text(objects)],
+            vec![SqlValue::Text(objects)],
         ),
         _ => (
             format!(
-                "SELECT 0 AS part, y.key, y.value, y.type FROM {current} AS y \
-                 WHERE NOT EXISTS (SELECT 1 FROM json_each(?) AS x WHERE {same})"
+                "SELECT 0 AS part, key, value, type FROM {current} \
+                 WHERE type || ' ' || quote(value) NOT IN \
+                 (SELECT type || ' ' || quote(value) FROM json_each(?))"
             ),
             vec![SqlValue::Text(objects)],
         ),

@@ -7,7 +7,7 @@ pub mod clp;
 pub mod codec;
 pub mod credentials;
 pub mod ddl;
-mod field_ops;
+pub mod field_ops;
 pub mod find;
 mod find_options;
 pub mod hooks;

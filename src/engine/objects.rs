@@ -20,6 +20,87 @@ pub struct Objects<'a, S: Store> {
     pub allow_client_class_creation: bool,
     pub now_ms: i64,
     pub rules: &'a dyn Rules,
+    /// What the whole request may still spend on reads (every protocol request has one; `None`
+    /// only for the engine's own tests and tools).
+    pub budget: Option<&'a RequestBudget>,
+}
+
+/// Most `$regex` constraints one request compiles, over all its queries (a `/batch` included).
+pub const MAX_REGEXES_PER_REQUEST: usize = 40;
+/// Most bytes of query answers one request builds, over all its queries (a `/batch`
+/// included): beyond it a query answers 102 instead of building more.
+pub const MAX_ANSWER_BYTES_PER_REQUEST: usize = 4 << 20;
+
+/// One request's budget for costly reads: regex compiles, regex probes (each a scan of up to
+/// `MAX_PROBE_ROWS` rows), and the size of the answers it builds. A `/batch` shares one.
+#[derive(Debug, Default)]
+pub struct RequestBudget {
+    regexes: std::cell::Cell<usize>,
+    probes: std::cell::Cell<usize>,
+    answer_bytes: std::cell::Cell<usize>,
+}
+
+impl RequestBudget {
+    fn spend(cell: &std::cell::Cell<usize>, amount: usize, max: usize, what: &str) -> Result<()> {
+        let total = cell.get().saturating_add(amount);
+        // Counted even when refused: a budget once overrun stays spent for the request.
+        cell.set(total);
+        if total > max {
+            return Err(ParseError::invalid_query(format!(
+                "This request asks for too much at once ({what}): narrow it or split it."
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn spend_regexes(&self, n: usize) -> Result<()> {
+        Self::spend(&self.regexes, n, MAX_REGEXES_PER_REQUEST, "regexes")
+    }
+
+    pub fn spend_probes(&self, n: usize) -> Result<()> {
+        Self::spend(
+            &self.probes,
+            n,
+            super::query::MAX_PROBES_PER_QUERY,
+            "regexes that need a scan",
+        )
+    }
+
+    /// Refuses a read once the answers have used up the budget, before it runs.
+    pub fn check_answer_room(&self) -> Result<()> {
+        Self::spend(
+            &self.answer_bytes,
+            0,
+            MAX_ANSWER_BYTES_PER_REQUEST - 1,
+            "the answers would be too large",
+        )
+    }
+
+    pub fn spend_answer(&self, answer: &Value) -> Result<()> {
+        Self::spend(
+            &self.answer_bytes,
+            json_size(answer),
+            MAX_ANSWER_BYTES_PER_REQUEST,
+            "the answers would be too large",
+        )
+    }
+}
+
+/// The length of `value` as JSON, counted without building the text.
+fn json_size(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 impl<S: Store> Objects<'_, S> {
@@ -59,7 +140,14 @@ impl<S: Store> Objects<'_, S> {
             return Ok(Value::Object(empty));
         };
         let permission = clp::check(schema, self.access, operation)?;
+        if let Some(budget) = self.budget {
+            budget.check_answer_room()?;
+            budget.spend_regexes(super::query::count_regexes(&options.where_))?;
+        }
         let mut plan = FindPlan::compile(self.registry, self.access, schema, options, &permission)?;
+        if let Some(budget) = self.budget {
+            budget.spend_probes(plan.probes.len())?;
+        }
         if !plan.probes.is_empty() {
             let probes: Vec<_> = plan.probes.iter().map(|p| p.statement()).collect();
             let rows = self.store.batch(&probes).await?;
@@ -69,13 +157,17 @@ impl<S: Store> Objects<'_, S> {
         }
         // One statement needs no transaction: a plain query is the cheaper D1 call.
         let statements = plan.statements();
-        Ok(match statements.as_slice() {
+        let answer = match statements.as_slice() {
             [rows] if plan.rows_only() => {
                 plan.respond_values(self.store.query_values(rows).await?, None)
             }
             [only] => plan.respond(vec![self.store.query(only).await?]),
             all => plan.respond(self.store.batch(all).await?),
-        })
+        };
+        if let Some(budget) = self.budget {
+            budget.spend_answer(&answer)?;
+        }
+        Ok(answer)
     }
 
     /// `GET /classes/:class/:id`: the object, or 101 when it is absent or hidden by its ACL.

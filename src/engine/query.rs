@@ -35,6 +35,24 @@ pub const MAX_NEGATED_ARRAY_SUBQUERY_DEPTH: usize = 2;
 pub const MAX_IN_LIST: usize = 1000;
 /// Most rows a regex probe reads before asking the client for a narrower query.
 pub const MAX_PROBE_ROWS: usize = 50_000;
+/// Most `$regex` constraints one query (its subqueries included) may hold; each is compiled.
+pub const MAX_REGEXES_PER_QUERY: usize = 20;
+/// Most regexes SQL cannot answer (each a probe that scans up to `MAX_PROBE_ROWS` rows) in one
+/// query, and in one request (see `objects::RequestBudget`).
+pub const MAX_PROBES_PER_QUERY: usize = 2;
+
+/// How many `$regex` constraints a `where` holds, at any depth (subqueries included): counted
+/// before anything is compiled.
+pub fn count_regexes(value: &Value) -> usize {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| usize::from(k == "$regex") + count_regexes(v))
+            .sum(),
+        Value::Array(items) => items.iter().map(count_regexes).sum(),
+        _ => 0,
+    }
+}
 
 /// A regex the SQL engine cannot evaluate, to be run over one column before the main query.
 pub struct RegexProbe {
@@ -87,6 +105,8 @@ pub struct WhereCompiler<'a> {
     pub access: &'a Access,
     pub params: Vec<SqlValue>,
     pub probes: Vec<RegexProbe>,
+    /// `$regex` constraints compiled so far (see `MAX_REGEXES_PER_QUERY`).
+    regexes: usize,
     next_alias: usize,
     /// The depth limit of each subquery enclosing the one being compiled, outermost first.
     subquery_limits: Vec<usize>,
@@ -101,6 +121,7 @@ impl<'a> WhereCompiler<'a> {
             access,
             params: Vec::new(),
             probes: Vec::new(),
+            regexes: 0,
             next_alias: 0,
             subquery_limits: Vec::new(),
             limited: true,
@@ -659,6 +680,12 @@ impl<'a> WhereCompiler<'a> {
         let pattern = pattern
             .as_str()
             .ok_or_else(|| ParseError::invalid_query("$regex must be a string"))?;
+        self.regexes += 1;
+        if self.regexes > MAX_REGEXES_PER_QUERY {
+            return Err(ParseError::invalid_query(format!(
+                "a query may hold at most {MAX_REGEXES_PER_QUERY} $regex constraints"
+            )));
+        }
         let options = match options {
             None => "",
             Some(Value::String(s)) => s.as_str(),
@@ -702,6 +729,11 @@ impl<'a> WhereCompiler<'a> {
             .base
             .split_once('.')
             .unwrap_or(("t", column.base.as_str()));
+        if self.probes.len() >= MAX_PROBES_PER_QUERY {
+            return Err(ParseError::invalid_query(format!(
+                "a query may hold at most {MAX_PROBES_PER_QUERY} regexes that need a scan; use literal, prefix (^) or suffix forms"
+            )));
+        }
         self.params.push(SqlValue::Text("[]".into()));
         self.probes.push(RegexProbe {
             param_index: self.params.len() - 1,

@@ -10,7 +10,10 @@ use super::change::{Change, ChangeKind};
 use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
 use super::ddl;
-use super::field_ops::{array_op_sql, initial_value, is_relation_op, relation_op};
+use super::field_ops::{
+    array_op_objects, array_op_sql, check_array_length, initial_value, is_relation_op, relation_op,
+    MAX_ARRAY_LENGTH,
+};
 pub use super::hooks::{Extras, Guard, Rules, WriteContext};
 use super::schema::{
     validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS,
@@ -219,6 +222,7 @@ pub fn plan_create_with(
         if value.is_null() {
             continue;
         }
+        check_array_length(key, &value)?;
         let ty = field_type_for_write(ctx, &mut schema, &mut statements, key, &value)?;
         if let FieldType::Relation(_) = ty {
             return Err(ParseError::incorrect_type(format!(
@@ -338,6 +342,7 @@ pub fn plan_update(
     let mut sets = vec!["\"updatedAt\" = ?".to_string()];
     let mut params = vec![SqlValue::from(now.as_str())];
     let mut op_fields = Vec::new();
+    let mut grown: Vec<String> = Vec::new();
     let mut relation_statements = Vec::new();
 
     for (key, value) in &body {
@@ -375,6 +380,7 @@ pub fn plan_update(
         }
         match op {
             None => {
+                check_array_length(key, value)?;
                 sets.push(format!("{column} = ?"));
                 params.push(codec::encode(key, &ty, value)?);
             }
@@ -399,16 +405,14 @@ pub fn plan_update(
                         ty.name()
                     )));
                 }
-                let objects = value
-                    .get("objects")
-                    .filter(|o| o.is_array())
-                    .ok_or_else(|| {
-                        ParseError::invalid_json_field("objects to add must be an array")
-                    })?
-                    .to_string();
+                let objects = serde_json::to_string(&array_op_objects(array_op, value)?)
+                    .map_err(|_| ParseError::invalid_json())?;
                 let (sql, binds) = array_op_sql(array_op, &column, objects);
                 sets.push(format!("{column} = {sql}"));
                 params.extend(binds);
+                if array_op != "Remove" {
+                    grown.push(column.clone());
+                }
                 op_fields.push((key.clone(), ty));
             }
             Some(other) => {
@@ -445,6 +449,21 @@ pub fn plan_update(
         // Links change only when the object itself was found and writable.
         statements.push(existence_guard());
         statements.extend(relation_statements);
+    }
+    if !grown.is_empty() {
+        // An array that grew past its cap aborts the write (see `_ArrayGuard`).
+        let too_long: Vec<String> = grown
+            .iter()
+            .map(|c| format!("json_array_length({c}) > {MAX_ARRAY_LENGTH}"))
+            .collect();
+        statements.push(Statement::new(
+            format!(
+                "INSERT INTO \"_ArrayGuard\" (\"tooLong\") SELECT 1 FROM {} WHERE \"objectId\" = ? AND ({})",
+                ident(class),
+                too_long.join(" OR ")
+            ),
+            vec![SqlValue::from(object_id)],
+        ));
     }
     let mut answer = Map::new();
     answer.insert("updatedAt".into(), Value::from(now));

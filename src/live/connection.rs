@@ -8,6 +8,8 @@ use super::protocol::{self, ClientMessage, Identity, SocketState, SubscribeReque
 use crate::auth::secret::same_secret;
 use crate::engine::access::{Access, Principal};
 use crate::engine::clp::{self, Operation};
+use crate::engine::objects::MAX_REGEXES_PER_REQUEST;
+use crate::engine::query::count_regexes;
 use crate::engine::schema::Registry;
 use crate::error::{Code, ParseError, Result};
 use crate::service::sessions;
@@ -134,6 +136,19 @@ async fn subscribe<S: Store>(
             request.class_name
         ))
     })?;
+    // What the socket's subscriptions hold in all, counted before compiling: every event
+    // re-evaluates them, so one socket's regexes are bounded like one request's.
+    let held: usize = state
+        .subscriptions
+        .iter()
+        .filter(|s| s.request_id != request.request_id)
+        .map(|s| count_regexes(&s.where_))
+        .sum();
+    if held + count_regexes(&request.where_) > MAX_REGEXES_PER_REQUEST {
+        return Err(ParseError::invalid_query(format!(
+            "a connection's subscriptions may hold at most {MAX_REGEXES_PER_REQUEST} $regex constraints in all"
+        )));
+    }
     Matcher::compile(&request.where_)?;
     let own = match request.session_token.as_deref() {
         Some(token) if !token.is_empty() => Some(identify(ctx, Some(token), None).await?),

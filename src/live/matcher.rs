@@ -2,6 +2,9 @@
 //! operators the SQL compiler knows, with the same meaning (a missing field is null; an array
 //! field equals a value it contains).
 
+use crate::engine::query::{
+    count_regexes, MAX_IN_LIST, MAX_PROBES_PER_QUERY, MAX_QUERY_DEPTH, MAX_REGEXES_PER_QUERY,
+};
 use crate::engine::regex_plan::{self, RegexPlan, SqlMatch};
 use crate::error::{ParseError, Result};
 use serde_json::{Map, Value};
@@ -47,9 +50,19 @@ enum Text {
 }
 
 impl Matcher {
+    /// Compiles a subscription's `where` under the limits a REST `where` has: nesting depth,
+    /// list and `$or`/`$and`/`$nor` width, `$regex` count and length, and how many regexes
+    /// need the regex engine (the rest are literal comparisons). The regexes are counted
+    /// before any is compiled.
     pub fn compile(where_: &Value) -> Result<Matcher> {
+        if count_regexes(where_) > MAX_REGEXES_PER_QUERY {
+            return Err(ParseError::invalid_query(format!(
+                "a query may hold at most {MAX_REGEXES_PER_QUERY} $regex constraints"
+            )));
+        }
+        let mut engine_regexes = 0;
         Ok(Matcher {
-            clause: compile(where_, 0)?,
+            clause: compile(where_, 0, &mut engine_regexes)?,
         })
     }
 
@@ -58,8 +71,8 @@ impl Matcher {
     }
 }
 
-fn compile(where_: &Value, depth: usize) -> Result<Clause> {
-    if depth > crate::engine::query::MAX_QUERY_DEPTH {
+fn compile(where_: &Value, depth: usize, engine_regexes: &mut usize) -> Result<Clause> {
+    if depth > MAX_QUERY_DEPTH {
         return Err(ParseError::invalid_query("query is nested too deeply"));
     }
     let object = match where_ {
@@ -71,16 +84,19 @@ fn compile(where_: &Value, depth: usize) -> Result<Clause> {
     for (key, value) in object {
         clauses.push(match key.as_str() {
             "$or" | "$and" | "$nor" => {
-                let branches = value
-                    .as_array()
-                    .filter(|a| !a.is_empty())
-                    .ok_or_else(|| {
-                        ParseError::invalid_query(format!(
-                            "Bad {key} format - use an array of at least 1 value."
-                        ))
-                    })?
+                let branches = value.as_array().filter(|a| !a.is_empty()).ok_or_else(|| {
+                    ParseError::invalid_query(format!(
+                        "Bad {key} format - use an array of at least 1 value."
+                    ))
+                })?;
+                if branches.len() > MAX_IN_LIST {
+                    return Err(ParseError::invalid_query(format!(
+                        "{key} may hold at most {MAX_IN_LIST} branches"
+                    )));
+                }
+                let branches = branches
                     .iter()
-                    .map(|b| compile(b, depth + 1))
+                    .map(|b| compile(b, depth + 1, engine_regexes))
                     .collect::<Result<Vec<_>>>()?;
                 match key.as_str() {
                     "$or" => Clause::Any(branches),
@@ -93,13 +109,13 @@ fn compile(where_: &Value, depth: usize) -> Result<Clause> {
                     "{key} is not supported in live queries"
                 )))
             }
-            _ => Clause::Field(key.clone(), tests(value)?),
+            _ => Clause::Field(key.clone(), tests(value, engine_regexes)?),
         });
     }
     Ok(Clause::All(clauses))
 }
 
-fn tests(value: &Value) -> Result<Vec<Test>> {
+fn tests(value: &Value, engine_regexes: &mut usize) -> Result<Vec<Test>> {
     let Some(ops) = value
         .as_object()
         .filter(|o| o.keys().any(|k| k.starts_with('$')))
@@ -107,9 +123,15 @@ fn tests(value: &Value) -> Result<Vec<Test>> {
         return Ok(vec![Test::Eq(value.clone())]);
     };
     let list = |v: &Value, op: &str| -> Result<Vec<Value>> {
-        v.as_array()
-            .cloned()
-            .ok_or_else(|| ParseError::invalid_query(format!("bad {op}: expected an array")))
+        let list = v
+            .as_array()
+            .ok_or_else(|| ParseError::invalid_query(format!("bad {op}: expected an array")))?;
+        if list.len() > MAX_IN_LIST {
+            return Err(ParseError::invalid_query(format!(
+                "{op} may hold at most {MAX_IN_LIST} values"
+            )));
+        }
+        Ok(list.clone())
     };
     let mut out = Vec::new();
     for (op, operand) in ops {
@@ -135,7 +157,16 @@ fn tests(value: &Value) -> Result<Vec<Test>> {
                     .as_str()
                     .ok_or_else(|| ParseError::invalid_query("$regex must be a string"))?;
                 let options = ops.get("$options").and_then(Value::as_str).unwrap_or("");
-                Test::Regex(text_test(regex_plan::plan(pattern, options)?))
+                let plan = regex_plan::plan(pattern, options)?;
+                if matches!(plan, RegexPlan::Engine(_)) {
+                    *engine_regexes += 1;
+                    if *engine_regexes > MAX_PROBES_PER_QUERY {
+                        return Err(ParseError::invalid_query(format!(
+                            "a query may hold at most {MAX_PROBES_PER_QUERY} regexes that are not literal, prefix or suffix forms"
+                        )));
+                    }
+                }
+                Test::Regex(text_test(plan))
             }
             other => {
                 return Err(ParseError::invalid_query(format!(
@@ -382,6 +413,39 @@ mod tests {
         ));
         assert!(!is(json!({"title": {"$regex": "^\\QBowl\\E"}})));
         assert!(is(json!({"title": {"$regex": "^Blue Bowl$"}})));
+    }
+
+    #[test]
+    fn a_subscription_query_has_the_limits_of_a_rest_where() {
+        let or = |n: usize, pattern: &dyn Fn(usize) -> String| json!({"$or": (0..n).map(|i| json!({"title": {"$regex": pattern(i)}})).collect::<Vec<_>>()});
+        let literal = |i: usize| format!("^t{i}");
+        let engine = |i: usize| format!("(a|b)z{i}");
+        assert!(Matcher::compile(&or(MAX_REGEXES_PER_QUERY, &literal)).is_ok());
+        assert!(Matcher::compile(&or(MAX_REGEXES_PER_QUERY + 1, &literal)).is_err());
+        assert!(Matcher::compile(&or(MAX_PROBES_PER_QUERY, &engine)).is_ok());
+        assert!(Matcher::compile(&or(MAX_PROBES_PER_QUERY + 1, &engine)).is_err());
+        let long = "a".repeat(1001);
+        assert!(Matcher::compile(&json!({"title": {"$regex": long}})).is_err());
+        let values: Vec<usize> = (0..=MAX_IN_LIST).collect();
+        assert!(Matcher::compile(&json!({"stock": {"$in": values}})).is_err());
+        let branches: Vec<Value> = (0..=MAX_IN_LIST).map(|i| json!({"stock": i})).collect();
+        assert!(Matcher::compile(&json!({"$or": branches})).is_err());
+        let mut deep = json!({"stock": 1});
+        for _ in 0..=MAX_QUERY_DEPTH {
+            deep = json!({"$or": [deep]});
+        }
+        assert!(Matcher::compile(&deep).is_err());
+    }
+
+    #[test]
+    fn the_review_frame_of_1900_heavy_regexes_is_refused_before_compiling() {
+        // Before: each such subscribe frame took about 2.5 s of the hub's CPU to compile.
+        let branches: Vec<Value> = (0..1900)
+            .map(|i| json!({"title": {"$regex": format!("\\w{{{}}}", 4980 - i % 50)}}))
+            .collect();
+        let started = std::time::Instant::now();
+        assert!(Matcher::compile(&json!({"$or": branches})).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_millis(200));
     }
 
     #[test]

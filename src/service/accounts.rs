@@ -73,6 +73,7 @@ pub async fn sign_up<S: Store>(
     )?
     .to_string();
     validate_email(&body)?;
+    ctx.spend_password_hash()?;
     // Counted once the request is well formed, before the costly part (hashing, writing).
     ctx.guard().sign_up().await?;
     body.remove("password");
@@ -135,11 +136,17 @@ pub async fn log_in<S: Store>(
             ))
         }
     };
+    ctx.spend_password_hash()?;
     let guard = ctx.guard();
-    // The client's check rides alongside the lookup, so it adds no wait of its own.
+    // The client's checks ride alongside the lookup, so they add no wait of their own.
     let lookup = credentials::lookup(name);
-    let (client_allowed, rows) = futures::join!(guard.login_client(), ctx.store.query(&lookup));
+    let (client_allowed, checks_allowed, rows) = futures::join!(
+        guard.login_client(),
+        guard.password_check(),
+        ctx.store.query(&lookup)
+    );
     client_allowed?;
+    checks_allowed?;
     let user = rows?.first().map(credentials::from_row);
     let account = match &user {
         Some((user_id, _)) => Account::User(user_id),
@@ -261,6 +268,8 @@ pub async fn update_user<S: Store>(
         let password = password.as_str().filter(|p| !p.is_empty()).ok_or_else(|| {
             ParseError::new(Code::PasswordMissing, "password must be a non-empty string")
         })?;
+        ctx.spend_password_hash()?;
+        ctx.guard().password_check().await?;
         internal.push((
             PASSWORD_COLUMN.to_string(),
             SqlValue::Text(hash_password(password, ctx.config.pbkdf2_iterations)?),

@@ -10,7 +10,7 @@ use super::sessions;
 use crate::abuse::guard::Guard;
 use crate::abuse::limiter::Limiter;
 use crate::engine::access::Access;
-use crate::engine::objects::{self, Committed, Objects};
+use crate::engine::objects::{self, Committed, Objects, RequestBudget};
 use crate::engine::schema::Registry;
 use crate::engine::write::{Outcome, WritePlan};
 use crate::error::{ParseError, Result};
@@ -71,9 +71,15 @@ impl<'a, S: Store> Services<'a, S> {
             hubs: self.hubs,
             outbox: self.outbox,
             limiter: self.limiter,
+            password_hashes: 0,
+            read_budget: RequestBudget::default(),
         })
     }
 }
+
+/// Most passwords one request may hash or check (logins, sign-ups, password changes): each
+/// costs about half a second of CPU, so a `/batch` of them would hold the isolate for a minute.
+pub const MAX_PASSWORD_HASHES_PER_REQUEST: u32 = 2;
 
 /// One caller's view of the services.
 pub struct Context<'a, S: Store> {
@@ -87,9 +93,27 @@ pub struct Context<'a, S: Store> {
     pub hubs: &'a dyn HubClient,
     pub outbox: &'a Outbox,
     limiter: &'a dyn Limiter,
+    /// Passwords this request has hashed so far (see `MAX_PASSWORD_HASHES_PER_REQUEST`).
+    password_hashes: u32,
+    /// What this request's reads may still spend (regexes, probes, answer bytes).
+    read_budget: RequestBudget,
 }
 
 impl<S: Store> Context<'_, S> {
+    /// Takes one password hash from the request's budget, or refuses (155) without hashing.
+    pub fn spend_password_hash(&mut self) -> Result<()> {
+        if self.password_hashes >= MAX_PASSWORD_HASHES_PER_REQUEST {
+            return Err(ParseError::new(
+                crate::error::Code::RequestLimitExceeded,
+                format!(
+                    "A request may log in, sign up or change a password at most {MAX_PASSWORD_HASHES_PER_REQUEST} times: send the others in requests of their own."
+                ),
+            ));
+        }
+        self.password_hashes += 1;
+        Ok(())
+    }
+
     /// Runs a write plan as one transaction and queues what it changed for live subscribers.
     pub async fn execute(&mut self, plan: &WritePlan) -> Result<Outcome> {
         let mut committed = self.execute_all(&[plan]).await?;
@@ -133,6 +157,7 @@ impl<S: Store> Context<'_, S> {
             allow_client_class_creation: self.config.allow_client_class_creation,
             now_ms: self.now_ms,
             rules: &crate::marketplace::MarketplaceRules,
+            budget: Some(&self.read_budget),
         }
     }
 

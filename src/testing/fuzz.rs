@@ -218,6 +218,7 @@ impl World {
             allow_client_class_creation: false,
             now_ms: 1_700_000_000_000,
             rules: &MarketplaceRules,
+            budget: None,
         }
     }
 }

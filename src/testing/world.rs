@@ -43,6 +43,7 @@ impl World {
                 login_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
                 signup_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
                 checkout_per_buyer: crate::abuse::rate_limit::RateLimit::DISABLED,
+                password_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
             },
             ..Config::default()
         })

@@ -30,6 +30,10 @@ fn tight() -> Limits {
             max: 2,
             window_ms: 60 * MINUTE,
         },
+        password_per_client: RateLimit {
+            max: 3,
+            window_ms: 15 * MINUTE,
+        },
         checkout_per_buyer: RateLimit {
             max: 2,
             window_ms: 10 * MINUTE,
@@ -254,6 +258,7 @@ fn the_master_key_is_exempt_and_costs_no_call() {
         assert_eq!(block_on(master.login_account(&Account::User("u1"))), Ok(0));
         assert_eq!(block_on(master.login_client()), Ok(()));
         assert_eq!(block_on(master.sign_up()), Ok(()));
+        assert_eq!(block_on(master.password_check()), Ok(()));
         assert_eq!(block_on(master.checkout("b1")), Ok(()));
     }
     assert!(limiter.take().is_empty());
@@ -266,6 +271,7 @@ fn disabled_limits_cost_no_call() {
         login_lockout: Lockout::DISABLED,
         login_per_client: RateLimit::DISABLED,
         signup_per_client: RateLimit::DISABLED,
+        password_per_client: RateLimit::DISABLED,
         checkout_per_buyer: RateLimit::DISABLED,
     };
     let guard = guard(&limiter, &limits, "203.0.113.1");
@@ -274,6 +280,7 @@ fn disabled_limits_cost_no_call() {
         assert_eq!(block_on(guard.login_account(&Account::User("u1"))), Ok(0));
         assert_eq!(block_on(guard.login_client()), Ok(()));
         assert_eq!(block_on(guard.sign_up()), Ok(()));
+        assert_eq!(block_on(guard.password_check()), Ok(()));
         assert_eq!(block_on(guard.checkout("b1")), Ok(()));
     }
     assert!(limiter.take().is_empty());

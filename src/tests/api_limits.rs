@@ -35,6 +35,10 @@ impl Server {
                         max: 3,
                         window_ms: 60 * MINUTE,
                     },
+                    password_per_client: RateLimit {
+                        max: 4,
+                        window_ms: 15 * MINUTE,
+                    },
                     checkout_per_buyer: RateLimit::DISABLED,
                 },
                 ..Config::default()
@@ -185,4 +189,148 @@ fn a_malformed_sign_up_costs_no_quota() {
             .status,
         201
     );
+}
+
+#[test]
+fn successful_logins_and_password_changes_count_against_the_address() {
+    let server = Server::new();
+    let signed_up = server.post(
+        "/users",
+        json!({"username": "cy", "password": "right"}),
+        &[FROM_A],
+    );
+    let token = signed_up.body_json()["sessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = signed_up.body_json()["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let login = || {
+        server.post(
+            "/login",
+            json!({"username": "cy", "password": "right"}),
+            &[FROM_A],
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(login().status, 200);
+    }
+    let change = server.post(
+        &format!("/users/{id}"),
+        json!({"_method": "PUT", "password": "new"}),
+        &[FROM_A, ("x-parse-session-token", &token)],
+    );
+    assert_eq!(change.status, 200, "{}", change.body_json());
+    let refused = server.post(
+        "/login",
+        json!({"username": "cy", "password": "new"}),
+        &[FROM_A],
+    );
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.body_json()["code"], 155);
+    assert!(refused.header("retry-after").is_some());
+    let elsewhere = server.post(
+        "/login",
+        json!({"username": "cy", "password": "new"}),
+        &[FROM_B],
+    );
+    assert_eq!(elsewhere.status, 200);
+}
+
+#[test]
+fn a_batch_hashes_at_most_two_passwords_and_refuses_the_rest_without_hashing() {
+    // Before: 100 logins in one batch hashed 100 times (52-61 s at 600,000 iterations). At
+    // 100,000 iterations in a debug build each hash takes a good part of a second here.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut server = Server::new();
+        server.world.config.pbkdf2_iterations = 100_000;
+        server.world.config.limits.password_per_client = RateLimit::DISABLED;
+        let master = ("x-parse-master-key", "master");
+        let made = server.post(
+            "/users",
+            json!({"username": "dee", "password": "pw"}),
+            &[master],
+        );
+        assert_eq!(made.status, 201);
+        let login = json!({"method": "POST", "path": "/parse/login",
+            "body": {"username": "dee", "password": "pw"}});
+        let started = std::time::Instant::now();
+        let batch = server.post("/batch", json!({"requests": vec![login; 100]}), &[FROM_A]);
+        let took = started.elapsed();
+        let _ = tx.send((batch.status, batch.body_json(), took));
+    });
+    let (status, answers, took) = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a batch of 100 logins did not finish within 60 s");
+    assert_eq!(status, 200);
+    let answers = answers.as_array().unwrap();
+    assert_eq!(answers.len(), 100);
+    for answer in &answers[..2] {
+        assert!(answer["success"]["sessionToken"].is_string(), "{answer}");
+    }
+    for answer in &answers[2..] {
+        assert_eq!(answer["error"]["code"], 155, "{answer}");
+    }
+    eprintln!("a batch of 100 logins took {took:?}");
+}
+
+#[test]
+fn a_query_holds_at_most_twenty_regexes_and_two_that_need_a_scan() {
+    use crate::engine::query::{MAX_PROBES_PER_QUERY, MAX_REGEXES_PER_QUERY};
+    let server = Server::new();
+    let master = ("x-parse-master-key", "master");
+    let find = |clauses: Vec<Value>| {
+        server.post(
+            "/classes/Product",
+            json!({"_method": "GET", "where": {"$or": clauses}}),
+            &[master],
+        )
+    };
+    let literal = |i: usize| json!({"title": {"$regex": format!("^t{i}")}});
+    let scan = |i: usize| json!({"title": {"$regex": format!("(a|b)z{i}")}});
+    let ok = find((0..MAX_REGEXES_PER_QUERY).map(literal).collect());
+    assert_eq!(ok.status, 200, "{}", ok.body_json());
+    let too_many = find((0..=MAX_REGEXES_PER_QUERY).map(literal).collect());
+    assert_eq!(too_many.body_json()["code"], 102);
+    let ok = find((0..MAX_PROBES_PER_QUERY).map(scan).collect());
+    assert_eq!(ok.status, 200, "{}", ok.body_json());
+    let too_many = find((0..=MAX_PROBES_PER_QUERY).map(scan).collect());
+    assert_eq!(too_many.body_json()["code"], 102);
+}
+
+#[test]
+fn a_batch_shares_one_budget_for_regex_scans_and_the_size_of_its_answers() {
+    use crate::engine::objects::MAX_ANSWER_BYTES_PER_REQUEST;
+    let server = Server::new();
+    let master = ("x-parse-master-key", "master");
+    let scan = json!({"method": "GET", "path": "/parse/classes/Product",
+        "body": {"where": {"title": {"$regex": "(a|b)zz"}}}});
+    let batch = server.post("/batch", json!({"requests": vec![scan; 3]}), &[master]);
+    let answers = batch.body_json();
+    assert!(answers[0]["success"].is_object(), "{answers}");
+    assert!(answers[1]["success"].is_object(), "{answers}");
+    assert_eq!(answers[2]["error"]["code"], 102, "{answers}");
+
+    // 8 products of 256 KB: 2 MB per find of them all, so a batch of 100 such finds would
+    // build 200 MB; it stops at the request's answer budget instead.
+    let description = "x".repeat(256 << 10);
+    for i in 0..8 {
+        let made = server.post(
+            "/classes/Product",
+            json!({"sku": format!("BIG{i}"), "description": description}),
+            &[master],
+        );
+        assert_eq!(made.status, 201);
+    }
+    let find = json!({"method": "GET", "path": "/parse/classes/Product", "body": {"limit": 1000}});
+    let batch = server.post("/batch", json!({"requests": vec![find; 100]}), &[master]);
+    let answers = batch.body_json();
+    let answers = answers.as_array().unwrap();
+    let served = answers.iter().filter(|a| a["success"].is_object()).count();
+    assert!((1..=8).contains(&served), "{served} finds served");
+    assert!(answers[served..].iter().all(|a| a["error"]["code"] == 102));
+    assert!(batch.body.len() < MAX_ANSWER_BYTES_PER_REQUEST + (1 << 20));
 }

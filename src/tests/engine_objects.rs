@@ -46,6 +46,7 @@ impl Lifecycle for World {
             allow_client_class_creation: false,
             now_ms: 1_700_000_000_000,
             rules: &crate::engine::hooks::NoRules,
+            budget: None,
         };
         f(&objects)
     }
@@ -512,4 +513,147 @@ fn relation_links_change_only_when_the_object_is_writable() {
     )))
     .unwrap();
     assert_eq!(rows[0]["n"], 2);
+}
+
+/// Runs `f` on a fresh world in its own thread and fails when it takes longer than `limit`,
+/// so a write that would hang the database fails the test instead.
+fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce(&World) -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f(&World::new()));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
+}
+
+#[test]
+fn add_unique_and_remove_on_the_largest_allowed_arrays_take_linear_time() {
+    use crate::engine::field_ops::{MAX_ARRAY_LENGTH, MAX_ARRAY_OP_OBJECTS};
+    // Before: the per-element subqueries took 1.4 s for 4,000 objects and hung at 8,000.
+    let (tags, removed) = within(std::time::Duration::from_secs(10), |w| {
+        let stored: Vec<Value> = (0..MAX_ARRAY_LENGTH - MAX_ARRAY_OP_OBJECTS / 2)
+            .map(Value::from)
+            .collect();
+        let id = w
+            .create(
+                &Access::Master,
+                "Product",
+                json!({"sku": "BIG", "tags": stored}),
+            )
+            .unwrap();
+        // Half of them already there, each twice: only the other half is added, once.
+        let objects: Vec<Value> = (0..MAX_ARRAY_OP_OBJECTS)
+            .map(|i| Value::from(MAX_ARRAY_LENGTH - MAX_ARRAY_OP_OBJECTS + i / 2 * 2))
+            .collect();
+        let added = w
+            .update(
+                &Access::Master,
+                "Product",
+                &id,
+                json!({"tags": {"__op": "AddUnique", "objects": objects}}),
+            )
+            .unwrap();
+        let remove: Vec<Value> = (0..MAX_ARRAY_OP_OBJECTS).map(Value::from).collect();
+        let removed = w
+            .update(
+                &Access::Master,
+                "Product",
+                &id,
+                json!({"tags": {"__op": "Remove", "objects": remove}}),
+            )
+            .unwrap();
+        (added["tags"].clone(), removed["tags"].clone())
+    });
+    let tags = tags.as_array().unwrap();
+    assert_eq!(
+        tags.len(),
+        MAX_ARRAY_LENGTH - MAX_ARRAY_OP_OBJECTS / 2 + 250
+    );
+    assert_eq!(tags.last(), Some(&json!(MAX_ARRAY_LENGTH - 2)));
+    let removed = removed.as_array().unwrap();
+    assert_eq!(removed.len(), tags.len() - MAX_ARRAY_OP_OBJECTS);
+    assert_eq!(removed.first(), Some(&json!(MAX_ARRAY_OP_OBJECTS)));
+}
+
+#[test]
+fn array_operations_refuse_too_many_objects_and_arrays_past_their_cap() {
+    use crate::engine::field_ops::{MAX_ARRAY_LENGTH, MAX_ARRAY_OP_OBJECTS};
+    let w = World::new();
+    let full: Vec<Value> = (0..MAX_ARRAY_LENGTH).map(Value::from).collect();
+    let id = w
+        .create(
+            &Access::Master,
+            "Product",
+            json!({"sku": "FULL", "tags": full}),
+        )
+        .unwrap();
+    let too_many: Vec<Value> = (0..=MAX_ARRAY_OP_OBJECTS).map(Value::from).collect();
+    for op in ["Add", "AddUnique", "Remove"] {
+        let err = w
+            .update(
+                &Access::Master,
+                "Product",
+                &id,
+                json!({"tags": {"__op": op, "objects": too_many}}),
+            )
+            .unwrap_err();
+        assert_eq!(err.code, Code::InvalidJson, "{op}");
+    }
+    let err = w
+        .create(
+            &Access::Master,
+            "Product",
+            json!({"sku": "NEW", "tags": {"__op": "Add", "objects": too_many}}),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, Code::InvalidJson);
+    // One more element than the cap: refused, and nothing written.
+    for (op, objects) in [("Add", json!([1])), ("AddUnique", json!(["new"]))] {
+        let err = w
+            .update(
+                &Access::Master,
+                "Product",
+                &id,
+                json!({"tags": {"__op": op, "objects": objects}, "title": "changed"}),
+            )
+            .unwrap_err();
+        assert_eq!(err.code, Code::ValidationError, "{op}");
+        assert_eq!(err.status(), 400);
+    }
+    let found = w
+        .find(
+            &Access::Master,
+            "Product",
+            json!({"where": {"sku": "FULL"}}),
+        )
+        .unwrap();
+    assert_eq!(
+        found["results"][0]["tags"].as_array().unwrap().len(),
+        MAX_ARRAY_LENGTH
+    );
+    assert!(found["results"][0].get("title").is_none());
+    // AddUnique of what is already there, and Remove, stay allowed on a full array.
+    w.update(
+        &Access::Master,
+        "Product",
+        &id,
+        json!({"tags": {"__op": "AddUnique", "objects": [0, 1]}}),
+    )
+    .unwrap();
+    let too_long: Vec<Value> = (0..=MAX_ARRAY_LENGTH).map(Value::from).collect();
+    let err = w
+        .update(&Access::Master, "Product", &id, json!({"tags": too_long}))
+        .unwrap_err();
+    assert_eq!(err.code, Code::ValidationError);
+    let err = w
+        .create(
+            &Access::Master,
+            "Product",
+            json!({"sku": "LONG", "tags": too_long}),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, Code::ValidationError);
 }

@@ -324,3 +324,34 @@ fn a_subscription_cannot_query_or_watch_a_protected_field_nor_hear_of_it_later()
         .any(|f| f["requestId"] == 4 && f["op"] == "update"));
     assert!(frames.iter().all(|f| f["object"].get("email").is_none()));
 }
+
+#[test]
+fn an_anonymous_socket_holds_a_bounded_number_of_regexes_over_all_its_subscriptions() {
+    use crate::engine::objects::MAX_REGEXES_PER_REQUEST;
+    use crate::engine::query::MAX_REGEXES_PER_QUERY;
+    let hub = Hub::new();
+    let mut socket = SocketState::new("c1".into());
+    hub.send(
+        &mut socket,
+        json!({"op": "connect", "applicationId": "artisan-market"}),
+    );
+    let full: Vec<Value> = (0..MAX_REGEXES_PER_QUERY)
+        .map(|i| json!({"title": {"$regex": format!("^t{i}")}}))
+        .collect();
+    let subscribe = |socket: &mut SocketState, id: usize| {
+        hub.send(
+            socket,
+            json!({"op": "subscribe", "requestId": id, "query": {"className": "Product", "where": {"$or": full}}}),
+        )
+    };
+    let per_socket = MAX_REGEXES_PER_REQUEST / MAX_REGEXES_PER_QUERY;
+    for id in 0..per_socket {
+        assert_eq!(subscribe(&mut socket, id)[0]["op"], "subscribed");
+    }
+    // Replacing a subscription does not count its old query.
+    assert_eq!(subscribe(&mut socket, 0)[0]["op"], "subscribed");
+    let refused = subscribe(&mut socket, per_socket);
+    assert_eq!(refused[0]["op"], "error", "{refused:?}");
+    assert_eq!(refused[0]["code"], 102);
+    assert_eq!(socket.subscriptions.len(), per_socket);
+}
