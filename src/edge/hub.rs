@@ -35,6 +35,9 @@ pub struct ArtisanHub {
     turn: Mutex<()>,
     /// The live sockets' states, memoized for fan-out (see `LiveRoom`).
     subscribers: RefCell<Subscribers>,
+    /// One socket frame at a time (see `LiveRoom::frames`), apart from `turn`, so a slow frame
+    /// never holds up a checkout.
+    frames: futures::lock::Mutex<()>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -58,6 +61,7 @@ impl DurableObject for ArtisanHub {
             env,
             turn: Mutex::new(()),
             subscribers: RefCell::default(),
+            frames: futures::lock::Mutex::new(()),
         }
     }
 
@@ -69,6 +73,7 @@ impl DurableObject for ArtisanHub {
             state: &self.state,
             env: &self.env,
             subscribers: &self.subscribers,
+            frames: &self.frames,
         };
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();
@@ -197,6 +202,7 @@ impl ArtisanHub {
                     state: &self.state,
                     env: &self.env,
                     subscribers: &self.subscribers,
+                    frames: &self.frames,
                 };
                 if let Err(e) = room.publish(&changes).await {
                     worker::console_error!("artisan hub: publishing lapsed orders failed: {e}");

@@ -44,6 +44,7 @@ macro_rules! live_socket_handlers {
                 state: &self.state,
                 env: &self.env,
                 subscribers: &self.subscribers,
+                frames: &self.frames,
             }
             .message(ws, message)
             .await
@@ -77,6 +78,11 @@ pub struct LiveRoom<'a> {
     /// The hub's memo of its sockets' states by attachment text (it lives as long as the
     /// Durable Object's instance; hibernation starts it empty).
     pub subscribers: &'a RefCell<Subscribers>,
+    /// Held from reading a socket's state to storing it back: a frame's handler awaits D1
+    /// (sessions, the registry), and the runtime delivers the next frame meanwhile, so two
+    /// subscribes sent at once would otherwise each add to the same old state and one be lost
+    /// (seen: the 101st of 100 pipelined subscriptions was accepted).
+    pub frames: &'a futures::lock::Mutex<()>,
 }
 
 /// A socket's state as stored in its attachment: JSON text, which reads back far faster than
@@ -131,6 +137,7 @@ impl LiveRoom<'_> {
     }
 
     pub async fn message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let _one_frame_at_a_time = self.frames.lock().await;
         let mut state = load_state(&ws)
             .unwrap_or_else(|| SocketState::new(random_alphanumeric(16).unwrap_or_default()));
         let text = match message {
@@ -223,6 +230,8 @@ impl LiveRoom<'_> {
 
     /// Numbers, logs and delivers committed changes to every socket of this hub, in order.
     pub async fn publish(&self, changes: &[Change]) -> Result<()> {
+        // Renewed states are stored back below: not while a frame is between its read and write.
+        let _between_frames = self.frames.lock().await;
         if changes.is_empty() {
             return Ok(());
         }

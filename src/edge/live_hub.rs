@@ -15,6 +15,8 @@ pub struct LiveHub {
     state: State,
     env: Env,
     subscribers: RefCell<Subscribers>,
+    /// One socket frame at a time (see `LiveRoom::frames`).
+    frames: futures::lock::Mutex<()>,
 }
 
 impl DurableObject for LiveHub {
@@ -23,6 +25,7 @@ impl DurableObject for LiveHub {
             state,
             env,
             subscribers: RefCell::default(),
+            frames: futures::lock::Mutex::new(()),
         }
     }
 
@@ -34,6 +37,7 @@ impl DurableObject for LiveHub {
             state: &self.state,
             env: &self.env,
             subscribers: &self.subscribers,
+            frames: &self.frames,
         };
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();
