@@ -38,6 +38,9 @@ pub struct ArtisanHub {
     /// One socket frame at a time (see `LiveRoom::frames`), apart from `turn`, so a slow frame
     /// never holds up a checkout.
     frames: futures::lock::Mutex<()>,
+    /// Whether this instance has stored its artisan's id already (one write per instance, not
+    /// one per checkout).
+    artisan_stored: std::cell::Cell<bool>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -62,6 +65,7 @@ impl DurableObject for ArtisanHub {
             turn: Mutex::new(()),
             subscribers: RefCell::default(),
             frames: futures::lock::Mutex::new(()),
+            artisan_stored: std::cell::Cell::new(false),
         }
     }
 
@@ -167,8 +171,15 @@ impl ArtisanHub {
                 continue;
             }
             if let Some(artisan) = change.row.get("artisan").and_then(|a| a.as_str()) {
-                if let Err(e) = storage.put(ARTISAN_KEY, artisan).await {
-                    worker::console_error!("artisan hub: remembering its artisan failed: {e}");
+                if !self.artisan_stored.get() {
+                    match storage.put(ARTISAN_KEY, artisan).await {
+                        Ok(()) => self.artisan_stored.set(true),
+                        Err(e) => {
+                            worker::console_error!(
+                                "artisan hub: remembering its artisan failed: {e}"
+                            )
+                        }
+                    }
                 }
             }
             let lapse = change

@@ -331,12 +331,9 @@ pub fn plan_update(
     let locked_error = if locked.is_empty() {
         None
     } else {
-        statements.push(locked_guard(ctx, &schema, &permission, object_id, &locked)?);
-        let names: Vec<&str> = locked.iter().map(|(field, _)| field.as_str()).collect();
-        Some(ParseError::forbidden(format!(
-            "{} of a {class} cannot be changed by a client.",
-            names.join(", ")
-        )))
+        let (guard, refusal) = locked_guard(ctx, &schema, &permission, object_id, &locked)?;
+        statements.push(guard);
+        Some(refusal)
     };
     let now = iso_from_ms(ctx.now_ms);
     let mut sets = vec!["\"updatedAt\" = ?".to_string()];
@@ -482,44 +479,44 @@ pub fn plan_update(
 }
 
 /// A statement that aborts the batch (`field_locked`) when one of `locked` differs from the
-/// stored value of an object the caller may read. Objects hidden from it pass, so the update
-/// after it answers 101 as for any hidden object: the guard reveals nothing the caller could
-/// not read already.
+/// stored value of an object the caller may read, and the error to answer then. Objects hidden
+/// from the caller pass, so the update after it answers 101 as for any hidden object: the guard
+/// reveals nothing the caller could not read already. An operation on a locked field (`Delete`,
+/// `Increment`…) can never leave it unchanged, so it is refused at once.
 fn locked_guard(
     ctx: &WriteContext,
     schema: &ClassSchema,
     permission: &Permission,
     object_id: &str,
     locked: &[(String, Value)],
-) -> Result<Statement> {
+) -> Result<(Statement, ParseError)> {
+    let names: Vec<&str> = locked.iter().map(|(field, _)| field.as_str()).collect();
+    let refusal = ParseError::forbidden(format!(
+        "{} of a {} cannot be changed by a client.",
+        names.join(", "),
+        schema.name
+    ));
     let mut params = vec![SqlValue::from(object_id)];
     let table = ident(&schema.name);
     let readable = ctx.access.read_predicate(&table, &mut params);
     let clp = permission.predicate(schema, &table, ctx.access, &mut params);
     let mut differs = Vec::with_capacity(locked.len());
     for (field, value) in locked {
-        let ty = schema.field_type(field).ok_or_else(|| {
-            ParseError::forbidden(format!(
-                "{field} of a {} cannot be changed by a client.",
-                schema.name
-            ))
-        })?;
-        if value.get("__op").is_some() {
-            return Err(ParseError::forbidden(format!(
-                "{field} of a {} cannot be changed by a client.",
-                schema.name
-            )));
-        }
+        let ty = match schema.field_type(field) {
+            Some(ty) if value.get("__op").is_none() => ty,
+            _ => return Err(refusal),
+        };
         params.push(codec::encode(field, &ty, value)?);
         differs.push(format!("NOT ({} IS ?)", ident(field)));
     }
-    Ok(Statement::new(
+    let guard = Statement::new(
         format!(
             "INSERT INTO \"_Guard\" (\"locked\") SELECT 1 FROM {table} WHERE \"objectId\" = ? AND {readable} AND {clp} AND ({})",
             differs.join(" OR ")
         ),
         params,
-    ))
+    );
+    Ok((guard, refusal))
 }
 
 /// Refuses a value that does not match its field's type in the schema with Parse's 111,

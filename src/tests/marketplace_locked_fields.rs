@@ -2,7 +2,7 @@
 //! sending them back unchanged is not a change, as SDKs that save whole objects do; any other
 //! value is 119; and the check reveals nothing about objects the caller may not write.
 
-use crate::api::http::{HttpRequest, HttpResponse};
+use crate::api::http::HttpResponse;
 use crate::service::Config;
 use crate::testing::World;
 use serde_json::{json, Value};
@@ -16,21 +16,8 @@ fn world() -> World {
 }
 
 fn call(world: &World, method: &str, path: &str, token: Option<&str>, body: Value) -> HttpResponse {
-    let mut headers = vec![(
-        "x-parse-application-id".to_string(),
-        "artisan-market".to_string(),
-    )];
-    if let Some(token) = token {
-        headers.push(("x-parse-session-token".into(), token.into()));
-    }
-    world.handle(&HttpRequest {
-        method: method.into(),
-        path: format!("/parse{path}"),
-        headers,
-        body: body.to_string().into_bytes(),
-        origin: "http://localhost".into(),
-        ..HttpRequest::default()
-    })
+    let session = token.map(|t| ("x-parse-session-token", t));
+    world.call(method, path, Some(&body), session.as_slice())
 }
 
 /// Signs up `name` as `role`: (objectId, session token).
