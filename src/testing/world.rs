@@ -44,6 +44,7 @@ impl World {
                 signup_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
                 checkout_per_buyer: crate::abuse::rate_limit::RateLimit::DISABLED,
                 password_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
+                taken_name_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
             },
             ..Config::default()
         })
