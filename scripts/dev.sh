@@ -49,7 +49,9 @@ else
 fi
 
 # In its own process group (setsid), so stopping the group stops workerd and esbuild with it.
-setsid "$wrangler" dev -c "$config" --ip 127.0.0.1 --port "$port" < /dev/null &
+# Mail goes to the dev mailbox (GET $base/dev/outbox with the master key), and its links to this server.
+setsid "$wrangler" dev -c "$config" --ip 127.0.0.1 --port "$port" \
+  --var MAIL_ADAPTER:dev-outbox --var "PUBLIC_URL:$base" < /dev/null &
 pid=$!
 # shellcheck disable=SC2317  # called by the trap below
 on_signal() {

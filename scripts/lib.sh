@@ -116,7 +116,7 @@ start_throwaway_worker() {
     --persist-to "$state" --var "PUBLIC_URL:http://127.0.0.1:$port$mount" \
     --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
     --var PBKDF2_ITERATIONS:10000 --var "PAYMENT_WEBHOOK_SECRET:$webhook_secret" \
-    "$@" < /dev/null > "$worker_log" 2>&1 &
+    --var MAIL_ADAPTER:dev-outbox "$@" < /dev/null > "$worker_log" 2>&1 &
   worker_pid=$!
   worker_base="http://127.0.0.1:$port$mount"
   if ! wait_health "$worker_base/health" "$app_id" "$worker_pid" "${HEALTH_TIMEOUT:-120}"; then

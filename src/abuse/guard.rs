@@ -218,6 +218,38 @@ impl<'a> Guard<'a> {
         let _ = self.limiter.call(&key, LimitCall::Record { limit }).await;
     }
 
+    /// Before a password reset or verification mail is requested for a mailbox (`mailbox` is
+    /// its normalised email): counted against the client and against the mailbox, whether or
+    /// not an account has that email (so the answer never tells).
+    pub async fn account_mail(&self, mailbox: &str) -> Result<()> {
+        if self.exempt {
+            return Ok(());
+        }
+        let (per_client, per_account) = (
+            self.limits.account_mail_per_client,
+            self.limits.account_mail_per_account,
+        );
+        let client_key = format!("mail-ip:{}", self.client);
+        let digest = Sha256::digest(mailbox.as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let account_key = format!("mail-account:{hex}");
+        let hit = |key: String, limit: crate::abuse::rate_limit::RateLimit| async move {
+            if !limit.is_enabled() {
+                return Ok(());
+            }
+            match self.limiter.call(&key, LimitCall::Hit { limit }).await {
+                Ok(v) if !v.allowed => Err(v),
+                _ => Ok(()),
+            }
+        };
+        let (client, account) =
+            futures::join!(hit(client_key, per_client), hit(account_key, per_account));
+        match client.and(account) {
+            Ok(()) => Ok(()),
+            Err(v) => Err(refused(&v, "Too many account emails requested")),
+        }
+    }
+
     /// Before a checkout (either route): counts it against the buyer's checkouts.
     pub async fn checkout(&self, buyer: &str) -> Result<()> {
         let limit = self.limits.checkout_per_buyer;

@@ -14,6 +14,9 @@
 //! | `PASSWORD_IP_WINDOW_MINUTES` | 15 | the window of `PASSWORD_IP_LIMIT` |
 //! | `TAKEN_NAME_IP_LIMIT` | 20 | sign-ups and account changes from one address refused because the username or email is taken (202, 203), per window |
 //! | `TAKEN_NAME_IP_WINDOW_MINUTES` | 60 | the window of `TAKEN_NAME_IP_LIMIT` |
+//! | `ACCOUNT_MAIL_IP_LIMIT` | 10 | password reset and verification requests from one address per window |
+//! | `ACCOUNT_MAIL_LIMIT` | 3 | password reset and verification requests for one email per window |
+//! | `ACCOUNT_MAIL_WINDOW_MINUTES` | 60 | the window of both |
 //! | `CHECKOUT_LIMIT` | 20 | checkouts (either route) of one buyer per window |
 //! | `CHECKOUT_WINDOW_MINUTES` | 10 | the window of `CHECKOUT_LIMIT` |
 //!
@@ -24,6 +27,8 @@
 //! than a buyer places (each pending order holds stock, so this bounds hoarding by one account);
 //! 20 taken names an hour is more than a person mistypes or retries, while it stops a client from
 //! listing which usernames and emails exist by renaming itself (each refusal names a taken one);
+//! 10 account mails an hour from one address and 3 to one mailbox let a person retry a reset
+//! that went to spam, while nobody floods a mailbox or uses the server to send mail in bulk;
 //! 100 password checks in fifteen minutes is a login every nine seconds from one address, and
 //! bounds the hashing (about half a second of CPU each) one address can ask for.
 
@@ -45,6 +50,10 @@ pub struct Limits {
     /// Refusals that a username or email is taken, per client address: each tells that a name
     /// exists, so they are what an enumeration spends.
     pub taken_name_per_client: RateLimit,
+    /// Password reset and verification requests per client address, and per email asked
+    /// about: each sends a mail to someone, so they bound the mail one client can cause.
+    pub account_mail_per_client: RateLimit,
+    pub account_mail_per_account: RateLimit,
     /// Checkouts per buyer, counted over both checkout routes.
     pub checkout_per_buyer: RateLimit,
 }
@@ -73,6 +82,14 @@ impl Default for Limits {
                 max: 20,
                 window_ms: minutes(60.0),
             },
+            account_mail_per_client: RateLimit {
+                max: 10,
+                window_ms: minutes(60.0),
+            },
+            account_mail_per_account: RateLimit {
+                max: 3,
+                window_ms: minutes(60.0),
+            },
             checkout_per_buyer: RateLimit {
                 max: 20,
                 window_ms: minutes(10.0),
@@ -82,6 +99,19 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Every limit off: for tests of something else, and the base of tests' own limits.
+    #[cfg(test)]
+    pub const DISABLED: Limits = Limits {
+        login_lockout: Lockout::DISABLED,
+        login_per_client: RateLimit::DISABLED,
+        signup_per_client: RateLimit::DISABLED,
+        password_per_client: RateLimit::DISABLED,
+        taken_name_per_client: RateLimit::DISABLED,
+        account_mail_per_client: RateLimit::DISABLED,
+        account_mail_per_account: RateLimit::DISABLED,
+        checkout_per_buyer: RateLimit::DISABLED,
+    };
+
     /// Limits from a variable lookup; unset or unparsable vars keep their defaults.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         let d = Limits::default();
@@ -125,6 +155,16 @@ impl Limits {
                 "TAKEN_NAME_IP_LIMIT",
                 "TAKEN_NAME_IP_WINDOW_MINUTES",
                 d.taken_name_per_client,
+            ),
+            account_mail_per_client: rate(
+                "ACCOUNT_MAIL_IP_LIMIT",
+                "ACCOUNT_MAIL_WINDOW_MINUTES",
+                d.account_mail_per_client,
+            ),
+            account_mail_per_account: rate(
+                "ACCOUNT_MAIL_LIMIT",
+                "ACCOUNT_MAIL_WINDOW_MINUTES",
+                d.account_mail_per_account,
             ),
             checkout_per_buyer: rate(
                 "CHECKOUT_LIMIT",

@@ -8,7 +8,9 @@ use super::request::ParseRequest;
 use super::routes::{self, Endpoint, Matched};
 use crate::engine::find::FindOptions;
 use crate::error::{Code, ParseError, Result};
-use crate::service::{accounts, objects, orders, schemas, Context};
+use crate::service::{
+    accounts, dev_mailbox, email_verification, objects, orders, password_reset, schemas, Context,
+};
 use crate::store::Store;
 use serde_json::{json, Value};
 
@@ -27,15 +29,22 @@ pub async fn dispatch<S: Store>(
         Endpoint::Find => HttpResponse::ok(&objects::find(ctx, class, &options()?).await?),
         Endpoint::Get => HttpResponse::ok(&objects::get(ctx, class, id, &options()?).await?),
         Endpoint::Create => write_answer(&objects::create(ctx, class, body).await?, class, &base),
-        Endpoint::Update => write_answer(&objects::update(ctx, class, id, body).await?, class, &base),
+        Endpoint::Update => {
+            write_answer(&objects::update(ctx, class, id, body).await?, class, &base)
+        }
         Endpoint::Delete => write_answer(&objects::delete(ctx, class, id).await?, class, &base),
         Endpoint::SignUp => {
             let account = accounts::sign_up(ctx, body).await?;
-            created(account.answer, &format!("{base}/users/{}", account.object_id))
+            created(
+                account.answer,
+                &format!("{base}/users/{}", account.object_id),
+            )
         }
         Endpoint::Me => HttpResponse::ok(&accounts::me(ctx).await?),
         Endpoint::GetUser => HttpResponse::ok(&accounts::get_user(ctx, id, &options()?).await?),
-        Endpoint::UpdateUser => write_answer(&accounts::update_user(ctx, id, body).await?, class, &base),
+        Endpoint::UpdateUser => {
+            write_answer(&accounts::update_user(ctx, id, body).await?, class, &base)
+        }
         Endpoint::DeleteUser => write_answer(&accounts::delete_user(ctx, id).await?, class, &base),
         Endpoint::Login => {
             // The SDK sends credentials in the query of a GET or the body of a POST.
@@ -48,24 +57,43 @@ pub async fn dispatch<S: Store>(
             HttpResponse::ok(&json!({}))
         }
         Endpoint::SessionMe => HttpResponse::ok(&accounts::current_session(ctx).await?),
-        Endpoint::EmailRequest => {
-            return Err(ParseError::new(
-                Code::CommandUnavailable,
-                "Emails are not configured on this server: ask an administrator to reset your password.",
-            ))
+        Endpoint::PasswordResetRequest => {
+            password_reset::request(ctx, body).await?;
+            HttpResponse::ok(&json!({}))
+        }
+        Endpoint::VerificationEmailRequest => {
+            email_verification::request_again(ctx, body).await?;
+            HttpResponse::ok(&json!({}))
+        }
+        Endpoint::VerifyPassword => {
+            let mut credentials = request.params.clone();
+            credentials.extend(body.clone());
+            HttpResponse::ok(&accounts::verify_password_of(ctx, &credentials).await?)
+        }
+        Endpoint::DevOutbox if matched.route.endpoint.exists(ctx.config) => {
+            ctx.require_master()?;
+            let to = request.params.get("to").and_then(Value::as_str);
+            HttpResponse::ok(&json!({"results": dev_mailbox::list(ctx.store, to).await?}))
         }
         Endpoint::PlaceOrder if ctx.access.is_master() => {
             write_answer(&objects::create(ctx, class, body).await?, class, &base)
         }
         Endpoint::PlaceOrder => {
             let order = orders::place(ctx, body).await?;
-            created(order.answer, &format!("{base}/classes/Order/{}", order.object_id))
+            created(
+                order.answer,
+                &format!("{base}/classes/Order/{}", order.object_id),
+            )
         }
         Endpoint::UpdateOrder if body.contains_key("status") => {
             HttpResponse::ok(&orders::change_status(ctx, id, body).await?)
         }
-        Endpoint::UpdateOrder => write_answer(&objects::update(ctx, class, id, body).await?, class, &base),
-        Endpoint::Checkout => HttpResponse::ok(&json!({"result": orders::checkout(ctx, body).await?})),
+        Endpoint::UpdateOrder => {
+            write_answer(&objects::update(ctx, class, id, body).await?, class, &base)
+        }
+        Endpoint::Checkout => {
+            HttpResponse::ok(&json!({"result": orders::checkout(ctx, body).await?}))
+        }
         Endpoint::Function => {
             return Err(ParseError::new(
                 Code::ScriptFailed,
@@ -90,7 +118,7 @@ pub async fn dispatch<S: Store>(
             HttpResponse::ok(&json!({"jobs": [], "in_use": []}))
         }
         // The router serves these before any context exists; only a batch can name them here.
-        Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook => {
+        Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook | Endpoint::DevOutbox => {
             return Err(ParseError::new(
                 Code::InvalidJson,
                 format!(

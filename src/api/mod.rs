@@ -1,4 +1,5 @@
 //! The REST protocol: Parse's HTTP API decoded, routed, served by the services, encoded.
+mod account_pages;
 mod answers;
 mod batch;
 mod dispatch;

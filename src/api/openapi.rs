@@ -33,7 +33,7 @@ pub fn document(
         registry,
     };
     let mut paths = Map::new();
-    for route in ROUTES {
+    for route in ROUTES.iter().filter(|r| r.endpoint.exists(config)) {
         for (path, class) in concrete_paths(&doc, route) {
             let operation = operations::operation(&doc, route, &path, class);
             let item = paths.entry(path).or_insert_with(|| json!({}));

@@ -158,8 +158,32 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             .answers("200", answer("Logged out.", schema_ref("Parse.Empty"))),
         (Endpoint::SessionMe, _) => Spec::new("The current session", "Sessions", Caller::SignedIn)
             .answers("200", answer("The session, with its token.", with_token(ids(class)))),
-        (Endpoint::EmailRequest, _) => Spec::new("Not available: this server sends no mail (answers 108)", "Users", Caller::Anyone)
-            .with_body(json!({"type": "object", "properties": {"email": {"type": "string"}}})),
+        (Endpoint::PasswordResetRequest, _) => Spec::new("Mails a password reset link to the account with this email; answers the same for an unknown email (108 when no mail is configured)", "Users", Caller::Anyone)
+            .with_body(json!({"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}}))
+            .answers("200", answer("Requested.", schema_ref("Parse.Empty"))),
+        (Endpoint::VerificationEmailRequest, _) => Spec::new("Mails a new verification link to an unverified account with this email; answers the same otherwise", "Users", Caller::Anyone)
+            .with_body(json!({"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}}))
+            .answers("200", answer("Requested.", schema_ref("Parse.Empty"))),
+        (Endpoint::VerifyPassword, method) => {
+            let mut spec = Spec::new("Checks a username (or email) and password, as a login does, without opening a session", "Users", Caller::Anyone)
+                .answers("200", answer("The user.", ids(class.or(doc.class("_User")))));
+            if method == "POST" {
+                spec = spec.with_body(schema_ref("Parse.Login"));
+            } else {
+                for (field, required) in [("username", false), ("email", false), ("password", true)] {
+                    spec.extra_parameters.push(json!({"name": field, "in": "query", "required": required, "schema": {"type": "string"}}));
+                }
+            }
+            spec
+        }
+        (Endpoint::DevOutbox, _) => {
+            let mut spec = Spec::new("The dev mailbox: the newest 100 messages the server would have mailed, newest first, to `to` alone when given (only with MAIL_ADAPTER=dev-outbox)", "Server", Caller::MasterOnly)
+            .answers("200", answer("The messages.", json!({"type": "object", "properties": {"results": {"type": "array", "items": {"type": "object", "properties": {
+                "to": {"type": "string"}, "subject": {"type": "string"}, "text": {"type": "string"}, "html": {"type": "string"},
+                "links": {"type": "array", "items": {"type": "string"}}, "sentAt": {"type": "string", "format": "date-time"}}}}}})));
+            spec.extra_parameters.push(json!({"name": "to", "in": "query", "required": false, "schema": {"type": "string"}, "description": "Only the messages to this address."}));
+            spec
+        }
         (Endpoint::PlaceOrder, _) => {
             let mut spec = Spec::new("Places an order with one artisan (a checkout); with the master key, creates a raw Order", "Orders", caller("create"))
                 .with_body(json!({"anyOf": [schema_ref("Parse.Cart"), schema_ref("Parse.CartItem"), class_ref(class, ".create")]}))

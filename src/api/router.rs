@@ -2,6 +2,7 @@
 //! for, then its endpoint. Every failure becomes a Parse error response here; nothing below
 //! answers 5xx for a client's mistake.
 
+use super::account_pages;
 use super::dispatch::dispatch;
 use super::http::{add_cors, carries_session_token, mark_no_store, HttpRequest, HttpResponse};
 use super::openapi::{self, Audience};
@@ -31,6 +32,9 @@ pub async fn handle_logged<S: Store>(
             headers: vec![],
             body: vec![],
         }
+    } else if let Some(page) = account_pages::serve(services, http).await {
+        facts.route = Some(account_pages::log_template(&http.path).into());
+        page
     } else {
         match decode(http, &config.mount_path, config.max_body_bytes) {
             None => HttpResponse::error(&ParseError::new(
@@ -91,7 +95,8 @@ async fn serve<S: Store>(
     facts: &mut RequestFacts,
 ) -> HttpResponse {
     let segments: Vec<&str> = request.route.iter().map(String::as_str).collect();
-    let matched = routes::find(&request.method, &segments);
+    let matched = routes::find(&request.method, &segments)
+        .filter(|m| m.route.endpoint.exists(services.config));
     facts.route = matched.as_ref().map(Matched::log_template);
     let config = services.config;
     let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
@@ -151,6 +156,7 @@ async fn serve<S: Store>(
         installation_id: request.installation_id.clone(),
         request_id: request.request_id.clone(),
         session_token: request.session_token.clone(),
+        origin: request.origin.clone(),
     };
     let mut ctx = match services.context(access, client, now).await {
         Ok(ctx) => ctx,

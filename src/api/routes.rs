@@ -25,8 +25,14 @@ pub enum Endpoint {
     Login,
     Logout,
     SessionMe,
-    /// Password reset and verification mails: no mail is configured, so they answer 108.
-    EmailRequest,
+    /// Mails a password reset link (`POST /requestPasswordReset`).
+    PasswordResetRequest,
+    /// Mails a new email verification link (`POST /verificationEmailRequest`).
+    VerificationEmailRequest,
+    /// Checks a username (or email) and password like a login, opening no session.
+    VerifyPassword,
+    /// The dev mailbox: exists only when `MAIL_ADAPTER` is `dev-outbox`.
+    DevOutbox,
     /// Objects of the route's class: `/classes/{className}`, `/users`, `/sessions`, `/roles`.
     Find,
     Get,
@@ -77,6 +83,13 @@ impl Endpoint {
             Endpoint::PaymentWebhook => Credentials::Signature,
             _ => Credentials::AppId,
         }
+    }
+
+    /// Whether this server serves the endpoint at all: the dev mailbox exists only with its
+    /// adapter; elsewhere its path is an unknown route.
+    pub fn exists(self, config: &crate::service::Config) -> bool {
+        self != Endpoint::DevOutbox
+            || config.accounts.mail == crate::service::account_policy::MailAdapter::DevOutbox
     }
 
     /// Sign-up and login open a new session: a stale token the SDK still sends is ignored.
@@ -150,8 +163,15 @@ pub static ROUTES: &[Route] = &[
     of("_Role", "GET", "/roles/{objectId}", Get),
     of("_Role", "PUT", "/roles/{objectId}", Update),
     of("_Role", "DELETE", "/roles/{objectId}", Delete),
-    route("POST", "/requestPasswordReset", EmailRequest),
-    route("POST", "/verificationEmailRequest", EmailRequest),
+    route("POST", "/requestPasswordReset", PasswordResetRequest),
+    route(
+        "POST",
+        "/verificationEmailRequest",
+        VerificationEmailRequest,
+    ),
+    of("_User", "GET", "/verifyPassword", VerifyPassword),
+    of("_User", "POST", "/verifyPassword", VerifyPassword),
+    route("GET", "/dev/outbox", DevOutbox),
     of("Order", "POST", "/classes/Order", PlaceOrder),
     of("Order", "PUT", "/classes/Order/{objectId}", UpdateOrder),
     route("POST", "/functions/checkout", Checkout),

@@ -7,6 +7,7 @@ mod health;
 mod hub;
 mod live;
 mod live_hub;
+mod mail_api;
 mod rate_limiter;
 
 use crate::abuse::limiter::{Limiter, LocalLimiter};
@@ -15,12 +16,16 @@ use crate::api::request_log;
 use crate::api::router;
 use crate::engine::change::Change;
 use crate::marketplace::hub::{HubClient, LocalHub};
+use crate::service::account_policy::MailAdapter;
+use crate::service::dev_mailbox::DevMailbox;
+use crate::service::mail::{Mailer, NoMail};
 use crate::service::outbox::Outbox;
 use crate::service::schema_cache::SchemaCache;
 use crate::service::{Config, Services};
 use crate::store::Counted;
 use d1::D1Store;
 use hub::DurableHubs;
+use mail_api::MailApi;
 use rate_limiter::DurableLimiter;
 use worker::{event, web_sys, Context, Env, Method, Request, RequestInit, Response, Result};
 
@@ -108,6 +113,19 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         None => ISOLATE_LIMITER.with(|l| *l),
     };
     let outbox = Outbox::default();
+    let mail_api = match &config.accounts.mail {
+        MailAdapter::HttpApi { url, key, from } => Some(MailApi::new(url, key, from)),
+        _ => None,
+    };
+    let dev_mailbox = DevMailbox {
+        store: &store.inner,
+        now_ms: started,
+    };
+    let mailer: &dyn Mailer = match (&config.accounts.mail, &mail_api) {
+        (_, Some(api)) => api,
+        (MailAdapter::DevOutbox, _) => &dev_mailbox,
+        _ => &NoMail,
+    };
     let services = Services {
         store: &store,
         config,
@@ -116,8 +134,12 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         outbox: &outbox,
         limiter,
         durable_objects: &health::DurablePinger { env: &env },
+        mailer,
     };
     let (response, facts) = router::handle_logged(&services, &http).await;
+    if let Some(api) = &mail_api {
+        ctx.wait_until(api.deliver_queued());
+    }
     let (changes, from_hubs) = outbox.take_split();
     if !changes.is_empty() {
         // After commit, never before; the response does not wait for subscribers.

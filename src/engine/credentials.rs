@@ -30,7 +30,7 @@ pub fn lookup(name: LoginName) -> Statement {
     };
     Statement::new(
         format!(
-            "SELECT \"objectId\", \"{PASSWORD_COLUMN}\" AS hash FROM \"_User\" WHERE \"{column}\" = ?"
+            "SELECT \"objectId\", \"{PASSWORD_COLUMN}\" AS hash, \"email\", \"emailVerified\" FROM \"_User\" WHERE \"{column}\" = ?"
         ),
         vec![SqlValue::from(name.text())],
     )
@@ -45,6 +45,12 @@ pub fn from_row(row: &Row) -> (String, String) {
             .to_string()
     };
     (text("objectId"), text("hash"))
+}
+
+/// Whether a row of `lookup` has an email that was never verified.
+pub fn email_unverified(row: &Row) -> bool {
+    row.get("email").is_some_and(|e| !e.is_null())
+        && row.get("emailVerified").and_then(Value::as_i64) != Some(1)
 }
 
 /// Replaces the account's hash (a rehash at a higher iteration count).

@@ -2,6 +2,7 @@
 //! field operations, ACLs, and the object lifecycle.
 pub mod access;
 pub mod account_names;
+pub mod account_tokens;
 pub mod built_in;
 pub mod change;
 pub mod clp;

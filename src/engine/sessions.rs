@@ -81,6 +81,14 @@ pub fn revoke(session_id: &str) -> Statement {
 }
 
 /// Ends every session of a user (account deleted, password changed), optionally keeping one.
+/// Removes a user from every role (`_Role.users`): what a deleted account leaves behind.
+pub fn leave_roles(user_id: &str) -> Vec<Statement> {
+    vec![Statement::new(
+        "DELETE FROM \"_Join:users:_Role\" WHERE \"relatedId\" = ?",
+        vec![SqlValue::from(user_id)],
+    )]
+}
+
 pub fn revoke_all(user_id: &str, except: Option<&str>) -> Statement {
     Statement::new(
         "DELETE FROM \"_Session\" WHERE \"user\" = ? AND \"objectId\" IS NOT ?",

@@ -628,7 +628,9 @@ fn field_type_for_write(
     clp::check(schema, ctx.access, Operation::AddField)?;
     let ty = infer_type(value)
         .ok_or_else(|| ParseError::incorrect_type(format!("cannot infer a type for {key}")))?;
-    if let FieldType::Pointer(target) = &ty {
+    // A new field's target becomes part of the stored schema, which would not read back with
+    // an invalid class name in it.
+    if let FieldType::Pointer(target) | FieldType::Relation(target) = &ty {
         validate_class_name(target)?;
     }
     statements.extend(ddl::add_field(&schema.name, key, &ty));

@@ -2,6 +2,7 @@
 //! the order lifecycle.
 pub mod checkout;
 pub mod contract;
+pub mod dev_mailbox;
 pub mod hub;
 pub mod order_parties;
 pub mod order_status;

@@ -3,6 +3,7 @@
 
 use super::context::Context;
 use super::sessions::{self, invalid_token};
+use super::{email_verification, password_policy};
 use crate::abuse::guard::Account;
 use crate::auth::password::{dummy_verify, hash_password, verify_password, Verification};
 use crate::engine::access::{Access, Principal};
@@ -11,6 +12,7 @@ use crate::engine::find::FindOptions;
 use crate::engine::objects::self_view;
 use crate::engine::sessions as session_rows;
 use crate::engine::write::{Extras, Outcome};
+use crate::engine::{account_names, account_tokens};
 use crate::error::{Code, ParseError, Result};
 use crate::store::{SqlValue, Store};
 use serde_json::{json, Map, Value};
@@ -73,6 +75,20 @@ pub async fn sign_up<S: Store>(
     )?
     .to_string();
     validate_email(&body)?;
+    let policy = &ctx.config.accounts;
+    password_policy::check(
+        &password,
+        body.get("username").and_then(Value::as_str),
+        policy.password_min_length,
+    )?;
+    let email = body.get("email").and_then(Value::as_str).map(String::from);
+    let verifying = email.is_some() && policy.verifies_emails();
+    // Parse's preventLoginWithUnverifiedEmail: the account exists, its session waits for the link.
+    let opens_session = !(verifying && policy.prevent_login_with_unverified_email);
+    if verifying {
+        // A client's own `true` stays in the body, for the rules to refuse.
+        body.entry("emailVerified").or_insert(Value::Bool(false));
+    }
     ctx.spend_password_hash()?;
     // Counted once the request is well formed, before the costly part (hashing, writing).
     ctx.guard().sign_up().await?;
@@ -85,15 +101,28 @@ pub async fn sign_up<S: Store>(
     };
     let mut plan = ctx.objects().plan_create_with("_User", &body, extras)?;
     let user_id = plan.created_id().unwrap_or_default().to_string();
-    let session = sessions::create(
-        &key,
-        &user_id,
-        "signup",
-        ctx.client.installation_id.as_deref(),
-        ctx.now_ms,
-        ctx.config.session_ttl_ms,
-    )?;
-    plan.statements.push(session.statement);
+    let session = if opens_session {
+        let session = sessions::create(
+            &key,
+            &user_id,
+            "signup",
+            ctx.client.installation_id.as_deref(),
+            ctx.now_ms,
+            ctx.config.session_ttl_ms,
+        )?;
+        plan.statements.push(session.statement);
+        Some(session.token)
+    } else {
+        None
+    };
+    let verification = match (&email, verifying) {
+        (Some(email), true) => {
+            let (statement, message) = email_verification::issue(ctx, &user_id, email)?;
+            plan.statements.push(statement);
+            Some(message)
+        }
+        _ => None,
+    };
     let Outcome::Created {
         object_id,
         created_at,
@@ -102,9 +131,14 @@ pub async fn sign_up<S: Store>(
     else {
         return Err(ParseError::internal("sign-up did not create a user"));
     };
+    if let Some(message) = verification {
+        ctx.mailer.send(message).await;
+    }
     answer.insert("objectId".into(), json!(object_id));
     answer.insert("createdAt".into(), json!(created_at));
-    answer.insert("sessionToken".into(), json!(session.token));
+    if let Some(token) = session {
+        answer.insert("sessionToken".into(), json!(token));
+    }
     Ok(SignedUp { object_id, answer })
 }
 
@@ -116,6 +150,43 @@ pub async fn log_in<S: Store>(
     ctx: &mut Context<'_, S>,
     credentials: &Map<String, Value>,
 ) -> Result<Value> {
+    let checked = check_password(ctx, credentials).await?;
+    let user_id = &checked.user_id;
+    let session = sessions::create(
+        &sessions::signing_key(ctx.config)?,
+        user_id,
+        "login",
+        ctx.client.installation_id.as_deref(),
+        ctx.now_ms,
+        ctx.config.session_ttl_ms,
+    )?;
+    let mut statements = vec![session.statement];
+    statements.extend(checked.rehash);
+    let user = self_view(ctx.store, &ctx.registry, user_id, statements).await?;
+    Ok(with_token(user, &session.token))
+}
+
+/// `GET/POST /verifyPassword`: the same check as a login, with its limits, answering the user
+/// as itself sees it without opening a session (Parse's verifyPassword).
+pub async fn verify_password_of<S: Store>(
+    ctx: &mut Context<'_, S>,
+    credentials: &Map<String, Value>,
+) -> Result<Value> {
+    let checked = check_password(ctx, credentials).await?;
+    self_view(ctx.store, &ctx.registry, &checked.user_id, checked.rehash).await
+}
+
+/// A password that matched: its user, and the statement that upgrades its hash when the
+/// configured iteration count grew since it was made.
+struct Checked {
+    user_id: String,
+    rehash: Vec<crate::store::Statement>,
+}
+
+async fn check_password<S: Store>(
+    ctx: &mut Context<'_, S>,
+    credentials: &Map<String, Value>,
+) -> Result<Checked> {
     let invalid = || ParseError::new(Code::ObjectNotFound, "Invalid username/password.");
     let password = required_text(
         credentials,
@@ -147,7 +218,9 @@ pub async fn log_in<S: Store>(
     );
     client_allowed?;
     checks_allowed?;
-    let user = rows?.first().map(credentials::from_row);
+    let rows = rows?;
+    let unverified = rows.first().is_some_and(credentials::email_unverified);
+    let user = rows.first().map(credentials::from_row);
     let account = match &user {
         Some((user_id, _)) => Account::User(user_id),
         None => Account::Unknown(name.text()),
@@ -167,24 +240,25 @@ pub async fn log_in<S: Store>(
         Verification::Valid { needs_rehash } => needs_rehash,
     };
     guard.login_succeeded(&account, failures_before).await;
-    let session = sessions::create(
-        &sessions::signing_key(ctx.config)?,
-        user_id,
-        "login",
-        ctx.client.installation_id.as_deref(),
-        ctx.now_ms,
-        ctx.config.session_ttl_ms,
-    )?;
-    let mut statements = vec![session.statement];
+    let policy = &ctx.config.accounts;
+    // Only after the right password: the answer tells nothing to someone who lacks it.
+    if unverified && policy.verifies_emails() && policy.prevent_login_with_unverified_email {
+        return Err(ParseError::new(
+            Code::EmailNotFound,
+            "User email is not verified.",
+        ));
+    }
+    let mut rehash = Vec::new();
     if needs_rehash {
-        // The configured iteration count grew since this hash was made: upgrade it now.
-        statements.push(credentials::set_hash(
+        rehash.push(credentials::set_hash(
             user_id,
             hash_password(password, wanted)?,
         ));
     }
-    let user = self_view(ctx.store, &ctx.registry, user_id, statements).await?;
-    Ok(with_token(user, &session.token))
+    Ok(Checked {
+        user_id: user_id.clone(),
+        rehash,
+    })
 }
 
 /// Adds the session token to a user (or session) object, as Parse answers: the SDKs replace
@@ -264,10 +338,22 @@ pub async fn update_user<S: Store>(
     validate_email(&body)?;
     let mut internal = Vec::new();
     let password = body.remove("password");
+    let new_email = body.get("email").and_then(Value::as_str).map(String::from);
+    let current = if password.is_some() || new_email.is_some() {
+        let rows = ctx.store.query(&account_tokens::by_id(id)).await?;
+        rows.first().map(account_tokens::Account::from_row)
+    } else {
+        None
+    };
     if let Some(password) = &password {
         let password = password.as_str().filter(|p| !p.is_empty()).ok_or_else(|| {
             ParseError::new(Code::PasswordMissing, "password must be a non-empty string")
         })?;
+        let username = body
+            .get("username")
+            .and_then(Value::as_str)
+            .or(current.as_ref().map(|c| c.username.as_str()));
+        password_policy::check(password, username, ctx.config.accounts.password_min_length)?;
         ctx.spend_password_hash()?;
         ctx.guard().password_check().await?;
         internal.push((
@@ -284,9 +370,26 @@ pub async fn update_user<S: Store>(
             "bad or missing username",
         ));
     }
+    // A new email is unverified until its link is opened (the same one sent back, whatever its
+    // case, is no change).
+    let verification = match (&new_email, &current) {
+        (Some(email), Some(current))
+            if ctx.config.accounts.verifies_emails()
+                && account_names::key(email) != account_names::key(&current.email) =>
+        {
+            internal.push(("emailVerified".to_string(), SqlValue::Integer(0)));
+            Some(email_verification::issue(ctx, id, email)?)
+        }
+        _ => None,
+    };
     let mut plan = ctx
         .objects()
         .plan_update_with("_User", id, &body, internal)?;
+    let message = verification.map(|(statement, message)| {
+        plan.guard_row_exists();
+        plan.statements.push(statement);
+        message
+    });
     if password.is_some() {
         plan.guard_row_exists();
         let current = match &ctx.access {
@@ -296,13 +399,36 @@ pub async fn update_user<S: Store>(
         plan.statements
             .push(session_rows::revoke_all(id, current.as_deref()));
     }
-    ctx.execute(&plan).await
+    let outcome = ctx.execute(&plan).await?;
+    if let Some(message) = message {
+        ctx.mailer.send(message).await;
+    }
+    Ok(outcome)
 }
 
-/// Deletes the account and every session of it, or nothing.
+/// Deletes an account: its row (username, email, password hash and every other field), every
+/// session, its role memberships, or nothing. What the marketplace keeps of it are the orders,
+/// whose `buyer` then points to no user: an artisan's sales history stays, and names nobody.
+/// A user deletes itself (its ACL), an admin or the master key anyone.
 pub async fn delete_user<S: Store>(ctx: &mut Context<'_, S>, id: &str) -> Result<Outcome> {
-    let mut plan = ctx.objects().plan_delete("_User", id)?;
-    plan.guard_row_exists();
-    plan.statements.push(session_rows::revoke_all(id, None));
-    ctx.execute(&plan).await
+    let as_admin = matches!(&ctx.access, Access::Client(p) if p.roles.iter().any(|r| r == "admin"));
+    let caller = if as_admin {
+        Some(std::mem::replace(&mut ctx.access, Access::Master))
+    } else {
+        None
+    };
+    let planned = ctx.objects().plan_delete("_User", id);
+    let outcome = match planned {
+        Ok(mut plan) => {
+            plan.guard_row_exists();
+            plan.statements.push(session_rows::revoke_all(id, None));
+            plan.statements.extend(session_rows::leave_roles(id));
+            ctx.execute(&plan).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Some(caller) = caller {
+        ctx.access = caller;
+    }
+    outcome
 }

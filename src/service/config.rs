@@ -1,5 +1,6 @@
 //! The server's settings: `wrangler.toml` `[vars]` and secrets, read once per isolate.
 
+use super::account_policy::AccountPolicy;
 use crate::abuse::limits::Limits;
 use crate::marketplace::pending_orders::HoldPolicy;
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The ISO 4217 code prices and orders are in; a payment confirmation must name it.
     pub currency: String,
+    /// Mail, email verification, password reset and the password policy.
+    pub accounts: AccountPolicy,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             hold: HoldPolicy::default(),
             public_url: None,
             currency: "USD".into(),
+            accounts: AccountPolicy::default(),
         }
     }
 }
@@ -110,6 +114,7 @@ impl Config {
             currency: non_empty("CURRENCY")
                 .map(|v| v.trim().to_ascii_uppercase())
                 .unwrap_or(d.currency),
+            accounts: AccountPolicy::from_vars(non_empty),
         }
     }
 

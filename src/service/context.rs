@@ -4,6 +4,7 @@
 
 use super::config::Config;
 use super::health::DurableObjectPinger;
+use super::mail::Mailer;
 use super::outbox::Outbox;
 use super::schema_cache::SchemaCache;
 use super::sessions;
@@ -32,6 +33,8 @@ pub struct Services<'a, S: Store> {
     pub limiter: &'a dyn Limiter,
     /// Reaches the Durable Object namespaces for the health check.
     pub durable_objects: &'a dyn DurableObjectPinger,
+    /// Sends the account flows' mail (the configured adapter).
+    pub mailer: &'a dyn Mailer,
 }
 
 /// What a protocol knows of its client beyond its credentials.
@@ -44,6 +47,9 @@ pub struct Client {
     pub request_id: Option<String>,
     /// The session token the client sent, handed back where Parse hands it back.
     pub session_token: Option<String>,
+    /// `scheme://host[:port]` the client called: mailed links start with it when no
+    /// `PUBLIC_URL` is configured.
+    pub origin: String,
 }
 
 impl<'a, S: Store> Services<'a, S> {
@@ -71,6 +77,7 @@ impl<'a, S: Store> Services<'a, S> {
             hubs: self.hubs,
             outbox: self.outbox,
             limiter: self.limiter,
+            mailer: self.mailer,
             password_hashes: 0,
             read_budget: RequestBudget::default(),
         })
@@ -93,6 +100,7 @@ pub struct Context<'a, S: Store> {
     pub hubs: &'a dyn HubClient,
     pub outbox: &'a Outbox,
     limiter: &'a dyn Limiter,
+    pub mailer: &'a dyn Mailer,
     /// Passwords this request has hashed so far (see `MAX_PASSWORD_HASHES_PER_REQUEST`).
     password_hashes: u32,
     /// What this request's reads may still spend (regexes, probes, answer bytes).

@@ -9,6 +9,7 @@ use crate::api::request_log::RequestFacts;
 use crate::api::router;
 use crate::engine::schema::Registry;
 use crate::marketplace::hub::LocalHub;
+use crate::service::dev_mailbox::DevMailbox;
 use crate::service::health::{DurableObjectPinger, NoDurableObjects};
 use crate::service::outbox::Outbox;
 use crate::service::schema_cache::SchemaCache;
@@ -38,14 +39,7 @@ impl World {
             session_secret: Some("s".repeat(32)),
             master_key: Some("master".into()),
             pbkdf2_iterations: 1_000,
-            limits: crate::abuse::limits::Limits {
-                login_lockout: crate::abuse::lockout::Lockout::DISABLED,
-                login_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
-                signup_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
-                checkout_per_buyer: crate::abuse::rate_limit::RateLimit::DISABLED,
-                password_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
-                taken_name_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
-            },
+            limits: crate::abuse::limits::Limits::DISABLED,
             ..Config::default()
         })
     }
@@ -81,6 +75,10 @@ impl<S: Store> World<S> {
     pub fn services_in<T>(&self, cache: &SchemaCache, f: impl FnOnce(&Services<'_, S>) -> T) -> T {
         let hubs = LocalHub { store: &self.store };
         let outbox = Outbox::default();
+        let mailer = DevMailbox {
+            store: &self.store,
+            now_ms: crate::platform::now_ms(),
+        };
         f(&Services {
             store: &self.store,
             config: &self.config,
@@ -89,6 +87,7 @@ impl<S: Store> World<S> {
             outbox: &outbox,
             limiter: &self.limiter,
             durable_objects: self.durable_objects.as_ref(),
+            mailer: &mailer,
         })
     }
 

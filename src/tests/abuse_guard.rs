@@ -42,6 +42,7 @@ fn tight() -> Limits {
             max: 2,
             window_ms: 10 * MINUTE,
         },
+        ..Limits::DISABLED
     }
 }
 
@@ -271,14 +272,7 @@ fn the_master_key_is_exempt_and_costs_no_call() {
 #[test]
 fn disabled_limits_cost_no_call() {
     let limiter = Recording::at(T0);
-    let limits = Limits {
-        login_lockout: Lockout::DISABLED,
-        login_per_client: RateLimit::DISABLED,
-        signup_per_client: RateLimit::DISABLED,
-        password_per_client: RateLimit::DISABLED,
-        taken_name_per_client: RateLimit::DISABLED,
-        checkout_per_buyer: RateLimit::DISABLED,
-    };
+    let limits = Limits::DISABLED;
     let guard = guard(&limiter, &limits, "203.0.113.1");
     for _ in 0..10 {
         block_on(guard.login_failed(&Account::User("u1")));

@@ -29,7 +29,7 @@ fn a_transactional_batch_cannot_create_a_user_even_with_the_master_key() {
     let world = World::signing_up();
     let create = |path: &str| {
         json!([{"method": "POST", "path": path,
-                "body": {"username": "squat", "password": "pw"}}])
+                "body": {"username": "squat", "password": "pw-long-enough"}}])
     };
     for headers in [&[][..], &[("x-parse-master-key", "master")][..]] {
         let (status, body) = transaction(&world, create("/parse/classes/_User"), headers);

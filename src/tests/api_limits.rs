@@ -43,7 +43,7 @@ impl Server {
                         max: 2,
                         window_ms: 60 * MINUTE,
                     },
-                    checkout_per_buyer: RateLimit::DISABLED,
+                    ..Limits::DISABLED
                 },
                 ..Config::default()
             }),
@@ -76,21 +76,21 @@ fn a_locked_account_answers_429_code_155_with_retry_after_even_for_its_password(
     let server = Server::new();
     let signed_up = server.post(
         "/users",
-        json!({"username": "ann", "password": "right"}),
+        json!({"username": "ann", "password": "right-password"}),
         &[FROM_A],
     );
     assert_eq!(signed_up.status, 201);
     for _ in 0..3 {
         let wrong = server.post(
             "/login",
-            json!({"username": "ann", "password": "wrong"}),
+            json!({"username": "ann", "password": "wrong-password"}),
             &[FROM_A],
         );
         assert_eq!(wrong.status, 404);
     }
     let locked = server.post(
         "/login",
-        json!({"username": "ann", "password": "right"}),
+        json!({"username": "ann", "password": "right-password"}),
         &[FROM_B],
     );
     assert_eq!(locked.status, 429);
@@ -105,7 +105,7 @@ fn a_locked_account_answers_429_code_155_with_retry_after_even_for_its_password(
         .is_some_and(|h| h.contains("Retry-After")));
     let master = server.post(
         "/login",
-        json!({"username": "ann", "password": "right"}),
+        json!({"username": "ann", "password": "right-password"}),
         &[FROM_B, ("x-parse-master-key", "master")],
     );
     assert_eq!(master.status, 200, "the master key is exempt");
@@ -114,7 +114,7 @@ fn a_locked_account_answers_429_code_155_with_retry_after_even_for_its_password(
 #[test]
 fn the_lock_covers_the_account_by_username_and_by_email_alike() {
     let server = Server::new();
-    let body = json!({"username": "bo", "password": "right", "email": "bo@example.test"});
+    let body = json!({"username": "bo", "password": "right-password", "email": "bo@example.test"});
     assert_eq!(server.post("/users", body, &[FROM_A]).status, 201);
     for who in [
         json!({"username": "bo"}),
@@ -122,12 +122,12 @@ fn the_lock_covers_the_account_by_username_and_by_email_alike() {
         json!({"username": "bo"}),
     ] {
         let mut attempt = who.clone();
-        attempt["password"] = json!("wrong");
+        attempt["password"] = json!("wrong-password");
         assert_eq!(server.post("/login", attempt, &[FROM_A]).status, 404);
     }
     let by_email = server.post(
         "/login",
-        json!({"email": "bo@example.test", "password": "right"}),
+        json!({"email": "bo@example.test", "password": "right-password"}),
         &[FROM_A],
     );
     assert_eq!(by_email.status, 429);
@@ -140,7 +140,7 @@ fn sign_ups_are_counted_on_every_route_to_them() {
         server
             .post(
                 "/users",
-                json!({"username": "u1", "password": "p"}),
+                json!({"username": "u1", "password": "pw-long-enough"}),
                 &[FROM_A]
             )
             .status,
@@ -150,7 +150,7 @@ fn sign_ups_are_counted_on_every_route_to_them() {
         server
             .post(
                 "/classes/_User",
-                json!({"username": "u2", "password": "p"}),
+                json!({"username": "u2", "password": "pw-long-enough"}),
                 &[FROM_A]
             )
             .status,
@@ -159,8 +159,8 @@ fn sign_ups_are_counted_on_every_route_to_them() {
     let batch = server.post(
         "/batch",
         json!({"requests": [
-            {"method": "POST", "path": "/parse/users", "body": {"username": "u3", "password": "p"}},
-            {"method": "POST", "path": "/parse/users", "body": {"username": "u4", "password": "p"}},
+            {"method": "POST", "path": "/parse/users", "body": {"username": "u3", "password": "pw-long-enough"}},
+            {"method": "POST", "path": "/parse/users", "body": {"username": "u4", "password": "pw-long-enough"}},
         ]}),
         &[FROM_A],
     );
@@ -170,7 +170,7 @@ fn sign_ups_are_counted_on_every_route_to_them() {
     assert_eq!(answers[1]["error"]["code"], 155, "{answers}");
     let elsewhere = server.post(
         "/users",
-        json!({"username": "u5", "password": "p"}),
+        json!({"username": "u5", "password": "pw-long-enough"}),
         &[FROM_B],
     );
     assert_eq!(elsewhere.status, 201);
@@ -187,7 +187,7 @@ fn a_malformed_sign_up_costs_no_quota() {
         server
             .post(
                 "/users",
-                json!({"username": "ok", "password": "p"}),
+                json!({"username": "ok", "password": "pw-long-enough"}),
                 &[FROM_A]
             )
             .status,
@@ -200,7 +200,7 @@ fn successful_logins_and_password_changes_count_against_the_address() {
     let server = Server::new();
     let signed_up = server.post(
         "/users",
-        json!({"username": "cy", "password": "right"}),
+        json!({"username": "cy", "password": "right-password"}),
         &[FROM_A],
     );
     let token = signed_up.body_json()["sessionToken"]
@@ -214,7 +214,7 @@ fn successful_logins_and_password_changes_count_against_the_address() {
     let login = || {
         server.post(
             "/login",
-            json!({"username": "cy", "password": "right"}),
+            json!({"username": "cy", "password": "right-password"}),
             &[FROM_A],
         )
     };
@@ -223,13 +223,13 @@ fn successful_logins_and_password_changes_count_against_the_address() {
     }
     let change = server.post(
         &format!("/users/{id}"),
-        json!({"_method": "PUT", "password": "new"}),
+        json!({"_method": "PUT", "password": "new-password"}),
         &[FROM_A, ("x-parse-session-token", &token)],
     );
     assert_eq!(change.status, 200, "{}", change.body_json());
     let refused = server.post(
         "/login",
-        json!({"username": "cy", "password": "new"}),
+        json!({"username": "cy", "password": "new-password"}),
         &[FROM_A],
     );
     assert_eq!(refused.status, 429);
@@ -237,7 +237,7 @@ fn successful_logins_and_password_changes_count_against_the_address() {
     assert!(refused.header("retry-after").is_some());
     let elsewhere = server.post(
         "/login",
-        json!({"username": "cy", "password": "new"}),
+        json!({"username": "cy", "password": "new-password"}),
         &[FROM_B],
     );
     assert_eq!(elsewhere.status, 200);
@@ -255,12 +255,12 @@ fn a_batch_hashes_at_most_two_passwords_and_refuses_the_rest_without_hashing() {
         let master = ("x-parse-master-key", "master");
         let made = server.post(
             "/users",
-            json!({"username": "dee", "password": "pw"}),
+            json!({"username": "dee", "password": "pw-long-enough"}),
             &[master],
         );
         assert_eq!(made.status, 201);
         let login = json!({"method": "POST", "path": "/parse/login",
-            "body": {"username": "dee", "password": "pw"}});
+            "body": {"username": "dee", "password": "pw-long-enough"}});
         let started = std::time::Instant::now();
         let batch = server.post("/batch", json!({"requests": vec![login; 100]}), &[FROM_A]);
         let took = started.elapsed();
@@ -346,7 +346,7 @@ fn an_address_told_too_often_that_names_are_taken_is_refused_on_every_route() {
         server
             .post(
                 "/users",
-                json!({"username": name, "password": "p"}),
+                json!({"username": name, "password": "pw-long-enough"}),
                 &[from],
             )
             .body_json()

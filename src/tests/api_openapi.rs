@@ -69,7 +69,8 @@ fn every_documented_operation_is_a_row_of_the_route_table_and_every_row_is_docum
             .unwrap_or_else(|| panic!("{method} {path} is documented but not routed"));
         documented_rows.insert((matched.route.method, matched.route.path));
     }
-    for route in ROUTES {
+    let config = crate::service::Config::default();
+    for route in ROUTES.iter().filter(|r| r.endpoint.exists(&config)) {
         assert!(
             documented_rows.contains(&(route.method, route.path)),
             "{} {} is routed but not documented",

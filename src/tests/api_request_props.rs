@@ -319,7 +319,7 @@ fn run(calls: &[Call]) {
         credentials: 0,
         app_id: Some("artisan-market".into()),
         request_id: None,
-        body: json!({"username": "prop_buyer", "password": "pw-prop"})
+        body: json!({"username": "prop_buyer", "password": "pw-prop-long"})
             .to_string()
             .into_bytes(),
     };

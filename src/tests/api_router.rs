@@ -271,7 +271,7 @@ fn answers_holding_a_session_token_are_no_store_and_every_json_answer_is_nosniff
     let signed_up = world.call(
         "POST",
         "/users",
-        Some(&json!({"username": "ann", "password": "pw"})),
+        Some(&json!({"username": "ann", "password": "pw-long-enough"})),
         &[],
     );
     assert!(no_store(&signed_up), "{:?}", signed_up.headers);
@@ -286,7 +286,7 @@ fn answers_holding_a_session_token_are_no_store_and_every_json_answer_is_nosniff
     let login = world.call(
         "POST",
         "/login",
-        Some(&json!({"username": "ann", "password": "pw"})),
+        Some(&json!({"username": "ann", "password": "pw-long-enough"})),
         &[],
     );
     assert!(no_store(&login));

@@ -4,7 +4,7 @@ use crate::testing::World;
 use serde_json::{json, Value};
 
 fn sign_up(world: &World, name: &str, extra: Value) -> (String, String) {
-    let mut body = json!({"username": name, "password": "pw"});
+    let mut body = json!({"username": name, "password": "pw-long-enough"});
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();
     }
@@ -79,7 +79,7 @@ fn a_client_cannot_sign_up_with_a_verified_email_but_the_master_key_can() {
     let refused = world.call(
         "POST",
         "/users",
-        Some(&json!({"username": "v", "password": "pw", "email": "v@example.com", "emailVerified": true})),
+        Some(&json!({"username": "v", "password": "pw-long-enough", "email": "v@example.com", "emailVerified": true})),
         &[],
     );
     assert_eq!(refused.status, 400, "{:?}", refused.body_json());
@@ -95,7 +95,7 @@ fn a_client_cannot_sign_up_with_a_verified_email_but_the_master_key_can() {
     let by_master = world.call(
         "POST",
         "/users",
-        Some(&json!({"username": "w", "password": "pw", "emailVerified": true})),
+        Some(&json!({"username": "w", "password": "pw-long-enough", "emailVerified": true})),
         &[("x-parse-master-key", "master")],
     );
     assert_eq!(by_master.status, 201, "{:?}", by_master.body_json());

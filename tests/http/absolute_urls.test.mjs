@@ -41,7 +41,7 @@ function withHost(method, path, host, body) {
 
 test("a sign-up's Location and the OpenAPI servers ignore a forged Host", async () => {
   const username = `host_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const signedUp = await withHost('POST', '/users', 'evil.example', { username, password: 'pw-host' });
+  const signedUp = await withHost('POST', '/users', 'evil.example', { username, password: 'pw-host-long-enough' });
   assert.equal(signedUp.status, 201, JSON.stringify(signedUp.json));
   assert.equal(signedUp.headers.location, `${PARSE_URL}/users/${signedUp.json.objectId}`);
   const openapi = await withHost('GET', '/openapi.json', 'evil.example');

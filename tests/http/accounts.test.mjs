@@ -71,7 +71,7 @@ test('a signed-up user is a buyer unless it asks to be an artisan', async () => 
 });
 
 test('sign-up without a username answers 400 code 200', async () => {
-  expectError(await post('/users', { password: 'pw-1', email: `nouser_${rand()}@example.test` }), 400, 200);
+  expectError(await post('/users', { password: 'pw-1-long-enough', email: `nouser_${rand()}@example.test` }), 400, 200);
 });
 
 test('sign-up without a password answers 400 code 201', async () => {
@@ -90,16 +90,16 @@ test('sign-up with an email taken in another case answers 400 code 203', async (
   const local = `Case_${rand(10)}`;
   const email = `${local}@Example.test`;
   await signUp('email1', { email });
-  const res = await post('/users', { username: `email2_${rand(10)}`, password: 'pw-2', email: email.toLowerCase() });
+  const res = await post('/users', { username: `email2_${rand(10)}`, password: 'pw-2-long-enough', email: email.toLowerCase() });
   expectError(res, 400, 203);
-  const upper = await post('/users', { username: `email3_${rand(10)}`, password: 'pw-3', email: email.toUpperCase() });
+  const upper = await post('/users', { username: `email3_${rand(10)}`, password: 'pw-3-long-enough', email: email.toUpperCase() });
   expectError(upper, 400, 203);
 });
 
 test('sign-up with a malformed email answers 400 code 125', async () => {
   for (const email of ['not-an-email', `a${rand()}@`, `@${rand()}.io`, `a b${rand()}@x.io`, `a@b@${rand()}.io`]) {
     const username = `bademail_${rand(10)}`;
-    const res = await post('/users', { username, password: 'pw-1', email });
+    const res = await post('/users', { username, password: 'pw-1-long-enough', email });
     expectError(res, 400, 125);
     assert.equal(res.json.code, 125, `email ${JSON.stringify(email)}: ${show(res)}`);
   }
@@ -107,13 +107,13 @@ test('sign-up with a malformed email answers 400 code 125', async () => {
 
 test('sign-up asking for the admin role without the master key answers 400 code 119 and creates nobody', async () => {
   const username = `wannabe_${rand(10)}`;
-  expectError(await post('/users', { username, password: 'pw-1', role: 'admin' }), 400, 119);
+  expectError(await post('/users', { username, password: 'pw-1-long-enough', role: 'admin' }), 400, 119);
   const count = expectStatus(await get(`/users${qs({ where: { username }, count: 1, limit: 0 })}`, { master: true }), 200);
   assert.equal(count.count, 0);
 });
 
 test('sign-up with an unknown role answers 400 code 142', async () => {
-  expectError(await post('/users', { username: `king_${rand(10)}`, password: 'pw-1', role: 'king' }), 400, 142);
+  expectError(await post('/users', { username: `king_${rand(10)}`, password: 'pw-1-long-enough', role: 'king' }), 400, 142);
 });
 
 test('sign-up with the master key may create an admin', async () => {
@@ -129,7 +129,7 @@ test('a garbage session token sent along with sign-up is ignored', async () => {
 
 test('an SDK-style text/plain sign-up works', async () => {
   const username = `sdk_${rand(10)}`;
-  const res = await sdkRequest('/users', { username, password: 'pw-sdk', email: `${username}@example.test` });
+  const res = await sdkRequest('/users', { username, password: 'pw-sdk-long-enough', email: `${username}@example.test` });
   const body = expectStatus(res, 201);
   assert.match(body.objectId, OBJECT_ID);
   assert.equal(typeof body.sessionToken, 'string');

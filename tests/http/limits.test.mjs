@@ -35,6 +35,9 @@ before(async () => {
       CHECKOUT_WINDOW_MINUTES: '10',
       TAKEN_NAME_IP_LIMIT: String(TAKEN_NAME_IP_LIMIT),
       TAKEN_NAME_IP_WINDOW_MINUTES: '10',
+      ACCOUNT_MAIL_IP_LIMIT: '4',
+      ACCOUNT_MAIL_LIMIT: '2',
+      ACCOUNT_MAIL_WINDOW_MINUTES: '10',
     },
   });
 });
@@ -146,9 +149,9 @@ test('sign-ups are limited per address; other addresses and the master key are n
   const refused = await signUp({ ip: home });
   expectLimited(refused, 10 * 60, /^Too many sign-ups from your network\. Please try again after 10 minute\(s\)$/);
   // Through the class route and /batch alike.
-  expectLimited(await call('POST', '/classes/_User', { username: `su_${rand(10)}`, password: 'pw' }, { ip: home }), 10 * 60);
+  expectLimited(await call('POST', '/classes/_User', { username: `su_${rand(10)}`, password: 'pw-long-enough' }, { ip: home }), 10 * 60);
   const batch = await call('POST', '/batch', {
-    requests: [{ method: 'POST', path: '/parse/users', body: { username: `su_${rand(10)}`, password: 'pw' } }],
+    requests: [{ method: 'POST', path: '/parse/users', body: { username: `su_${rand(10)}`, password: 'pw-long-enough' } }],
   }, { ip: home });
   assert.equal(batch.status, 200, show(batch));
   assert.equal(batch.json[0]?.error?.code, 155, show(batch));
@@ -206,13 +209,13 @@ test('an address told too often that usernames or emails are taken is refused on
   const opts = { ip: home, token: me.token };
   const rename = (fields) => call('PUT', `/users/${me.id}`, fields, opts);
   // Each answer below tells the caller that an account exists: that is what is counted.
-  assert.equal((await call('POST', '/users', { username: taken.username.toUpperCase(), password: 'pw-x' }, { ip: home })).json.code, 202);
+  assert.equal((await call('POST', '/users', { username: taken.username.toUpperCase(), password: 'pw-x-long-enough' }, { ip: home })).json.code, 202);
   assert.equal((await rename({ username: taken.username })).json.code, 202);
   assert.equal((await rename({ email: taken.username.toUpperCase() + '@example.test' })).json.code, 203);
   // Then a write that sets a name is refused before it is tried, even for a free name.
   expectLimited(await rename({ username: `free_${rand(10)}` }), 10 * 60,
     /^Too many usernames or emails that are taken from your network\. Please try again after 10 minute\(s\)$/);
-  expectLimited(await call('POST', '/users', { username: `free_${rand(10)}`, password: 'pw-x' }, { ip: home }), 10 * 60);
+  expectLimited(await call('POST', '/users', { username: `free_${rand(10)}`, password: 'pw-x-long-enough' }, { ip: home }), 10 * 60);
   expectLimited(await call('POST', '/batch', {
     transaction: true,
     requests: [{ method: 'PUT', path: `/parse/classes/_User/${me.id}`, body: { email: `free_${rand(10)}@example.test` } }],
@@ -221,4 +224,21 @@ test('an address told too often that usernames or emails are taken is refused on
   assert.equal((await rename({ role: 'buyer' })).status, 200);
   const elsewhere = await call('PUT', `/users/${me.id}`, { username: `free_${rand(10)}` }, { ip: newAddress(), token: me.token });
   assert.equal(elsewhere.status, 200, show(elsewhere));
+});
+
+test('reset and verification mails are limited per address and per mailbox, whether or not the email has an account', async () => {
+  const home = newAddress();
+  const user = await newUser('mailed');
+  const ask = (path, email, ip = home) => call('POST', path, { email }, { ip });
+  assert.equal((await ask('/requestPasswordReset', user.username + '@example.test')).status, 200);
+  assert.equal((await ask('/verificationEmailRequest', user.username.toUpperCase() + '@example.test', newAddress())).status, 200);
+  // The mailbox has had its two, whatever the route, case or address asking.
+  expectLimited(await ask('/requestPasswordReset', user.username + '@example.test', newAddress()), 10 * 60,
+    /^Too many account emails requested\. Please try again after 10 minute\(s\)$/);
+  // The address: three more (for unknown emails, counted alike) make its four, then refused.
+  for (const n of [1, 2, 3]) {
+    assert.equal((await ask('/requestPasswordReset', `ghost${n}_${rand(8)}@example.test`)).status, 200);
+  }
+  expectLimited(await ask('/requestPasswordReset', `ghost4_${rand(8)}@example.test`), 10 * 60);
+  assert.equal((await ask('/requestPasswordReset', `ghost5_${rand(8)}@example.test`, newAddress())).status, 200);
 });

@@ -211,9 +211,9 @@ test('bodies the server accepts fit the documented schemas, and bodies it refuse
   const doc = await openapi();
   const product = { __type: 'Pointer', className: 'Product', objectId: 'abcde12345' };
   const accepted = [
-    ['post', '/users', { username: 'ada', password: 'pw-ada', email: 'ada@example.com', role: 'artisan' }],
+    ['post', '/users', { username: 'ada', password: 'pw-ada-long-enough', email: 'ada@example.com', role: 'artisan' }],
     ['put', '/users/{objectId}', { password: 'a-new-one' }],
-    ['post', '/login', { username: 'ada', password: 'pw-ada' }],
+    ['post', '/login', { username: 'ada', password: 'pw-ada-long-enough' }],
     ['post', '/classes/Product', {
       sku: 'BOWL-1', title: 'Bowl', price: 12.5, stock: 1, tags: ['ceramics'],
       owner: { __type: 'Pointer', className: 'Artisan', objectId: 'abcde12345' }, ACL: { '*': { read: true } },

@@ -51,7 +51,7 @@ test('a batch of 100 logins hashes two passwords and answers 155 for the other 9
 
 test('a batch of sign-ups creates two accounts and refuses the rest with 155', async () => {
   const requests = Array.from({ length: 5 }, () => ({
-    method: 'POST', path: `${MOUNT}/users`, body: { username: `hb_${rand(10)}`, password: 'pw' },
+    method: 'POST', path: `${MOUNT}/users`, body: { username: `hb_${rand(10)}`, password: 'pw-long-enough' },
   }));
   const res = await post('/batch', { requests });
   assert.equal(res.status, 200, show(res));

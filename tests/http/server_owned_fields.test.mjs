@@ -6,7 +6,7 @@ import { rand, get, post, show, expectStatus, expectError, pointer, withSession,
 
 test('a client cannot sign up with a verified email', async () => {
   const username = `verified_${rand(10)}`;
-  const res = await post('/users', { username, password: 'pw-x', email: `${username}@example.test`, emailVerified: true });
+  const res = await post('/users', { username, password: 'pw-x-long-enough', email: `${username}@example.test`, emailVerified: true });
   expectError(res, 400, 119);
   assert.equal(await countRows('_User', { username }), 0);
   const unverified = await signUp('unverified', { emailVerified: false });

@@ -544,15 +544,15 @@ test('sign-up refuses role admin and a taken username or email with the Parse co
   await rejectsWith(admin.signUp(), Parse.Error.OPERATION_FORBIDDEN, 'signing up as admin');
   assert.equal(admin.id, undefined);
   const odd = new Parse.User();
-  odd.set({ username: `sdk_odd_${rand(10)}`, password: 'pw-odd', role: 'wizard' });
+  odd.set({ username: `sdk_odd_${rand(10)}`, password: 'pw-odd-long-enough', role: 'wizard' });
   await rejectsWith(odd.signUp(), Parse.Error.VALIDATION_ERROR, 'signing up with an unknown role');
 
   const { username, user } = await signUp('taken');
   const dupName = new Parse.User();
-  dupName.set({ username, password: 'pw' });
+  dupName.set({ username, password: 'pw-long-enough' });
   await rejectsWith(dupName.signUp(), Parse.Error.USERNAME_TAKEN, 'a taken username');
   const dupMail = new Parse.User();
-  dupMail.set({ username: `sdk_other_${rand(10)}`, password: 'pw', email: user.get('email').toUpperCase() });
+  dupMail.set({ username: `sdk_other_${rand(10)}`, password: 'pw-long-enough', email: user.get('email').toUpperCase() });
   await rejectsWith(dupMail.signUp(), Parse.Error.EMAIL_TAKEN, 'a taken email (case-insensitive)');
 });
 

@@ -75,7 +75,7 @@ export class Worker {
     const port = await freePort();
     let inspector = await freePort();
     while (inspector === port) inspector = await freePort();
-    const vars = { PBKDF2_ITERATIONS: '10000', ...this.vars, MASTER_KEY: this.masterKey, SESSION_SECRET: this.sessionSecret };
+    const vars = { PBKDF2_ITERATIONS: '10000', MAIL_ADAPTER: 'dev-outbox', ...this.vars, MASTER_KEY: this.masterKey, SESSION_SECRET: this.sessionSecret };
     const args = ['dev', '-c', this.config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
       '--persist-to', this.stateDir, '--log-level', 'warn'];
     for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
