@@ -150,7 +150,7 @@ pub async fn log_in<S: Store>(
     ctx: &mut Context<'_, S>,
     credentials: &Map<String, Value>,
 ) -> Result<Value> {
-    let checked = check_password(ctx, credentials).await?;
+    let checked = check_password(ctx, credentials, true).await?;
     let user_id = &checked.user_id;
     let session = sessions::create(
         &sessions::signing_key(ctx.config)?,
@@ -167,12 +167,20 @@ pub async fn log_in<S: Store>(
 }
 
 /// `GET/POST /verifyPassword`: the same check as a login, with its limits, answering the user
-/// as itself sees it without opening a session (Parse's verifyPassword).
+/// as itself sees it without opening a session (Parse's verifyPassword; its
+/// `ignoreEmailVerification` skips the unverified-email refusal).
 pub async fn verify_password_of<S: Store>(
     ctx: &mut Context<'_, S>,
     credentials: &Map<String, Value>,
 ) -> Result<Value> {
-    let checked = check_password(ctx, credentials).await?;
+    let ignore = matches!(
+        credentials.get("ignoreEmailVerification"),
+        Some(Value::Bool(true))
+    ) || credentials
+        .get("ignoreEmailVerification")
+        .and_then(Value::as_str)
+        == Some("true");
+    let checked = check_password(ctx, credentials, !ignore).await?;
     self_view(ctx.store, &ctx.registry, &checked.user_id, checked.rehash).await
 }
 
@@ -186,6 +194,7 @@ struct Checked {
 async fn check_password<S: Store>(
     ctx: &mut Context<'_, S>,
     credentials: &Map<String, Value>,
+    require_verified_email: bool,
 ) -> Result<Checked> {
     let invalid = || ParseError::new(Code::ObjectNotFound, "Invalid username/password.");
     let password = required_text(
@@ -242,7 +251,11 @@ async fn check_password<S: Store>(
     guard.login_succeeded(&account, failures_before).await;
     let policy = &ctx.config.accounts;
     // Only after the right password: the answer tells nothing to someone who lacks it.
-    if unverified && policy.verifies_emails() && policy.prevent_login_with_unverified_email {
+    if require_verified_email
+        && unverified
+        && policy.verifies_emails()
+        && policy.prevent_login_with_unverified_email
+    {
         return Err(ParseError::new(
             Code::EmailNotFound,
             "User email is not verified.",
