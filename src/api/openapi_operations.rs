@@ -142,18 +142,11 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             .answers("201", created(with_token(schema_ref("Parse.Created")))),
         (Endpoint::Me, _) => Spec::new("The signed-in user", "Users", Caller::SignedIn)
             .answers("200", answer("The user, with its session token.", with_token(ids(class)))),
-        (Endpoint::Login, method) => {
-            let mut spec = Spec::new("Logs in with a username (or email) and password", "Users", Caller::Anyone)
-                .answers("200", answer("The user, with a new session token.", with_token(ids(class.or(doc.class("_User"))))));
-            if method == "POST" {
-                spec = spec.with_body(schema_ref("Parse.Login"));
-            } else {
-                for (field, required) in [("username", false), ("email", false), ("password", true)] {
-                    spec.extra_parameters.push(json!({"name": field, "in": "query", "required": required, "schema": {"type": "string"}}));
-                }
-            }
-            spec
-        }
+        (Endpoint::Login, method) => with_credentials(
+            Spec::new("Logs in with a username (or email) and password", "Users", Caller::Anyone)
+                .answers("200", answer("The user, with a new session token.", with_token(ids(class.or(doc.class("_User")))))),
+            method,
+        ),
         (Endpoint::Logout, _) => Spec::new("Ends the session of the token sent", "Users", Caller::SignedIn)
             .answers("200", answer("Logged out.", schema_ref("Parse.Empty"))),
         (Endpoint::SessionMe, _) => Spec::new("The current session", "Sessions", Caller::SignedIn)
@@ -164,18 +157,11 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
         (Endpoint::VerificationEmailRequest, _) => Spec::new("Mails a new verification link to an unverified account with this email; answers the same otherwise", "Users", Caller::Anyone)
             .with_body(json!({"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}}))
             .answers("200", answer("Requested.", schema_ref("Parse.Empty"))),
-        (Endpoint::VerifyPassword, method) => {
-            let mut spec = Spec::new("Checks a username (or email) and password, as a login does, without opening a session", "Users", Caller::Anyone)
-                .answers("200", answer("The user.", ids(class.or(doc.class("_User")))));
-            if method == "POST" {
-                spec = spec.with_body(schema_ref("Parse.Login"));
-            } else {
-                for (field, required) in [("username", false), ("email", false), ("password", true)] {
-                    spec.extra_parameters.push(json!({"name": field, "in": "query", "required": required, "schema": {"type": "string"}}));
-                }
-            }
-            spec
-        }
+        (Endpoint::VerifyPassword, method) => with_credentials(
+            Spec::new("Checks a username (or email) and password, as a login does, without opening a session", "Users", Caller::Anyone)
+                .answers("200", answer("The user.", ids(class.or(doc.class("_User"))))),
+            method,
+        ),
         (Endpoint::DevOutbox, _) => {
             let mut spec = Spec::new("The dev mailbox: the newest 100 messages the server would have mailed, newest first, to `to` alone when given (only with MAIL_ADAPTER=dev-outbox)", "Server", Caller::MasterOnly)
             .answers("200", answer("The messages.", json!({"type": "object", "properties": {"results": {"type": "array", "items": {"type": "object", "properties": {
@@ -258,6 +244,19 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
         (Endpoint::ServerInfo, _) => Spec::new("What this server supports", "Server", Caller::Anyone)
             .answers("200", answer("Version and features.", json!({"type": "object", "properties": {"parseServerVersion": {"type": "string"}, "features": {"type": "object"}}}))),
     }
+}
+
+/// Where a login-like call takes its username (or email) and password: the body of a POST, the
+/// query of a GET.
+fn with_credentials(spec: Spec, method: &str) -> Spec {
+    if method == "POST" {
+        return spec.with_body(schema_ref("Parse.Login"));
+    }
+    let mut spec = spec;
+    for (field, required) in [("username", false), ("email", false), ("password", true)] {
+        spec.extra_parameters.push(json!({"name": field, "in": "query", "required": required, "schema": {"type": "string"}}));
+    }
+    spec
 }
 
 /// A 201 answer, with the `Location` of the new object.

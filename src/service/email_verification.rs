@@ -42,15 +42,10 @@ pub async fn request_again<S: Store>(
     ctx: &mut Context<'_, S>,
     body: &Map<String, Value>,
 ) -> Result<()> {
-    let email = requested_email(body)?;
     if !ctx.config.accounts.verifies_emails() {
         return Err(mail_unavailable());
     }
-    ctx.guard()
-        .account_mail(&crate::engine::account_names::key(email))
-        .await?;
-    let rows = ctx.store.query(&account_tokens::by_email(email)).await?;
-    let Some(account) = rows.first().map(Account::from_row) else {
+    let Some(account) = account_asked_for(ctx, body).await? else {
         return Ok(());
     };
     if account.email_verified {
@@ -72,6 +67,20 @@ pub async fn verify<S: Store>(ctx: &Context<'_, S>, token: &str) -> Result<bool>
         account_tokens::verify_email(&token_hash(token), ctx.now_ms, &iso_from_ms(ctx.now_ms));
     let results = ctx.store.batch(&[statement]).await?;
     Ok(results.first().is_some_and(|rows| !rows.is_empty()))
+}
+
+/// The account a mail request names by `email`, after the request passed the mail limits
+/// (counted whether or not the email has an account); `None` when no account has it.
+pub async fn account_asked_for<S: Store>(
+    ctx: &mut Context<'_, S>,
+    body: &Map<String, Value>,
+) -> Result<Option<Account>> {
+    let email = requested_email(body)?;
+    ctx.guard()
+        .account_mail(&crate::engine::account_names::key(email))
+        .await?;
+    let rows = ctx.store.query(&account_tokens::by_email(email)).await?;
+    Ok(rows.first().map(Account::from_row))
 }
 
 /// The `email` a mail request names: 204 when missing, 125 when it is not text.

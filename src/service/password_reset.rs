@@ -7,7 +7,7 @@
 
 use super::account_links::{link, new_token, token_hash};
 use super::context::Context;
-use super::email_verification::{mail_unavailable, requested_email};
+use super::email_verification::{account_asked_for, mail_unavailable, requested_email};
 use super::mail;
 use super::password_policy;
 use crate::auth::password::hash_password;
@@ -20,16 +20,12 @@ use serde_json::{Map, Value};
 
 /// `POST /requestPasswordReset`.
 pub async fn request<S: Store>(ctx: &mut Context<'_, S>, body: &Map<String, Value>) -> Result<()> {
-    let email = requested_email(body)?;
-    let policy = &ctx.config.accounts;
-    if !policy.can_mail() {
+    if !ctx.config.accounts.can_mail() {
         return Err(mail_unavailable());
     }
-    ctx.guard()
-        .account_mail(&crate::engine::account_names::key(email))
-        .await?;
-    let rows = ctx.store.query(&account_tokens::by_email(email)).await?;
-    let Some(account) = rows.first().map(Account::from_row) else {
+    let policy = &ctx.config.accounts;
+    let Some(account) = account_asked_for(ctx, body).await? else {
+        let email = requested_email(body)?;
         return if policy.reset_success_on_invalid_email {
             Ok(())
         } else {
