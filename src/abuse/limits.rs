@@ -14,6 +14,8 @@
 //! | `PASSWORD_IP_WINDOW_MINUTES` | 15 | the window of `PASSWORD_IP_LIMIT` |
 //! | `CHECKOUT_LIMIT` | 20 | checkouts (either route) of one buyer per window |
 //! | `CHECKOUT_WINDOW_MINUTES` | 10 | the window of `CHECKOUT_LIMIT` |
+//! | `FILE_UPLOAD_LIMIT` | 60 | file uploads of one user (or, when the public may upload, one address) per window |
+//! | `FILE_UPLOAD_WINDOW_MINUTES` | 10 | the window of `FILE_UPLOAD_LIMIT` |
 //!
 //! The defaults: five failures then fifteen minutes is OWASP's and Parse's usual advice and
 //! costs a typing user nothing; 50 failures per address leaves room for a campus or a carrier
@@ -21,7 +23,9 @@
 //! accounts an hour is far more than a household opens; 20 checkouts in ten minutes is far more
 //! than a buyer places (each pending order holds stock, so this bounds hoarding by one account);
 //! 100 password checks in fifteen minutes is a login every nine seconds from one address, and
-//! bounds the hashing (about half a second of CPU each) one address can ask for.
+//! bounds the hashing (about half a second of CPU each) one address can ask for. 60 uploads in
+//! ten minutes is a product's photos many times over, and bounds what one account can make the
+//! bucket hold before the uploads it never attaches expire.
 
 use super::lockout::Lockout;
 use super::rate_limit::RateLimit;
@@ -40,6 +44,8 @@ pub struct Limits {
     pub password_per_client: RateLimit,
     /// Checkouts per buyer, counted over both checkout routes.
     pub checkout_per_buyer: RateLimit,
+    /// File uploads per user (per address for public uploads).
+    pub upload_per_user: RateLimit,
 }
 
 impl Default for Limits {
@@ -64,6 +70,10 @@ impl Default for Limits {
             },
             checkout_per_buyer: RateLimit {
                 max: 20,
+                window_ms: minutes(10.0),
+            },
+            upload_per_user: RateLimit {
+                max: 60,
                 window_ms: minutes(10.0),
             },
         }
@@ -114,6 +124,11 @@ impl Limits {
                 "CHECKOUT_LIMIT",
                 "CHECKOUT_WINDOW_MINUTES",
                 d.checkout_per_buyer,
+            ),
+            upload_per_user: rate(
+                "FILE_UPLOAD_LIMIT",
+                "FILE_UPLOAD_WINDOW_MINUTES",
+                d.upload_per_user,
             ),
         }
     }
@@ -191,6 +206,8 @@ mod tests {
             "PASSWORD_IP_WINDOW_MINUTES",
             "CHECKOUT_LIMIT",
             "CHECKOUT_WINDOW_MINUTES",
+            "FILE_UPLOAD_LIMIT",
+            "FILE_UPLOAD_WINDOW_MINUTES",
         ] {
             assert!(
                 vars.contains_key(name),

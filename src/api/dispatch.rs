@@ -8,7 +8,7 @@ use super::request::ParseRequest;
 use super::routes::{self, Endpoint, Matched};
 use crate::engine::find::FindOptions;
 use crate::error::{Code, ParseError, Result};
-use crate::service::{accounts, objects, orders, schemas, Context};
+use crate::service::{accounts, files, objects, orders, schemas, Context};
 use crate::store::Store;
 use serde_json::{json, Value};
 
@@ -89,8 +89,24 @@ pub async fn dispatch<S: Store>(
             ctx.require_master()?;
             HttpResponse::ok(&json!({"jobs": [], "in_use": []}))
         }
+        Endpoint::UploadFile => {
+            let sent = match &request.file {
+                Some(sent) if !sent.name.is_empty() => sent.clone(),
+                // Parse Server's answer to `POST /files` (and to a batch naming it).
+                _ => return Err(ParseError::new(Code::InvalidFileName, "Filename not provided.")),
+            };
+            let saved = files::upload(ctx, ctx.bucket, sent, &base).await?;
+            created(
+                json!({"name": saved.name, "url": saved.url}).as_object().cloned().unwrap_or_default(),
+                &saved.url,
+            )
+        }
+        Endpoint::DeleteFile => {
+            files::delete(ctx, ctx.bucket, matched.param("filename")).await?;
+            HttpResponse::ok(&json!({}))
+        }
         // The router serves these before any context exists; only a batch can name them here.
-        Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook => {
+        Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook | Endpoint::GetFile => {
             return Err(ParseError::new(
                 Code::InvalidJson,
                 format!(

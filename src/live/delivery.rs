@@ -23,8 +23,13 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn decode(change: &Change, schema: &ClassSchema) -> Option<Event> {
-        let (object, original) = change.decode(schema)?;
+    /// The change as Parse JSON, its File values with their URLs (`file_urls` and the name).
+    pub fn decode(change: &Change, schema: &ClassSchema, file_urls: &str) -> Option<Event> {
+        let (mut object, mut original) = change.decode(schema)?;
+        crate::engine::files::add_urls_to_fields(&mut object, file_urls);
+        if let Some(original) = &mut original {
+            crate::engine::files::add_urls_to_fields(original, file_urls);
+        }
         Some(Event {
             class: change.class.clone(),
             kind: change.kind,

@@ -1,5 +1,6 @@
 //! The server's settings: `wrangler.toml` `[vars]` and secrets, read once per isolate.
 
+use super::files::FilePolicy;
 use crate::abuse::limits::Limits;
 use crate::marketplace::pending_orders::HoldPolicy;
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The ISO 4217 code prices and orders are in; a payment confirmation must name it.
     pub currency: String,
+    /// Who may upload files, how large, which types; how long unattached uploads are kept.
+    pub files: FilePolicy,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             hold: HoldPolicy::default(),
             public_url: None,
             currency: "USD".into(),
+            files: FilePolicy::default(),
         }
     }
 }
@@ -110,6 +114,11 @@ impl Config {
             currency: non_empty("CURRENCY")
                 .map(|v| v.trim().to_ascii_uppercase())
                 .unwrap_or(d.currency),
+            files: FilePolicy::from_vars(|name| match name {
+                // An empty allow-list is a choice (no uploads but the master key's).
+                "FILE_UPLOAD_ALLOWED_TYPES" => var(name),
+                _ => non_empty(name),
+            }),
         }
     }
 

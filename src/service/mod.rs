@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod config;
 mod context;
+pub mod files;
 pub mod health;
 pub mod objects;
 pub mod orders;

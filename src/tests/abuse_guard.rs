@@ -38,6 +38,10 @@ fn tight() -> Limits {
             max: 2,
             window_ms: 10 * MINUTE,
         },
+        upload_per_user: RateLimit {
+            max: 2,
+            window_ms: 10 * MINUTE,
+        },
     }
 }
 
@@ -273,6 +277,7 @@ fn disabled_limits_cost_no_call() {
         signup_per_client: RateLimit::DISABLED,
         password_per_client: RateLimit::DISABLED,
         checkout_per_buyer: RateLimit::DISABLED,
+        upload_per_user: RateLimit::DISABLED,
     };
     let guard = guard(&limiter, &limits, "203.0.113.1");
     for _ in 0..10 {
@@ -282,6 +287,7 @@ fn disabled_limits_cost_no_call() {
         assert_eq!(block_on(guard.sign_up()), Ok(()));
         assert_eq!(block_on(guard.password_check()), Ok(()));
         assert_eq!(block_on(guard.checkout("b1")), Ok(()));
+        assert_eq!(block_on(guard.file_upload(Some("u1"))), Ok(()));
     }
     assert!(limiter.take().is_empty());
 }

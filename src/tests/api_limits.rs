@@ -40,6 +40,7 @@ impl Server {
                         window_ms: 15 * MINUTE,
                     },
                     checkout_per_buyer: RateLimit::DISABLED,
+                    upload_per_user: RateLimit::DISABLED,
                 },
                 ..Config::default()
             }),
