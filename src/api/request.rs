@@ -218,7 +218,12 @@ fn sent_as_json(name: String, body: &mut Map<String, Value>) -> Result<Sent> {
     let data = text.rsplit(',').next().unwrap_or_default().trim();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data)
-        .map_err(|_| ParseError::new(Code::FileSaveError, "Invalid file upload: the base64 data does not decode."))?;
+        .map_err(|_| {
+            ParseError::new(
+                Code::FileSaveError,
+                "Invalid file upload: the base64 data does not decode.",
+            )
+        })?;
     Ok(Sent {
         name,
         bytes,

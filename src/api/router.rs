@@ -243,7 +243,9 @@ async fn serve_file<S: Store>(
     .await;
     match answer {
         Ok(answer) if answer.status == 416 => {
-            let e = ParseError::invalid_query("Range Not Satisfiable: the range starts past the file's end.");
+            let e = ParseError::invalid_query(
+                "Range Not Satisfiable: the range starts past the file's end.",
+            );
             let mut response = HttpResponse::error(&e).with_status(416);
             response.headers.extend(answer.headers);
             response

@@ -283,7 +283,11 @@ impl LiveRoom<'_> {
             .enumerate()
             .filter_map(|(i, change)| {
                 let schema = registry.get(&change.class)?;
-                Some((schema, Event::decode(change, schema, &file_urls)?, first + i as u64))
+                Some((
+                    schema,
+                    Event::decode(change, schema, &file_urls)?,
+                    first + i as u64,
+                ))
             })
             .collect();
         let mut subscribers = self.read_states(&sockets);

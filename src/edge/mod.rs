@@ -300,12 +300,11 @@ async fn to_http(req: &web_sys::Request, config: &Config) -> Result<HttpRequest>
     let url = req.url();
     let (origin, path, query) = HttpRequest::split_url(&url);
     let method = req.method();
-    let max_body_bytes =
-        if crate::api::request::is_file_upload(&method, path, &config.mount_path) {
-            config.files.max_body_bytes()
-        } else {
-            config.max_body_bytes
-        };
+    let max_body_bytes = if crate::api::request::is_file_upload(&method, path, &config.mount_path) {
+        config.files.max_body_bytes()
+    } else {
+        config.max_body_bytes
+    };
     let headers = js_sys::Object::from_entries(&req.headers())?;
     let headers: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&String::from(js_sys::JSON::stringify(&headers)?))

@@ -340,7 +340,12 @@ pub fn mark_deleted(name: &str, now_ms: i64) -> Statement {
 /// that nothing references are marked deleted (answering their names), and files marked deleted
 /// before `retry_before` whose bucket object a failed delete may have left are named again. At
 /// most `limit` of each.
-pub fn sweep(now_ms: i64, expired_before_ms: i64, retry_before_ms: i64, limit: u32) -> Vec<Statement> {
+pub fn sweep(
+    now_ms: i64,
+    expired_before_ms: i64,
+    retry_before_ms: i64,
+    limit: u32,
+) -> Vec<Statement> {
     vec![
         Statement::new(
             "UPDATE \"_File\" SET \"deletedAt\" = ?, \"pendingSince\" = NULL WHERE \"name\" IN \

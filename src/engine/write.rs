@@ -10,11 +10,11 @@ use super::change::{Change, ChangeKind};
 use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
 use super::ddl;
-use super::files;
 use super::field_ops::{
     array_op_objects, array_op_sql, check_array_length, initial_value, is_relation_op, relation_op,
     MAX_ARRAY_LENGTH,
 };
+use super::files;
 pub use super::hooks::{Extras, Guard, Rules, WriteContext};
 use super::schema::{
     validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS,
@@ -629,7 +629,10 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
         params,
     )];
     let mut dropped_files = vec![];
-    if schema.column_fields().any(|(_, ty)| files::may_hold_files(ty)) {
+    if schema
+        .column_fields()
+        .any(|(_, ty)| files::may_hold_files(ty))
+    {
         dropped_files.push(statements.len());
         statements.extend(files::after_delete(class, object_id, ctx.now_ms));
     }

@@ -112,16 +112,22 @@ fn validate_images(images: &Value) -> Result<()> {
             .iter()
             .all(|i| i.get("__type").and_then(Value::as_str) == Some("File"))
     };
-    let wrong = || invalid(format!("images must be a list of at most {MAX_IMAGES} files (File values of uploads)"));
+    let wrong = || {
+        invalid(format!(
+            "images must be a list of at most {MAX_IMAGES} files (File values of uploads)"
+        ))
+    };
     match images {
         Value::Null => Ok(()),
         Value::Array(items) if items.len() <= MAX_IMAGES && files_only(items) => Ok(()),
         Value::Object(op) => match op.get("__op").and_then(Value::as_str) {
             Some("Delete") => Ok(()),
-            Some("Add" | "AddUnique" | "Remove") => match op.get("objects").and_then(Value::as_array) {
-                Some(items) if items.len() <= MAX_IMAGES && files_only(items) => Ok(()),
-                _ => Err(wrong()),
-            },
+            Some("Add" | "AddUnique" | "Remove") => {
+                match op.get("objects").and_then(Value::as_array) {
+                    Some(items) if items.len() <= MAX_IMAGES && files_only(items) => Ok(()),
+                    _ => Err(wrong()),
+                }
+            }
             _ => Err(wrong()),
         },
         _ => Err(wrong()),

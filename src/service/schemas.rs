@@ -43,7 +43,9 @@ pub async fn purge<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<Va
 /// Deletes the bytes of the files a statement's `RETURNING "name"` rows name (marked deleted
 /// by it); what fails is left to the files sweep.
 async fn drop_files<S: Store>(ctx: &Context<'_, S>, rows: Option<&Vec<crate::store::Row>>) {
-    let names = rows.map(|r| crate::engine::files::names(r)).unwrap_or_default();
+    let names = rows
+        .map(|r| crate::engine::files::names(r))
+        .unwrap_or_default();
     if !names.is_empty() {
         let _ = super::files::drop_objects(ctx.store, ctx.bucket, &names).await;
     }

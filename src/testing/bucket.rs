@@ -48,9 +48,9 @@ pub fn bytes_of(body: &Body) -> Vec<u8> {
 
 /// A stand-in for R2's MD5 etag: any stable digest of the bytes will do here.
 fn md5ish(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    })
 }
 
 impl Bucket for MemoryBucket {

@@ -125,7 +125,11 @@ fn accepted_kind(policy: &FilePolicy, access: &Access, sent: &Sent) -> Result<Ki
         let accepted: Vec<&str> = policy.allowed.iter().map(|k| k.mime()).collect();
         save_error(format!(
             "File upload of this type is not allowed: its content is {what}. Accepted: {}.",
-            if accepted.is_empty() { "none".to_string() } else { accepted.join(", ") }
+            if accepted.is_empty() {
+                "none".to_string()
+            } else {
+                accepted.join(", ")
+            }
         ))
     };
     match sniff::sniff(&sent.bytes) {
@@ -147,17 +151,23 @@ pub async fn delete<S: Store>(ctx: &Context<'_, S>, bucket: &dyn Bucket, name: &
         .batch(&[registry::mark_deleted(name, ctx.now_ms)])
         .await?;
     let names = vec![name.to_string()];
-    bucket
-        .delete(&names)
-        .await
-        .map_err(|e| ParseError::new(Code::FileDeleteError, format!("Could not delete file: {}", e.message)))?;
+    bucket.delete(&names).await.map_err(|e| {
+        ParseError::new(
+            Code::FileDeleteError,
+            format!("Could not delete file: {}", e.message),
+        )
+    })?;
     ctx.store.batch(&[registry::forget(&names)]).await?;
     Ok(())
 }
 
 /// Deletes the bytes of files the registry has marked deleted (a write dropped their last
 /// reference), then their rows. Best effort: what fails here is retried by `sweep`.
-pub async fn drop_objects<S: Store>(store: &S, bucket: &dyn Bucket, names: &[String]) -> Result<()> {
+pub async fn drop_objects<S: Store>(
+    store: &S,
+    bucket: &dyn Bucket,
+    names: &[String],
+) -> Result<()> {
     for chunk in names.chunks(1000) {
         bucket.delete(chunk).await?;
         store.batch(&[registry::forget(chunk)]).await?;
@@ -188,7 +198,10 @@ pub async fn sweep<S: Store>(
             SWEEP_LIMIT,
         ))
         .await?;
-    let mut names: Vec<String> = results.iter().flat_map(|rows| registry::names(rows)).collect();
+    let mut names: Vec<String> = results
+        .iter()
+        .flat_map(|rows| registry::names(rows))
+        .collect();
     names.sort();
     names.dedup();
     drop_objects(store, bucket, &names).await?;
@@ -213,7 +226,10 @@ mod tests {
         assert!(may_upload(&policy, &Access::Master).is_ok());
         assert!(may_upload(&policy, &user()).is_ok());
         let e = may_upload(&policy, &Access::public()).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (Code::FileSaveError, "File upload by public is disabled."));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (Code::FileSaveError, "File upload by public is disabled.")
+        );
         let closed = FilePolicy {
             enable_for_authenticated_user: false,
             enable_for_public: true,
@@ -233,8 +249,16 @@ mod tests {
             declared_type: Some(declared.into()),
         };
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-        assert_eq!(accepted_kind(&policy, &user(), &sent(png, "text/html")), Ok(Kind::Png));
-        let e = accepted_kind(&policy, &user(), &sent(b"<svg onload=alert(1)>", "image/png")).unwrap_err();
+        assert_eq!(
+            accepted_kind(&policy, &user(), &sent(png, "text/html")),
+            Ok(Kind::Png)
+        );
+        let e = accepted_kind(
+            &policy,
+            &user(),
+            &sent(b"<svg onload=alert(1)>", "image/png"),
+        )
+        .unwrap_err();
         assert_eq!(e.code, Code::FileSaveError);
         assert!(e.message.contains("SVG"), "{}", e.message);
         let pdf = sent(b"%PDF-1.4", "application/pdf");

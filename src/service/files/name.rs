@@ -46,9 +46,10 @@ pub fn sanitize(sent: &str, kind: Kind) -> Result<String> {
     let trim = |c: char| c == '.' || c == ' ' || c == '_';
     let mut name = name.trim_matches(trim).to_string();
     let extension = kind.extensions()[0];
-    let has_extension = name
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| kind.extensions().contains(&ext.to_ascii_lowercase().as_str()));
+    let has_extension = name.rsplit_once('.').is_some_and(|(_, ext)| {
+        kind.extensions()
+            .contains(&ext.to_ascii_lowercase().as_str())
+    });
     let (stem, ext) = if has_extension {
         let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, extension));
         (stem.to_string(), ext.to_string())

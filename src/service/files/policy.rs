@@ -51,11 +51,12 @@ impl FilePolicy {
     /// defaults, as every other var does.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         let d = FilePolicy::default();
-        let flag = |name: &str, default: bool| match var(name).map(|v| v.trim().to_ascii_lowercase()) {
-            Some(v) if v == "true" || v == "1" => true,
-            Some(v) if v == "false" || v == "0" => false,
-            _ => default,
-        };
+        let flag =
+            |name: &str, default: bool| match var(name).map(|v| v.trim().to_ascii_lowercase()) {
+                Some(v) if v == "true" || v == "1" => true,
+                Some(v) if v == "false" || v == "0" => false,
+                _ => default,
+            };
         let allowed = var("FILE_UPLOAD_ALLOWED_TYPES")
             .map(|list| {
                 let mut kinds: Vec<Kind> = Vec::new();
@@ -149,6 +150,9 @@ mod tests {
             ("FILE_UPLOAD_PENDING_MINUTES", "NaN"),
         ]);
         assert_eq!(bad, FilePolicy::default());
-        assert_eq!(from(&[("FILE_UPLOAD_MAX_BYTES", "999999999999")]).max_bytes, MAX_MAX_BYTES);
+        assert_eq!(
+            from(&[("FILE_UPLOAD_MAX_BYTES", "999999999999")]).max_bytes,
+            MAX_MAX_BYTES
+        );
     }
 }

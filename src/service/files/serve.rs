@@ -60,7 +60,13 @@ pub async fn serve(
     if let Some(range) = range {
         // A range needs the size first; ranges are rare (media players, resumed downloads).
         let head = bucket
-            .get(name, Read { head_only: true, ..Read::default() })
+            .get(
+                name,
+                Read {
+                    head_only: true,
+                    ..Read::default()
+                },
+            )
             .await?
             .ok_or_else(not_found)?;
         if matches_any(&tags, &head.etag) {
@@ -134,7 +140,13 @@ fn answer(status: u16, fetched: &Fetched, name: &str, body: Option<Body>) -> Fil
     let readable = name::readable(name);
     let ascii: String = readable
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let disposition = format!(
         "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
@@ -149,7 +161,10 @@ fn answer(status: u16, fetched: &Fetched, name: &str, body: Option<Body>) -> Fil
             ("cache-control".into(), CACHE_CONTROL.into()),
             ("accept-ranges".into(), "bytes".into()),
             ("x-content-type-options".into(), "nosniff".into()),
-            ("content-security-policy".into(), CONTENT_SECURITY_POLICY.into()),
+            (
+                "content-security-policy".into(),
+                CONTENT_SECURITY_POLICY.into(),
+            ),
             ("content-disposition".into(), disposition),
             ("cross-origin-resource-policy".into(), "cross-origin".into()),
         ],
@@ -162,7 +177,12 @@ fn answer(status: u16, fetched: &Fetched, name: &str, body: Option<Body>) -> Fil
 fn entity_tags(header: &str) -> Vec<String> {
     header
         .split(',')
-        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"').to_string())
+        .map(|t| {
+            t.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .to_string()
+        })
         .filter(|t| !t.is_empty())
         .collect()
 }

@@ -91,7 +91,10 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
 /// An ISO-BMFF `ftyp` box whose major or compatible brands include `avif` (a still image) or
 /// `avis` (a sequence).
 fn is_avif(bytes: &[u8]) -> bool {
-    let Some(size) = bytes.get(0..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])) else {
+    let Some(size) = bytes
+        .get(0..4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    else {
         return false;
     };
     let end = (size as usize).clamp(8, 256).min(bytes.len());
@@ -114,9 +117,16 @@ pub fn describe_unknown(bytes: &[u8]) -> &'static str {
         .to_ascii_lowercase();
     if head.starts_with("<svg") || (head.starts_with("<?xml") && head.contains("<svg")) {
         "SVG, which a browser can run scripts from"
-    } else if ["<!doctype html", "<html", "<script", "<head", "<body", "<iframe"]
-        .iter()
-        .any(|tag| head.starts_with(tag))
+    } else if [
+        "<!doctype html",
+        "<html",
+        "<script",
+        "<head",
+        "<body",
+        "<iframe",
+    ]
+    .iter()
+    .any(|tag| head.starts_with(tag))
     {
         "HTML, which a browser would run"
     } else if head.starts_with("<?xml") || head.starts_with('<') {
