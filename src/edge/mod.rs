@@ -200,7 +200,7 @@ async fn sweep_files(env: Env) {
         evict_prefix: None,
     };
     let now = crate::platform::now_ms();
-    match crate::service::files::sweep(&D1Store { db }, &files, &config.files, now).await {
+    match crate::service::files::cleanup::sweep(&D1Store { db }, &files, &config.files, now).await {
         Ok(0) => {}
         Ok(n) => worker::console_log!("files: swept {n} files nothing references"),
         Err(e) => worker::console_error!("files: the sweep failed: {}", e.message),

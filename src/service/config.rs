@@ -1,6 +1,6 @@
 //! The server's settings: `wrangler.toml` `[vars]` and secrets, read once per isolate.
 
-use super::files::FilePolicy;
+use super::files::policy::FilePolicy;
 use crate::abuse::limits::Limits;
 use crate::marketplace::pending_orders::HoldPolicy;
 

@@ -3,7 +3,9 @@
 //! (`Context`). Every write of every protocol goes through `Context::execute`.
 
 use super::config::Config;
-use super::files::{self, Bucket};
+use super::files::bucket::Bucket;
+use super::files::cleanup::drop_objects;
+use super::files::name::url_prefix;
 use super::health::DurableObjectPinger;
 use super::outbox::Outbox;
 use super::schema_cache::SchemaCache;
@@ -72,7 +74,7 @@ impl<'a, S: Store> Services<'a, S> {
             .clone()
             .unwrap_or_else(|| self.config.mount_path.trim_end_matches('/').to_string());
         Ok(Context {
-            file_urls: files::url_prefix(&base, &self.config.app_id),
+            file_urls: url_prefix(&base, &self.config.app_id),
             bucket: self.bucket,
             store: self.store,
             config: self.config,
@@ -166,7 +168,7 @@ impl<S: Store> Context<'_, S> {
         if !dropped.is_empty() {
             // The write has committed: a failure here leaves files marked deleted, which the
             // sweep deletes later, and must not turn the write's answer into an error.
-            let _ = files::drop_objects(self.store, self.bucket, &dropped).await;
+            let _ = drop_objects(self.store, self.bucket, &dropped).await;
         }
         Ok(outcomes)
     }

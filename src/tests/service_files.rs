@@ -611,7 +611,15 @@ fn uploads_nothing_references_expire_and_the_sweep_retries_failed_deletes() {
     product(&world, &token, &shop, "NED-1", json!([file(&kept)]));
     let policy = &world.config.files;
     let now = crate::platform::now_ms();
-    let swept = |at: i64| block_on(files::sweep(&world.store, &world.bucket, policy, at)).unwrap();
+    let swept = |at: i64| {
+        block_on(files::cleanup::sweep(
+            &world.store,
+            &world.bucket,
+            policy,
+            at,
+        ))
+        .unwrap()
+    };
     assert_eq!(swept(now), 0, "not expired yet");
     assert_eq!(swept(now + policy.pending_ms + 1_000), 1);
     assert_eq!(world.bucket.keys(), vec![kept.clone()]);

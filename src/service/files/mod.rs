@@ -5,12 +5,15 @@
 //! (`engine::files`).
 
 pub mod bucket;
+pub mod cleanup;
 pub mod name;
 pub mod policy;
 mod serve;
 pub mod sniff;
 
 pub use bucket::{Body, Bucket};
+pub use cleanup::drop_objects;
+pub use name::url_prefix;
 pub use policy::FilePolicy;
 pub use serve::{serve, Conditions, FileAnswer};
 
@@ -36,11 +39,6 @@ pub struct Sent {
 pub struct Saved {
     pub name: String,
     pub url: String,
-}
-
-/// `<public URL of the mount>/files/<app id>/`: file URLs are this and the encoded name.
-pub fn url_prefix(base: &str, app_id: &str) -> String {
-    format!("{base}/files/{}/", registry::url("", app_id))
 }
 
 fn save_error(message: impl Into<String>) -> ParseError {
@@ -159,53 +157,6 @@ pub async fn delete<S: Store>(ctx: &Context<'_, S>, bucket: &dyn Bucket, name: &
     })?;
     ctx.store.batch(&[registry::forget(&names)]).await?;
     Ok(())
-}
-
-/// Deletes the bytes of files the registry has marked deleted (a write dropped their last
-/// reference), then their rows. Best effort: what fails here is retried by `sweep`.
-pub async fn drop_objects<S: Store>(
-    store: &S,
-    bucket: &dyn Bucket,
-    names: &[String],
-) -> Result<()> {
-    for chunk in names.chunks(1000) {
-        bucket.delete(chunk).await?;
-        store.batch(&[registry::forget(chunk)]).await?;
-    }
-    Ok(())
-}
-
-/// Files one sweep handles at most, of each kind (expired uploads, deletes to retry).
-pub const SWEEP_LIMIT: u32 = 100;
-/// A file marked deleted longer than this is assumed left behind by a failed delete.
-pub const RETRY_AFTER_MS: i64 = 5 * 60_000;
-
-/// Ends uploads that no object referenced within the policy's pending time, and retries deletes
-/// that failed: at most `SWEEP_LIMIT` of each. Answers how many files it deleted. Run after
-/// uploads (at most once a minute per isolate) and on the worker's cron, so what uploads add
-/// is taken away at least as fast.
-pub async fn sweep<S: Store>(
-    store: &S,
-    bucket: &dyn Bucket,
-    policy: &FilePolicy,
-    now_ms: i64,
-) -> Result<usize> {
-    let results = store
-        .batch(&registry::sweep(
-            now_ms,
-            now_ms - policy.pending_ms,
-            now_ms - RETRY_AFTER_MS,
-            SWEEP_LIMIT,
-        ))
-        .await?;
-    let mut names: Vec<String> = results
-        .iter()
-        .flat_map(|rows| registry::names(rows))
-        .collect();
-    names.sort();
-    names.dedup();
-    drop_objects(store, bucket, &names).await?;
-    Ok(names.len())
 }
 
 #[cfg(test)]

@@ -71,6 +71,11 @@ fn is_format(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// `<public URL of the mount>/files/<app id>/`: file URLs are this and the encoded name.
+pub fn url_prefix(base: &str, app_id: &str) -> String {
+    format!("{base}/files/{}/", crate::engine::files::url("", app_id))
+}
+
 /// The stored name: 32 random hex characters, `_`, and the readable name.
 pub fn unique(readable: &str) -> Result<String> {
     let mut bytes = [0u8; 16];
