@@ -248,6 +248,35 @@ mod tests {
         s
     }
 
+    #[test]
+    fn events_carry_file_values_with_their_urls_in_the_object_and_its_original() {
+        let mut product = ClassSchema::new("Product");
+        product.fields.insert("images".into(), FieldType::Array);
+        product.fields.insert("photo".into(), FieldType::File);
+        let row = |images: &str| -> crate::store::Row {
+            json!({"objectId": "p1", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
+                   "images": images, "photo": r#"{"__type":"File","name":"b c.png"}"#})
+            .as_object()
+            .unwrap()
+            .clone()
+        };
+        let change = Change::new(
+            "Product",
+            ChangeKind::Updated,
+            &row(r#"[{"__type":"File","name":"a.png"}]"#),
+            Some(&row("[]")),
+        );
+        let event = Event::decode(&change, &product, "https://api.test/parse/files/app/").unwrap();
+        assert_eq!(
+            event.object["images"],
+            json!([{"__type": "File", "name": "a.png", "url": "https://api.test/parse/files/app/a.png"}])
+        );
+        assert_eq!(
+            event.original.as_ref().unwrap()["photo"]["url"],
+            "https://api.test/parse/files/app/b%20c.png"
+        );
+    }
+
     fn sub(where_: Value, watch: Option<Vec<&str>>) -> Subscription {
         Subscription {
             request_id: 7,
