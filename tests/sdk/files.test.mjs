@@ -104,7 +104,13 @@ test("replacing a product's images deletes the file it no longer shows", async (
 
 test('an upload without a session is refused; a Parse.File naming no upload cannot be saved on an object', async () => {
   const anonymous = new Parse.File('x.png', png(7), 'image/png');
-  await rejectsWith(anonymous.save(), Parse.Error.FILE_SAVE_ERROR, 'Parse.File.save without a session');
+  // A Buffer goes through the SDK's saveBinary, which rejects with the server's `{code, error}`
+  // as it is (Parse Server's answer reaches an app the same way); the base64 form goes through
+  // the SDK's REST controller, which makes it a Parse.Error.
+  const binary = await anonymous.save().then(() => null, (e) => e);
+  assert.equal(binary?.code, Parse.Error.FILE_SAVE_ERROR, `saveBinary without a session: ${JSON.stringify(binary)}\n${wire()}`);
+  assert.equal(binary.error, 'File upload by public is disabled.');
+  await rejectsWith(new Parse.File('x.png', [...png(7)]).save(), Parse.Error.FILE_SAVE_ERROR, 'a base64 Parse.File without a session');
   const ghost = Parse.File.fromJSON({ __type: 'File', name: '0123456789abcdef0123456789abcdef_ghost.png', url: 'https://elsewhere.test/x.png' });
   const product = new Parse.Object('Product');
   product.set({ title: 'Ghost', sku: `sdk-files-${rand(8)}`, price: 5, owner: s.profile, images: [ghost] });
