@@ -122,7 +122,7 @@ say "starting the product on 127.0.0.1:$product_port"
 # holds at most 20 units) is off, so W4 measures checkout, not that limit's refusals.
 start_worker product "$product_port" "$tmp/product-state" \
   --var BENCH_MODE:true --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
-  --var SIGNUP_IP_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 \
+  --var SIGNUP_IP_LIMIT:1000000 --var TAKEN_NAME_IP_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 \
   --var REQUEST_LOG:errors --var UNPAID_ITEMS_LIMIT:0 --var FILE_UPLOAD_LIMIT:1000000 \
   --var FILE_EDGE_CACHE:false
 product_pid=$worker_pid

@@ -45,7 +45,7 @@ throwaway_state fuzz
 # The fuzzer signs up and logs in from one address far more often than a person would: the
 # per-address limits are raised out of its way (they answer 429, never 5xx, either way).
 start_throwaway_worker fuzz "$state" \
-  --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000
+  --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var TAKEN_NAME_IP_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000
 echo "[fuzz] worker is up at $worker_base; seed $seed, $examples cases per operation and pass"
 
 # A buyer for the signed-in pass.

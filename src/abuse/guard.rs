@@ -207,6 +207,34 @@ impl<'a> Guard<'a> {
         }
     }
 
+    /// Before a write that sets a username or email: refused once this client has been told too
+    /// often that a name is taken, so nobody lists the accounts by trying names.
+    pub async fn name_claim(&self) -> Result<()> {
+        let limit = self.limits.taken_name_per_client;
+        if self.exempt || !limit.is_enabled() {
+            return Ok(());
+        }
+        let key = format!("taken-name-ip:{}", self.client);
+        match self.limiter.call(&key, LimitCall::Check { limit }).await {
+            Ok(v) if !v.allowed => Err(refused(
+                &v,
+                "Too many usernames or emails that are taken from your network",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// After a write was refused because its username or email is taken: counts it. Best
+    /// effort, as a failed login's count.
+    pub async fn name_taken(&self) {
+        let limit = self.limits.taken_name_per_client;
+        if self.exempt || !limit.is_enabled() {
+            return;
+        }
+        let key = format!("taken-name-ip:{}", self.client);
+        let _ = self.limiter.call(&key, LimitCall::Record { limit }).await;
+    }
+
     /// Before a checkout (either route): counts it against the buyer's checkouts.
     pub async fn checkout(&self, buyer: &str) -> Result<()> {
         let limit = self.limits.checkout_per_buyer;

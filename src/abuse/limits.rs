@@ -12,6 +12,8 @@
 //! | `SIGNUP_IP_WINDOW_MINUTES` | 60 | the window of `SIGNUP_IP_LIMIT` |
 //! | `PASSWORD_IP_LIMIT` | 100 | logins and password changes (each hashes a password) from one address per window |
 //! | `PASSWORD_IP_WINDOW_MINUTES` | 15 | the window of `PASSWORD_IP_LIMIT` |
+//! | `TAKEN_NAME_IP_LIMIT` | 20 | sign-ups and account changes from one address refused because the username or email is taken (202, 203), per window |
+//! | `TAKEN_NAME_IP_WINDOW_MINUTES` | 60 | the window of `TAKEN_NAME_IP_LIMIT` |
 //! | `CHECKOUT_LIMIT` | 20 | checkouts (either route) of one buyer per window |
 //! | `CHECKOUT_WINDOW_MINUTES` | 10 | the window of `CHECKOUT_LIMIT` |
 //! | `FILE_UPLOAD_LIMIT` | 60 | file uploads of one user (or, when the public may upload, one address) per window |
@@ -22,6 +24,8 @@
 //! NAT full of users while a password sprayer gets 200 guesses an hour from one address; 20
 //! accounts an hour is far more than a household opens; 20 checkouts in ten minutes is far more
 //! than a buyer places (each pending order holds stock, so this bounds hoarding by one account);
+//! 20 taken names an hour is more than a person mistypes or retries, while it stops a client from
+//! listing which usernames and emails exist by renaming itself (each refusal names a taken one);
 //! 100 password checks in fifteen minutes is a login every nine seconds from one address, and
 //! bounds the hashing (about half a second of CPU each) one address can ask for. 60 uploads in
 //! ten minutes is a product's photos many times over, and bounds what one account can make the
@@ -42,6 +46,9 @@ pub struct Limits {
     pub signup_per_client: RateLimit,
     /// Logins and password changes per client address, successful or not: each hashes.
     pub password_per_client: RateLimit,
+    /// Refusals that a username or email is taken, per client address: each tells that a name
+    /// exists, so they are what an enumeration spends.
+    pub taken_name_per_client: RateLimit,
     /// Checkouts per buyer, counted over both checkout routes.
     pub checkout_per_buyer: RateLimit,
     /// File uploads per user (per address for public uploads).
@@ -67,6 +74,10 @@ impl Default for Limits {
             password_per_client: RateLimit {
                 max: 100,
                 window_ms: minutes(15.0),
+            },
+            taken_name_per_client: RateLimit {
+                max: 20,
+                window_ms: minutes(60.0),
             },
             checkout_per_buyer: RateLimit {
                 max: 20,
@@ -119,6 +130,11 @@ impl Limits {
                 "PASSWORD_IP_LIMIT",
                 "PASSWORD_IP_WINDOW_MINUTES",
                 d.password_per_client,
+            ),
+            taken_name_per_client: rate(
+                "TAKEN_NAME_IP_LIMIT",
+                "TAKEN_NAME_IP_WINDOW_MINUTES",
+                d.taken_name_per_client,
             ),
             checkout_per_buyer: rate(
                 "CHECKOUT_LIMIT",

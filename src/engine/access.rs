@@ -185,7 +185,7 @@ mod tests {
         let json = json!({"*": {"read": true}, "u1": {"read": true, "write": true}, "role:admin": {"write": true}});
         let acl = Acl::from_json(&json).unwrap();
         assert_eq!(acl.read, vec!["*", "u1"]);
-        assert_eq!(acl.write, vec!["role:admin", "u1"]);
+        assert_eq!(acl.write, vec!["u1", "role:admin"]);
         assert_eq!(acl.to_json(), json);
     }
 

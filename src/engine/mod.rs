@@ -1,6 +1,7 @@
 //! Parse semantics over any SQL store: the schema registry, the value codec, `where` → SQL,
 //! field operations, ACLs, and the object lifecycle.
 pub mod access;
+pub mod account_names;
 pub mod built_in;
 pub mod change;
 pub mod clp;

@@ -5,6 +5,7 @@
 //! Every identifier that reaches SQL comes from here, after `validate_field_name`.
 
 use crate::error::{Code, ParseError, Result};
+use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -133,7 +134,8 @@ pub fn is_internal_column(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassSchema {
     pub name: String,
-    pub fields: BTreeMap<String, FieldType>,
+    /// In the order they were added: `/schemas` lists them so, as Parse Server does.
+    pub fields: IndexMap<String, FieldType>,
     /// Class-level permissions in Parse's JSON shape; evaluated by the access module.
     pub clp: Map<String, Value>,
     /// Index definitions as `/schemas` reports them (informational; created by migrations).
@@ -144,7 +146,7 @@ impl ClassSchema {
     pub fn new(name: &str) -> Self {
         ClassSchema {
             name: name.to_string(),
-            fields: BTreeMap::new(),
+            fields: IndexMap::new(),
             clp: default_clp(),
             indexes: Map::new(),
         }

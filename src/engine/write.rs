@@ -6,6 +6,7 @@
 //! `RETURNING`, so concurrent increments and adds never lose a write.
 
 use super::access::Acl;
+use super::account_names;
 use super::change::{Change, ChangeKind};
 use super::clp::{self, Operation, Permission};
 use super::codec::{self, infer_type};
@@ -46,6 +47,9 @@ pub struct WritePlan {
     /// Index of the statement whose `RETURNING` rows prove the row existed (update, delete).
     pub returning: Option<usize>,
     pub schema_changed: bool,
+    /// The plan sets a `_User`'s username or email: a clash would tell the caller the name is
+    /// taken, which the abuse limits count.
+    pub claims_account_name: bool,
     /// The error when the `returning` statement matched no row.
     miss: ParseError,
     /// The error when the update names a locked field with a new value (`field_locked`).
@@ -261,7 +265,13 @@ pub fn plan_create_with(
         columns.push(key.clone());
         params.push(codec::encode(key, &ty, &value)?);
     }
-    for (column, value) in extras.columns {
+    let names = if class == "_User" {
+        account_names::key_columns(body)?
+    } else {
+        Vec::new()
+    };
+    let claims_account_name = !names.is_empty();
+    for (column, value) in extras.columns.into_iter().chain(names) {
         columns.push(column);
         params.push(value);
     }
@@ -318,6 +328,7 @@ pub fn plan_create_with(
         statements,
         returning,
         schema_changed,
+        claims_account_name,
         miss,
         locked: None,
         outcome: Outcome::Created {
@@ -463,7 +474,13 @@ pub fn plan_update(
             }
         }
     }
-    for (column, value) in internal {
+    let names = if class == "_User" {
+        account_names::key_columns(&body)?
+    } else {
+        Vec::new()
+    };
+    let claims_account_name = !names.is_empty();
+    for (column, value) in internal.into_iter().chain(names) {
         sets.push(format!("{} = ?", ident(&column)));
         params.push(value);
     }
@@ -513,6 +530,7 @@ pub fn plan_update(
         returning,
         statements,
         schema_changed,
+        claims_account_name,
         miss: ParseError::not_found(),
         locked: locked_error,
         outcome: Outcome::Updated(answer),
@@ -641,6 +659,7 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
         statements,
         returning: Some(0),
         schema_changed: false,
+        claims_account_name: false,
         miss: ParseError::not_found(),
         locked: None,
         outcome: Outcome::Deleted,

@@ -4,8 +4,8 @@
 //! same way: only the protected fields they may not read, their `keys` and which version is
 //! shown change it. So each distinct view is serialized once per event, and each subscriber's
 //! frame is spliced from it with its own `clientId`, `requestId`, `op` and `seq`. The text is
-//! exactly what serializing the frame as a `serde_json::Value` gives (keys in sorted order), so
-//! clients see the same bytes as before; the tests hold the two equal.
+//! exactly what serializing the frame as a `serde_json::Value` built in that key order gives; the
+//! tests hold the two equal.
 
 use super::delivery::{decide, hidden, shown, Delivery, Event, Version};
 use super::matcher::Matcher;
@@ -67,7 +67,7 @@ impl<'a> EventFrames<'a> {
         let mut out = String::with_capacity(
             client_id.len() + object.len() + original.as_ref().map_or(0, |o| o.len()) + 96,
         );
-        // serde_json's key order: clientId, object, op, original, requestId, seq.
+        // Key order: clientId, object, op, original, requestId, seq.
         out.push_str("{\"clientId\":");
         out.push_str(&client_id);
         out.push_str(",\"object\":");
@@ -178,17 +178,16 @@ mod tests {
             Version::Current => &event.object,
             Version::Original => event.original.as_ref().unwrap(),
         };
-        let mut frame = json!({
-            "op": d.op,
-            "clientId": client_id,
-            "requestId": subscription.request_id,
-            "object": view(object),
-            "seq": seq,
-        });
+        let mut frame = Map::new();
+        frame.insert("clientId".into(), json!(client_id));
+        frame.insert("object".into(), view(object));
+        frame.insert("op".into(), json!(d.op));
         if d.with_original {
-            frame["original"] = view(event.original.as_ref().unwrap());
+            frame.insert("original".into(), view(event.original.as_ref().unwrap()));
         }
-        Some(frame.to_string())
+        frame.insert("requestId".into(), json!(subscription.request_id));
+        frame.insert("seq".into(), json!(seq));
+        Some(Value::Object(frame).to_string())
     }
 
     #[test]

@@ -37,12 +37,16 @@ pub fn price_cents(value: &Value) -> Result<i64> {
     Ok(cents as i64)
 }
 
-/// Checks an `Increment` of a Product's price or stock: an amount that keeps a valid value
-/// valid (whole cents, whole units). Whether the result stays above zero is the database's to
-/// check (`price_must_be_positive`, `stock_must_be_a_non_negative_integer`), in the write itself.
+/// Checks an operation on a Product's price or stock: an `Increment` whose amount keeps a valid
+/// value valid (whole cents, whole units); a `Delete` is refused, since a product without a
+/// price or stock could be neither shown nor sold. Whether the result stays above zero is the
+/// database's to check (`price_must_be_positive`, `stock_must_be_a_non_negative_integer`), in
+/// the write itself.
 fn validate_increment(field: &str, op: &Value) -> Result<()> {
-    if op.get("__op").and_then(Value::as_str) != Some("Increment") {
-        return Ok(());
+    match op.get("__op").and_then(Value::as_str) {
+        Some("Increment") => {}
+        Some("Delete") => return Err(invalid(format!("{field} cannot be removed"))),
+        _ => return Ok(()),
     }
     let Some(amount) = op.get("amount").and_then(Value::as_f64) else {
         return Ok(()); // not a number: the engine's 111 or 107
@@ -168,6 +172,16 @@ pub fn validate_role_name(name: Option<&Value>) -> Result<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_price_or_stock_cannot_be_removed() {
+        for field in ["price", "stock"] {
+            let body = json!({ field: {"__op": "Delete"} });
+            let e = validate_product(body.as_object().unwrap(), false).unwrap_err();
+            assert_eq!(e.code, Code::ValidationError);
+            assert_eq!(e.message, format!("{field} cannot be removed"));
+        }
+    }
 
     #[test]
     fn prices_are_positive_with_at_most_two_decimals() {

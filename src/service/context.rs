@@ -16,7 +16,7 @@ use crate::engine::access::Access;
 use crate::engine::objects::{self, Committed, Objects, RequestBudget};
 use crate::engine::schema::Registry;
 use crate::engine::write::{Outcome, WritePlan};
-use crate::error::{ParseError, Result};
+use crate::error::{Code, ParseError, Result};
 use crate::marketplace::hub::HubClient;
 use crate::store::Store;
 use std::rc::Rc;
@@ -123,7 +123,7 @@ impl<S: Store> Context<'_, S> {
     pub fn spend_password_hash(&mut self) -> Result<()> {
         if self.password_hashes >= MAX_PASSWORD_HASHES_PER_REQUEST {
             return Err(ParseError::new(
-                crate::error::Code::RequestLimitExceeded,
+                Code::RequestLimitExceeded,
                 format!(
                     "A request may log in, sign up or change a password at most {MAX_PASSWORD_HASHES_PER_REQUEST} times: send the others in requests of their own."
                 ),
@@ -143,9 +143,21 @@ impl<S: Store> Context<'_, S> {
 
     /// Runs write plans as one transaction (all commit or none does), queues what they changed,
     /// and re-reads the registry when one of them changed the schema.
+    /// A write that sets a username or email first passes the taken-name limit, and a clash
+    /// counts against it (see `Guard::name_claim`), whichever route it came by.
     /// Files the writes left unreferenced are deleted from the bucket once the batch committed.
     pub async fn execute_all(&mut self, plans: &[&WritePlan]) -> Result<Vec<Outcome>> {
-        let committed = objects::commit(self.store, plans).await?;
+        let claims_name = plans.iter().any(|p| p.claims_account_name);
+        if claims_name {
+            self.guard().name_claim().await?;
+        }
+        let committed = match objects::commit(self.store, plans).await {
+            Err(e) if claims_name && matches!(e.code, Code::UsernameTaken | Code::EmailTaken) => {
+                self.guard().name_taken().await;
+                return Err(e);
+            }
+            other => other?,
+        };
         if plans.iter().any(|p| p.schema_changed) {
             self.reload_registry().await?;
         }
@@ -221,7 +233,7 @@ impl<S: Store> Context<'_, S> {
             Ok(())
         } else {
             Err(ParseError::new(
-                crate::error::Code::Unauthorized,
+                Code::Unauthorized,
                 "unauthorized: master key is required",
             ))
         }

@@ -47,6 +47,7 @@ impl World {
                 checkout_per_buyer: crate::abuse::rate_limit::RateLimit::DISABLED,
                 password_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
                 upload_per_user: crate::abuse::rate_limit::RateLimit::DISABLED,
+                taken_name_per_client: crate::abuse::rate_limit::RateLimit::DISABLED,
             },
             ..Config::default()
         })

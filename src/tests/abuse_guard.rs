@@ -34,6 +34,10 @@ fn tight() -> Limits {
             max: 3,
             window_ms: 15 * MINUTE,
         },
+        taken_name_per_client: RateLimit {
+            max: 2,
+            window_ms: 60 * MINUTE,
+        },
         checkout_per_buyer: RateLimit {
             max: 2,
             window_ms: 10 * MINUTE,
@@ -276,6 +280,7 @@ fn disabled_limits_cost_no_call() {
         login_per_client: RateLimit::DISABLED,
         signup_per_client: RateLimit::DISABLED,
         password_per_client: RateLimit::DISABLED,
+        taken_name_per_client: RateLimit::DISABLED,
         checkout_per_buyer: RateLimit::DISABLED,
         upload_per_user: RateLimit::DISABLED,
     };
@@ -288,6 +293,8 @@ fn disabled_limits_cost_no_call() {
         assert_eq!(block_on(guard.password_check()), Ok(()));
         assert_eq!(block_on(guard.checkout("b1")), Ok(()));
         assert_eq!(block_on(guard.file_upload(Some("u1"))), Ok(()));
+        block_on(guard.name_taken());
+        assert_eq!(block_on(guard.name_claim()), Ok(()));
     }
     assert!(limiter.take().is_empty());
 }

@@ -39,6 +39,10 @@ impl Server {
                         max: 4,
                         window_ms: 15 * MINUTE,
                     },
+                    taken_name_per_client: RateLimit {
+                        max: 2,
+                        window_ms: 60 * MINUTE,
+                    },
                     checkout_per_buyer: RateLimit::DISABLED,
                     upload_per_user: RateLimit::DISABLED,
                 },
@@ -334,4 +338,58 @@ fn a_batch_shares_one_budget_for_regex_scans_and_the_size_of_its_answers() {
     assert!((1..=8).contains(&served), "{served} finds served");
     assert!(answers[served..].iter().all(|a| a["error"]["code"] == 102));
     assert!(batch.body.len() < MAX_ANSWER_BYTES_PER_REQUEST + (1 << 20));
+}
+
+#[test]
+fn an_address_told_too_often_that_names_are_taken_is_refused_on_every_route() {
+    let server = Server::new();
+    let signed_up = |name: &str, from| {
+        server
+            .post(
+                "/users",
+                json!({"username": name, "password": "p"}),
+                &[from],
+            )
+            .body_json()
+    };
+    assert!(signed_up("ana", FROM_B)["objectId"].is_string());
+    let bo = signed_up("bo", FROM_A);
+    let (id, token) = (
+        bo["objectId"].as_str().unwrap(),
+        bo["sessionToken"].as_str().unwrap(),
+    );
+    let rename = |name: &str| {
+        server.world.call(
+            "PUT",
+            &format!("/users/{id}"),
+            Some(&json!({"username": name})),
+            &[FROM_A, ("x-parse-session-token", token)],
+        )
+    };
+    // Two refusals that tell the address a name exists: a look-alike rename, a look-alike sign-up.
+    assert_eq!(rename("ANA").body_json()["code"], 202);
+    assert_eq!(signed_up(" Ana", FROM_A)["code"], 202);
+    // Then even a free name is refused from that address, before anything is written…
+    let refused = rename("free-name");
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.body_json()["code"], 155);
+    assert!(refused.body_json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("Too many usernames or emails that are taken from your network"));
+    assert_eq!(signed_up("free-name", FROM_A)["code"], 155);
+    // …while a save that names no account name, and other addresses, go on.
+    let saved = server.world.call(
+        "PUT",
+        &format!("/users/{id}"),
+        Some(&json!({"role": "buyer"})),
+        &[FROM_A, ("x-parse-session-token", token)],
+    );
+    assert_eq!(
+        saved.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&saved.body)
+    );
+    assert!(signed_up("free-name", FROM_B)["objectId"].is_string());
 }

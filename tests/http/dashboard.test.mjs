@@ -77,3 +77,19 @@ test('saving a whole user, its role unchanged, succeeds; a changed role is still
   expectError(await put(`/users/${user.id}`, { role: 'artisan' }, withSession(user.token)), 400, 119);
   assert.equal(expectStatus(await get('/users/me', withSession(user.token)), 200).role, 'buyer');
 });
+
+test('schemas list fields in the order they were added, objectId, createdAt, updatedAt and ACL first', async () => {
+  const className = `Ordered_${rand(8)}`;
+  // Added one by one, in an order that is neither alphabetical nor its reverse.
+  for (const field of ['zeta', 'alpha', 'mu']) {
+    expectStatus(await post(`/classes/${className}`, { [field]: 1 }, { master: true }), 201);
+  }
+  expectStatus(await put(`/schemas/${className}`, { fields: { beta: { type: 'String' } } }, { master: true }), 200);
+  const one = expectStatus(await get(`/schemas/${className}`, { master: true }), 200);
+  assert.deepEqual(Object.keys(one.fields), ['objectId', 'createdAt', 'updatedAt', 'ACL', 'zeta', 'alpha', 'mu', 'beta']);
+  const all = expectStatus(await get('/schemas', { master: true }), 200);
+  const listed = all.results.find((s) => s.className === className);
+  assert.deepEqual(Object.keys(listed.fields), Object.keys(one.fields));
+  const users = expectStatus(await get('/schemas/_User', { master: true }), 200);
+  assert.deepEqual(Object.keys(users.fields).slice(0, 7), ['objectId', 'createdAt', 'updatedAt', 'ACL', 'password', 'username', 'email']);
+});

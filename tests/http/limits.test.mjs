@@ -1,5 +1,5 @@
 // Abuse limits (issue 7): account lockout, failed logins per address, sign-ups per address,
-// checkouts per buyer; a refused request answers 429 {"code": 155, "error"} with Retry-After.
+// checkouts per buyer, taken usernames and emails per address (security review F10); a refused request answers 429 {"code": 155, "error"} with Retry-After.
 //
 // These need tight limits, so they run on a private `wrangler dev` (tests/support/worker.mjs),
 // not the shared server, whose limits `make test` raises out of reach.
@@ -20,6 +20,7 @@ const LOGIN_IP_LIMIT = 4;
 const SIGNUP_IP_LIMIT = 3;
 const CHECKOUT_LIMIT = 2;
 const FILE_UPLOAD_LIMIT = 2;
+const TAKEN_NAME_IP_LIMIT = 3;
 
 let worker;
 
@@ -36,6 +37,8 @@ before(async () => {
       CHECKOUT_WINDOW_MINUTES: '10',
       FILE_UPLOAD_LIMIT: String(FILE_UPLOAD_LIMIT),
       FILE_UPLOAD_WINDOW_MINUTES: '10',
+      TAKEN_NAME_IP_LIMIT: String(TAKEN_NAME_IP_LIMIT),
+      TAKEN_NAME_IP_WINDOW_MINUTES: '10',
     },
   });
 });
@@ -222,4 +225,28 @@ test('wrangler dev gives a request without CF-Connecting-IP the address 127.0.0.
   }
   expectLimited(await signUp({}), 10 * 60);
   expectLimited(await signUp({ ip: '127.0.0.1' }), 10 * 60);
+});
+
+test('an address told too often that usernames or emails are taken is refused on every route, others are not', async () => {
+  const home = newAddress();
+  const taken = await newUser('taken');
+  const me = await newUser('renamer');
+  const opts = { ip: home, token: me.token };
+  const rename = (fields) => call('PUT', `/users/${me.id}`, fields, opts);
+  // Each answer below tells the caller that an account exists: that is what is counted.
+  assert.equal((await call('POST', '/users', { username: taken.username.toUpperCase(), password: 'pw-x' }, { ip: home })).json.code, 202);
+  assert.equal((await rename({ username: taken.username })).json.code, 202);
+  assert.equal((await rename({ email: taken.username.toUpperCase() + '@example.test' })).json.code, 203);
+  // Then a write that sets a name is refused before it is tried, even for a free name.
+  expectLimited(await rename({ username: `free_${rand(10)}` }), 10 * 60,
+    /^Too many usernames or emails that are taken from your network\. Please try again after 10 minute\(s\)$/);
+  expectLimited(await call('POST', '/users', { username: `free_${rand(10)}`, password: 'pw-x' }, { ip: home }), 10 * 60);
+  expectLimited(await call('POST', '/batch', {
+    transaction: true,
+    requests: [{ method: 'PUT', path: `/parse/classes/_User/${me.id}`, body: { email: `free_${rand(10)}@example.test` } }],
+  }, opts), 10 * 60);
+  // A save that sets no name goes on, and other addresses are not counted.
+  assert.equal((await rename({ role: 'buyer' })).status, 200);
+  const elsewhere = await call('PUT', `/users/${me.id}`, { username: `free_${rand(10)}` }, { ip: newAddress(), token: me.token });
+  assert.equal(elsewhere.status, 200, show(elsewhere));
 });

@@ -1,6 +1,6 @@
 // An `Increment` of a product's price or stock keeps the template's validation: a price stays
 // positive with at most two decimals, stock a whole number of at least 0. A refused one answers
-// 142 and changes nothing.
+// 142 and changes nothing; neither can be removed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { rand, get, post, put, expectStatus, expectError, pointer, withSession, signUp } from './support.mjs';
@@ -17,6 +17,10 @@ test('an Increment cannot make a price or a stock invalid, and a refused one cha
   const increment = (field, amount) => put(path, { [field]: { __op: 'Increment', amount } }, as);
   for (const [field, amount] of [['price', 0.001], ['price', -120], ['price', -500], ['stock', 0.5], ['stock', -8]]) {
     expectError(await increment(field, amount), 400, 142);
+  }
+  // Nor can a price or a stock be removed: that product could be neither shown nor sold.
+  for (const field of ['price', 'stock']) {
+    expectError(await put(path, { [field]: { __op: 'Delete' } }, as), 400, 142, `${field} cannot be removed`);
   }
   let now = expectStatus(await get(path), 200);
   assert.deepEqual([now.price, now.stock], [120, 7]);
