@@ -79,7 +79,7 @@ async fn context<'a, S: Store>(
 ) -> Result<crate::service::Context<'a, S>> {
     let client = Client {
         ip: http.header("cf-connecting-ip").map(String::from),
-        origin: http.origin.clone(),
+        base_url: Some(services.config.public_base(&http.origin)),
         ..Client::default()
     };
     services.context(Access::public(), client, now_ms()).await
@@ -230,5 +230,6 @@ fn html(status: u16, app_name: &str, title: &str, body: &str) -> HttpResponse {
             ),
         ],
         body: page.into_bytes(),
+        stream: None,
     }
 }

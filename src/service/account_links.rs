@@ -1,5 +1,6 @@
 //! The links the account flows mail: a fresh random token, kept only as its SHA-256, in a URL of
-//! the server's public address (`PUBLIC_URL`, else the address the client called).
+//! the server's public address (`PUBLIC_URL`, else the address the client called, which the
+//! protocol puts in `Client::base_url`).
 
 use super::context::Context;
 use crate::error::Result;
@@ -24,9 +25,13 @@ pub fn new_token() -> Result<(String, String)> {
 
 /// `<public base>/apps/<appId>/<page>?token=<token>`: the page a mailed link opens.
 pub fn link<S: Store>(ctx: &Context<'_, S>, page: &str, token: &str) -> String {
+    let base = ctx
+        .client
+        .base_url
+        .clone()
+        .unwrap_or_else(|| ctx.config.public_base(""));
     format!(
-        "{}/apps/{}/{page}?token={}",
-        ctx.config.public_base(&ctx.client.origin),
+        "{base}/apps/{}/{page}?token={}",
         utf8_percent_encode(&ctx.config.app_id, NON_ALPHANUMERIC),
         utf8_percent_encode(token, NON_ALPHANUMERIC),
     )
