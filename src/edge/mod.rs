@@ -117,7 +117,11 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         limiter,
         durable_objects: &health::DurablePinger { env: &env },
     };
-    let (response, facts) = router::handle_logged(&services, &http).await;
+    let (response, facts) = if crate::graphql::serves(&http.path) {
+        crate::graphql::handle_logged(&services, &http).await
+    } else {
+        router::handle_logged(&services, &http).await
+    };
     let (changes, from_hubs) = outbox.take_split();
     if !changes.is_empty() {
         // After commit, never before; the response does not wait for subscribers.

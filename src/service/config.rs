@@ -34,6 +34,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The ISO 4217 code prices and orders are in; a payment confirmation must name it.
     pub currency: String,
+    /// Lets GraphQL introspection (`__schema`, `__type`) answer callers without the master key,
+    /// showing them what the OpenAPI document shows them (`GRAPHQL_PUBLIC_INTROSPECTION`).
+    pub graphql_public_introspection: bool,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             hold: HoldPolicy::default(),
             public_url: None,
             currency: "USD".into(),
+            graphql_public_introspection: false,
         }
     }
 }
@@ -110,6 +114,8 @@ impl Config {
             currency: non_empty("CURRENCY")
                 .map(|v| v.trim().to_ascii_uppercase())
                 .unwrap_or(d.currency),
+            graphql_public_introspection: non_empty("GRAPHQL_PUBLIC_INTROSPECTION")
+                .is_some_and(|v| v.trim() == "true" || v.trim() == "1"),
         }
     }
 
