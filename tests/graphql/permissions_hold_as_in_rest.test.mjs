@@ -49,11 +49,13 @@ test('validation rules hold: prices positive with two decimals, stock whole', as
   assert.equal(await codeOf(client({ token: shop.user.token }), UPDATE_PRODUCT, { id: productId, f: { stock: 1.5 } }), 142);
 });
 
-test('users: emails are hidden from others, roles are not chosen, nobody edits another', async () => {
-  const other = await client({ token: stranger.token }).request(`query($id: ID!) { user(id: $id) { username email } }`, { id: buyer.id });
-  assert.equal(other.user.email, null);
-  const self = await client({ token: buyer.token }).request(`{ viewer { user { email } } }`);
-  assert.equal(self.viewer.user.email, buyer.email);
+test('users: each reads only itself, emails are hidden, roles are not chosen, nobody edits another', async () => {
+  const q = `query($id: ID!) { user(id: $id) { username email } }`;
+  assert.equal(await codeOf(client({ token: stranger.token }), q, { id: buyer.id }), 101, "another user's object is hidden");
+  const self = await client({ token: buyer.token }).request(q, { id: buyer.id });
+  assert.equal(self.user.email, buyer.email);
+  const viewer = await client({ token: buyer.token }).request(`{ viewer { user { email } } }`);
+  assert.equal(viewer.viewer.user.email, buyer.email);
   const where = await failing(client({ token: stranger.token }), `{ users(where: {email: {equalTo: "x"}}) { count } }`);
   assert.equal(where.errors[0].extensions.code, 119, 'a protected field cannot be queried');
   const promote = await codeOf(client({ token: buyer.token }), `mutation($id: ID!) { updateUser(input: {id: $id, fields: {role: "admin"}}) { user { role } } }`, { id: buyer.id });
