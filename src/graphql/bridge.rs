@@ -139,6 +139,7 @@ pub struct Bridge<'a, 'r, S: Store> {
     pub services: &'r Services<'a, S>,
     pub ctx: RefCell<Context<'a, S>>,
     reads: Cell<u32>,
+    master: bool,
     /// The first internal fault's own words, for the request log only.
     pub internal: RefCell<Option<String>>,
 }
@@ -147,6 +148,7 @@ impl<'a, 'r, S: Store> Bridge<'a, 'r, S> {
     pub fn new(services: &'r Services<'a, S>, ctx: Context<'a, S>) -> Self {
         Bridge {
             services,
+            master: ctx.access.is_master(),
             ctx: RefCell::new(ctx),
             reads: Cell::new(0),
             internal: RefCell::new(None),
@@ -332,8 +334,6 @@ impl<S: Store> Calls for Bridge<'_, '_, S> {
     }
 
     fn is_master(&self) -> bool {
-        self.ctx
-            .try_borrow()
-            .is_ok_and(|ctx| ctx.access.is_master())
+        self.master
     }
 }

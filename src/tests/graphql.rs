@@ -553,3 +553,16 @@ fn a_missing_object_is_101_with_null_data() {
     assert_eq!(body["errors"][0]["extensions"]["code"], 101);
     assert_eq!(body["errors"][0]["path"], json!(["product"]));
 }
+
+#[test]
+fn a_request_reads_at_most_fifty_times_whatever_its_aliases() {
+    let world = world();
+    let aliases: String = (0..60)
+        .map(|i| format!("a{i}: products(first: 1) {{ count }} "))
+        .collect();
+    let (status, body) = gql(&world, &format!("{{ {aliases} }}"), json!(null), MASTER);
+    assert_eq!(status, 200, "{body}");
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 10, "{body}");
+    assert!(errors.iter().all(|e| e["extensions"]["code"] == 102));
+}
