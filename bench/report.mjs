@@ -54,6 +54,12 @@ row(`W1 browse, ${conns} conn`, w1, {
   floor: bare.range ? `range ${num(bare.range.rps)}/s` : "–",
   ratioText: ratio(w1?.rps, bare.range?.rps),
 });
+const w1Graphql = load("w1-graphql");
+row(`W1 as GraphQL (+ owners), ${conns} conn`, w1Graphql, {
+  trips: rt["w1-graphql"],
+  floor: w1 ? `REST W1 ${num(w1.rps)}/s` : "–",
+  ratioText: ratio(w1Graphql?.rps, w1?.rps),
+});
 const w1Logged = load("w1-logged");
 row(`W1 browse, every request logged`, w1Logged, {
   trips: rt.w1,
@@ -131,7 +137,7 @@ notes.push(
   "errors: non-2xx answers plus socket errors/timeouts (W4 contention: answers other than 201 or 142 Sold out; " +
     "W5: messages that did not arrive).",
   "round trips: X-D1-Round-Trips of one request of each kind (checkout: the worker's own; the hub's transaction is extra).",
-  "ratio: W1, W2, W4, W6 req/s ÷ the floor's req/s; W5 p99 ÷ the bare broadcast's p99.",
+  "ratio: W1, W2, W4, W6 req/s ÷ the floor's req/s (W1 as GraphQL: ÷ REST W1's, target ≥ 0.90); W5 p99 ÷ the bare broadcast's p99.",
   `W6: a 1 MiB PNG per request, so req/s is MiB/s: upload${mib(w6.upload)} beside a bare R2 put of the same body${mib(w6.put)}, ` +
     `download${mib(w6.download)} beside a bare R2 get${mib(w6.get)}. The upload checks the session, counts it against ` +
     "the user's upload limit, sniffs the bytes and registers the file in D1 beside the put; the download streams R2's body " +

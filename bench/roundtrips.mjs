@@ -13,8 +13,12 @@ const state = readState(outDir);
 const where = encodeURIComponent(JSON.stringify({ price: { $gte: 100, $lte: 120 } }));
 const buyer = state.buyers[state.buyers.length - 1];
 
+const graphqlUrl = `${new URL(baseUrl).origin}/graphql`;
+const BROWSE = "query Browse($a: Float, $b: Float) { products(where: {price: {greaterThanOrEqualTo: $a, lessThanOrEqualTo: $b}}, order: [createdAt_DESC], first: 20) { edges { node { objectId title price stock owner { name } } } } }";
+
 const requests = {
   w1: () => call("GET", `/classes/Product?where=${where}&limit=20&order=-createdAt`),
+  "w1-graphql": () => api(graphqlUrl)("POST", "", { query: BROWSE, variables: { a: 100, b: 120 } }),
   w2: () => call("GET", `/classes/Product/${state.productIds[0]}`),
   w3: () => call("POST", "/login", { username: buyer.username, password: state.password }),
   w4: () =>
@@ -23,6 +27,7 @@ const requests = {
 };
 const labels = {
   w1: "W1 browse (range query)",
+  "w1-graphql": "W1 as GraphQL, with owners",
   w2: "W2 get by id",
   w3: "W3 login",
   w4: "W4 checkout (worker side only)",
@@ -48,4 +53,9 @@ if (bareUrl) {
   const mine = new Set((product.json?.results ?? []).map((o) => o.objectId));
   const common = (bare.results ?? []).filter((o) => mine.has(o.objectId)).length;
   console.log(`[rt] price 100–120, newest 20: the product answers ${mine.size} rows, the bare worker ${bare.results?.length}, ${common} in common`);
+  const graphql = await api(graphqlUrl)("POST", "", { query: BROWSE, variables: { a: 100, b: 120 } });
+  const edges = graphql.json?.data?.products?.edges ?? [];
+  const same = edges.filter((e) => mine.has(e.node.objectId)).length;
+  const owners = edges.filter((e) => typeof e.node.owner?.name === "string").length;
+  console.log(`[rt] the same window as GraphQL: ${edges.length} products, ${same} the same as REST's, ${owners} with their owner's name`);
 }

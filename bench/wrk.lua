@@ -1,6 +1,8 @@
 -- The wrk script of every HTTP workload in scripts/bench.sh, chosen by WRK_MODE:
 --
 --   browse      W1: GET /parse/classes/Product?where={"price":{"$gte":a,"$lte":b}}&limit=20&order=-createdAt
+--   graphql     W1 as GraphQL: POST /graphql, the same window and order, 20 products with their
+--               owners' names (one more join than REST W1, which answers bare products)
 --   get         W2: GET /parse/classes/Product/<id>, ids rotated from WRK_IDS
 --   login       W3: POST /parse/login, usernames rotated from WRK_USERS, password WRK_PASSWORD
 --   bare-range  floor of W1: GET /range?min=a&max=b (the same windows as browse)
@@ -65,6 +67,14 @@ if mode == "browse" then
     local a, b = window()
     local where = string.format('{"price":{"$gte":%.2f,"$lte":%.2f}}', a, b)
     return wrk.format("GET", mount .. "/classes/Product?where=" .. urlencode(where) .. order)
+  end
+elseif mode == "graphql" then
+  local headers = { ["Content-Type"] = "application/json", ["X-Parse-Application-Id"] = wrk.headers["X-Parse-Application-Id"] }
+  local query = "query Browse($a: Float, $b: Float) { products(where: {price: {greaterThanOrEqualTo: $a, lessThanOrEqualTo: $b}}, order: [createdAt_DESC], first: 20) { edges { node { objectId title price stock owner { name } } } } }"
+  function request()
+    local a, b = window()
+    local body = string.format('{"query":"%s","variables":{"a":%.2f,"b":%.2f}}', query, a, b)
+    return wrk.format("POST", "/graphql", headers, body)
   end
 elseif mode == "get" then
   function request()

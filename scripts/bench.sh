@@ -2,7 +2,7 @@
 # `make bench`: the performance model of DESIGN §9, measured. Starts the product (bench mode) and
 # the bare companion worker of bench/bare side by side under `wrangler dev`, each on a free port;
 # seeds a fixed dataset (50 artisans, 5,000 products, 500 buyers) into a fresh temporary D1 and
-# gives the bare worker a copy of it; runs the workloads W1–W5 and the bare floor one after the other; prints one table and
+# gives the bare worker a copy of it; runs the workloads W1–W5 (W1 also as GraphQL) and the bare floor one after the other; prints one table and
 # writes it to bench/results/latest.txt. Stops both servers and deletes the state whatever happens.
 #
 # Knobs (environment): BENCH_SECONDS (20, each workload), BENCH_WARMUP (3, a discarded run
@@ -203,8 +203,8 @@ step() {
 # 6. The workloads, one at a time (two cores: anything alongside would be measured too), each
 #    next to its floor.
 step load "$slices" "$conns" "$seconds" \
-  w1 browse "$product_url/classes/Product" w1-logged browse "$logged_url/classes/Product" \
-  bare-range bare-range "$bare_url/range"
+  w1 browse "$product_url/classes/Product" w1-graphql graphql "${product_url%"$mount"}/graphql" \
+  w1-logged browse "$logged_url/classes/Product" bare-range bare-range "$bare_url/range"
 stop_group "$logged_pid"
 logged_pid=
 step load "$slices" "$conns" "$seconds" \

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 shim=build/worker/shim.mjs
-inputs=(src Cargo.toml Cargo.lock .cargo)
+inputs=(src vendor Cargo.toml Cargo.lock .cargo)
 
 if [ "${FORCE_BUILD:-0}" != 1 ] && [ -f "$shim" ] \
    && [ -z "$(find "${inputs[@]}" -newer "$shim" -print -quit 2>/dev/null)" ]; then

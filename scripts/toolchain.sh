@@ -38,7 +38,7 @@ fi
 
 if ! [ -x node_modules/.bin/wrangler ] || ! [ -x node_modules/.bin/wasm-opt ] \
    || ! [ node_modules/.package-lock.json -nt package-lock.json ]; then
-  log "installing npm packages (wrangler, binaryen, parse, ws)"
+  log "installing npm packages (wrangler, binaryen, parse, ws, graphql-request)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # wrangler dev's proxy answers 503 to requests it failed to forward under load; it retries them

@@ -18,6 +18,7 @@ pub mod auth;
 mod edge;
 mod engine;
 mod error;
+mod graphql;
 mod live;
 mod marketplace;
 mod platform;

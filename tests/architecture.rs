@@ -45,10 +45,20 @@ const LAYERS: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
+    // GraphQL, the second protocol on the services, reuses REST's HTTP plumbing (the request
+    // and response values, CORS, request ids, the log line, the body parser) and which
+    // classes the OpenAPI document shows a caller.
+    (
+        "graphql",
+        &[
+            "api", "service", "engine", "auth", "error", "platform", "store",
+        ],
+    ),
     (
         "edge",
         &[
             "api",
+            "graphql",
             "live",
             "service",
             "abuse",

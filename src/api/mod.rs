@@ -6,6 +6,7 @@ mod dispatch;
 pub mod http;
 pub(crate) mod openapi;
 mod openapi_audience;
+pub use openapi_audience::client_usable;
 mod openapi_components;
 mod openapi_operations;
 mod openapi_types;

@@ -48,10 +48,22 @@ pub fn document(
             "description": DESCRIPTION,
         },
         "servers": [{"url": server_url}],
+        "externalDocs": {
+            "description": "The same API as Parse Server's GraphQL API (POST or GET, same headers, sessions and rules), beside the REST mount.",
+            "url": graphql_url(server_url, &config.mount_path),
+        },
         "tags": tags(&doc),
         "paths": paths,
         "components": components(&doc),
     })
+}
+
+/// Where GraphQL answers: at the server root beside the REST mount, as Parse Server mounts it.
+fn graphql_url(server_url: &str, mount_path: &str) -> String {
+    let root = server_url
+        .strip_suffix(mount_path.trim_end_matches('/'))
+        .unwrap_or(server_url);
+    format!("{}/graphql", root.trim_end_matches('/'))
 }
 
 const DESCRIPTION: &str = "The Parse Server REST API of an artisan marketplace: the Parse SDKs \
@@ -62,7 +74,8 @@ carries `X-Parse-Application-Id`; `X-Parse-Session-Token` speaks for a signed-in
 client mistake 400. The JS SDK's style (a `text/plain` POST with `_method`, `_ApplicationId`, \
 `_SessionToken` in the body) is accepted everywhere. This document is generated from the \
 server's route table and schema registry; classes only the master key may use are listed only \
-when it is fetched with the master key.";
+when it is fetched with the master key. The same operations, under the same rules, are \
+served as GraphQL at `/graphql` beside the REST mount (see `externalDocs`).";
 
 /// The paths `route` documents, each with the class it is about. `/classes/{className}` rows
 /// become one path per class, so every class has its own body schemas, except where a more

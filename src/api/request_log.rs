@@ -17,6 +17,9 @@ pub struct RequestFacts {
     /// An internal fault's own words (a driver's or the runtime's), for the operator only: the
     /// client is told "Internal server error.".
     pub internal_error: Option<String>,
+    /// A GraphQL request's operation: its type and name (or its first root fields), e.g.
+    /// `query Browse` or `mutation createOrder`. Never its arguments.
+    pub operation: Option<String>,
 }
 
 /// The log line of a request, or `None` when the policy skips it. Never the body, the query
@@ -43,6 +46,9 @@ pub fn line(
         });
         if let Some(detail) = &facts.internal_error {
             line["detail"] = json!(detail);
+        }
+        if let Some(operation) = &facts.operation {
+            line["operation"] = json!(operation);
         }
         line
     })

@@ -84,7 +84,7 @@ fn preflight_route(http: &HttpRequest, mount: &str) -> Option<String> {
 
 /// The request's id for logs and support: the client's `X-Request-Id` when it is a sane token,
 /// else a new one.
-fn request_id(http: &HttpRequest) -> String {
+pub fn request_id(http: &HttpRequest) -> String {
     match http.header("x-request-id") {
         Some(id)
             if !id.is_empty()

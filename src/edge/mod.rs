@@ -158,7 +158,11 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         mailer,
         bucket: &files,
     };
-    let (response, facts) = router::handle_logged(&services, &http).await;
+    let (response, facts) = if crate::graphql::serves(&http.path) {
+        crate::graphql::handle_logged(&services, &http).await
+    } else {
+        router::handle_logged(&services, &http).await
+    };
     if let Some(api) = &mail_api {
         ctx.wait_until(api.deliver_queued());
     }

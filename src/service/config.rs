@@ -40,6 +40,9 @@ pub struct Config {
     pub accounts: AccountPolicy,
     /// Who may upload files, how large, which types; how long unattached uploads are kept.
     pub files: FilePolicy,
+    /// Lets GraphQL introspection (`__schema`, `__type`) answer callers without the master key,
+    /// showing them what the OpenAPI document shows them (`GRAPHQL_PUBLIC_INTROSPECTION`).
+    pub graphql_public_introspection: bool,
 }
 
 impl Default for Config {
@@ -63,6 +66,7 @@ impl Default for Config {
             currency: "USD".into(),
             accounts: AccountPolicy::default(),
             files: FilePolicy::default(),
+            graphql_public_introspection: false,
         }
     }
 }
@@ -124,6 +128,8 @@ impl Config {
                 "FILE_UPLOAD_ALLOWED_TYPES" => var(name),
                 _ => non_empty(name),
             }),
+            graphql_public_introspection: non_empty("GRAPHQL_PUBLIC_INTROSPECTION")
+                .is_some_and(|v| v.trim() == "true" || v.trim() == "1"),
         }
     }
 

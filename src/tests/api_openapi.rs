@@ -243,3 +243,20 @@ fn the_document_holds_together() {
         }
     }
 }
+
+#[test]
+fn the_document_links_graphql_beside_the_rest_mount() {
+    let doc = doc(Audience::Public);
+    assert_eq!(doc["externalDocs"]["url"], "http://localhost/graphql");
+    let store = SqliteStore::migrated();
+    let behind_a_proxy = document(
+        &registry(&store),
+        &config(),
+        "https://api.example.com/parse",
+        Audience::Public,
+    );
+    assert_eq!(
+        behind_a_proxy["externalDocs"]["url"],
+        "https://api.example.com/graphql"
+    );
+}

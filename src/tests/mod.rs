@@ -12,6 +12,7 @@ mod engine_objects;
 mod engine_query_props;
 mod engine_query_regressions;
 mod engine_write_props;
+mod graphql;
 mod live_connection;
 mod marketplace_checkout;
 mod marketplace_locked_fields;
