@@ -51,7 +51,7 @@ function assertStored(keys, clientId, count = CAP) {
   assert.ok(keys[head] < 1024, `the head holds one identity, not one per subscription: ${keys[head]} bytes`);
 }
 
-const goneWithin = (clientId, opts, what) => waitFor(() => Object.keys(storedSocketKeys(clientId, opts)).length === 0, what);
+const goneWithin = (clientId, opts, what) => waitFor(async () => Object.keys(await storedSocketKeys(clientId, opts)).length === 0, what);
 
 test('a client\'s close and a dropped connection delete everything the socket stored', { timeout: 180_000 }, async () => {
   const shop = await newShop('lqgone');
@@ -60,8 +60,8 @@ test('a client\'s close and a dropped connection delete everything the socket st
     Live.connected(GLOBAL_PATH, { sessionToken: buyer.token }),
   ]);
   await Promise.all([subscribeMany(closing, shop.pointer, buyer.token), subscribeMany(dropping, shop.pointer, buyer.token)]);
-  assertStored(storedSocketKeys(closing.clientId), closing.clientId);
-  assertStored(storedSocketKeys(dropping.clientId), dropping.clientId);
+  assertStored(await storedSocketKeys(closing.clientId), closing.clientId);
+  assertStored(await storedSocketKeys(dropping.clientId), dropping.clientId);
 
   closing.ws.close(1000, 'bye');
   dropping.ws.terminate(); // no close frame: the connection just ends
@@ -74,7 +74,7 @@ test('a socket that closes while its hub hibernates is forgotten too', { timeout
   const hub = { hub: 'ArtisanHub' };
   const live = await Live.connected(dashboardPath(shop.profile), { sessionToken: buyer.token });
   await subscribeMany(live, shop.pointer, buyer.token);
-  assertStored(storedSocketKeys(live.clientId, hub), live.clientId);
+  assertStored(await storedSocketKeys(live.clientId, hub), live.clientId);
   // Only this shop's writes reach its hub: idle, workerd evicts it after 10 s.
   await sleep(12_000);
   live.ws.close(1000, 'bye');
@@ -101,11 +101,11 @@ test('sockets that were open when the server died are swept by their hub\'s next
       { live: sockets[0], where: { hub: 'LiveHub', stateDir: worker.stateDir } },
       { live: sockets[1], where: { hub: 'ArtisanHub', stateDir: worker.stateDir } },
     ];
-    for (const { live, where } of [global, dashboard]) assertStored(storedSocketKeys(live.clientId, where), live.clientId, 10);
+    for (const { live, where } of [global, dashboard]) assertStored(await storedSocketKeys(live.clientId, where), live.clientId, 10);
 
     await worker.kill(); // no close handler runs: the state stays behind
     for (const { live } of [global, dashboard]) await waitFor(() => live.closed, 'the client to see its socket end');
-    for (const { live, where } of [global, dashboard]) assertStored(storedSocketKeys(live.clientId, where), live.clientId, 10);
+    for (const { live, where } of [global, dashboard]) assertStored(await storedSocketKeys(live.clientId, where), live.clientId, 10);
 
     await worker.start();
     // A product of that artisan is published to both hubs: each sweeps what no open socket owns.

@@ -11,7 +11,8 @@
 // a window (`quiet`). A failing wait shows the socket's whole frame log.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import {
   PARSE_URL, APP_ID, MASTER_KEY, MOUNT, rand, post, put, get, show, pointer, withSession, signUp, expectStatus,
@@ -314,13 +315,19 @@ print(json.dumps({'files': len(files), 'kvTables': kv_tables, 'keys': found}))
  * bytes. Read, with Python's
  * sqlite3 and read-only, from the Durable Objects' SQLite files that `wrangler dev --persist-to
  * STATE` keeps under STATE/v3/do/<worker>-<class>/<object>.sqlite, whose key-value storage is the
- * table `_cf_KV`. Throws when no such table exists: a test must never pass on a layout it cannot read.
+ * table `_cf_KV`. Throws when no such table exists: a test must never pass on a layout it cannot
+ * read. Asynchronous on purpose: a synchronous child blocks the event loop, and a fetch right
+ * after it can pick a keep-alive connection the server closed meanwhile ("fetch failed").
  */
-export function storedSocketKeys(clientId, { hub = 'LiveHub', stateDir = process.env.PARSE_STATE_DIR } = {}) {
+export async function storedSocketKeys(clientId, { hub = 'LiveHub', stateDir = process.env.PARSE_STATE_DIR } = {}) {
   assert.ok(stateDir, 'PARSE_STATE_DIR (make test sets it) names the server\'s state directory');
-  const run = spawnSync('python3', ['-c', STORED_KEYS_PY, stateDir, hub, `sock:${clientId}:`], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`reading the hubs' storage failed: ${run.stderr}`);
-  const { files, kvTables, keys } = JSON.parse(run.stdout);
+  let stdout;
+  try {
+    ({ stdout } = await promisify(execFile)('python3', ['-c', STORED_KEYS_PY, stateDir, hub, `sock:${clientId}:`], { encoding: 'utf8' }));
+  } catch (e) {
+    throw new Error(`reading the hubs' storage failed: ${e.stderr ?? e.message}`);
+  }
+  const { files, kvTables, keys } = JSON.parse(stdout);
   if (kvTables === 0) throw new Error(`no ${hub} key-value table among ${files} files under ${stateDir}/v3/do`);
   return keys;
 }
