@@ -7,7 +7,7 @@ use super::d1::D1Store;
 use super::live::LiveRoom;
 use crate::engine::change::{Change, ChangeKind};
 use crate::error::{ParseError, Result as ParseResult};
-use crate::live::subscriber::Subscribers;
+use crate::live::socket::Sockets;
 use crate::marketplace::hub::{serve, HubCall, HubClient, Served};
 use crate::marketplace::pending_orders;
 use crate::platform::now_ms;
@@ -33,8 +33,8 @@ pub struct ArtisanHub {
     env: Env,
     /// One call at a time: awaits on D1 would otherwise let calls interleave.
     turn: Mutex<()>,
-    /// The live sockets' states, memoized for fan-out (see `LiveRoom`).
-    subscribers: RefCell<Subscribers>,
+    /// Its live sockets' states (see `LiveRoom`).
+    sockets: RefCell<Sockets>,
     /// One socket frame at a time (see `LiveRoom::frames`), apart from `turn`, so a slow frame
     /// never holds up a checkout.
     frames: futures::lock::Mutex<()>,
@@ -63,7 +63,7 @@ impl DurableObject for ArtisanHub {
             state,
             env,
             turn: Mutex::new(()),
-            subscribers: RefCell::default(),
+            sockets: RefCell::default(),
             frames: futures::lock::Mutex::new(()),
             artisan_stored: std::cell::Cell::new(false),
         }
@@ -73,12 +73,7 @@ impl DurableObject for ArtisanHub {
         if let Some(pong) = super::health::answer_ping(&req) {
             return pong;
         }
-        let room = LiveRoom {
-            state: &self.state,
-            env: &self.env,
-            subscribers: &self.subscribers,
-            frames: &self.frames,
-        };
+        let room = self.live_room();
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();
         }
@@ -163,6 +158,16 @@ impl DurableObject for ArtisanHub {
 }
 
 impl ArtisanHub {
+    /// Its live sockets, served as every hub serves them.
+    fn live_room(&self) -> LiveRoom<'_> {
+        LiveRoom {
+            state: &self.state,
+            env: &self.env,
+            sockets: &self.sockets,
+            frames: &self.frames,
+        }
+    }
+
     /// Remembers whose hub this is, and wakes the alarm in time for each new order's lapse.
     async fn watch_lapses(&self, changes: &[Change]) {
         let storage = self.state.storage();
@@ -209,12 +214,7 @@ impl ArtisanHub {
         let _turn = self.turn.lock().await;
         match pending_orders::expire(&store, &artisan, now).await {
             Ok(changes) if !changes.is_empty() => {
-                let room = LiveRoom {
-                    state: &self.state,
-                    env: &self.env,
-                    subscribers: &self.subscribers,
-                    frames: &self.frames,
-                };
+                let room = self.live_room();
                 if let Err(e) = room.publish(&changes).await {
                     worker::console_error!("artisan hub: publishing lapsed orders failed: {e}");
                 }

@@ -4,7 +4,7 @@
 
 use super::live::LiveRoom;
 use crate::engine::change::Change;
-use crate::live::subscriber::Subscribers;
+use crate::live::socket::Sockets;
 use std::cell::RefCell;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
@@ -14,7 +14,7 @@ pub const GLOBAL: &str = "global";
 pub struct LiveHub {
     state: State,
     env: Env,
-    subscribers: RefCell<Subscribers>,
+    sockets: RefCell<Sockets>,
     /// One socket frame at a time (see `LiveRoom::frames`).
     frames: futures::lock::Mutex<()>,
 }
@@ -24,7 +24,7 @@ impl DurableObject for LiveHub {
         LiveHub {
             state,
             env,
-            subscribers: RefCell::default(),
+            sockets: RefCell::default(),
             frames: futures::lock::Mutex::new(()),
         }
     }
@@ -33,12 +33,7 @@ impl DurableObject for LiveHub {
         if let Some(pong) = super::health::answer_ping(&req) {
             return pong;
         }
-        let room = LiveRoom {
-            state: &self.state,
-            env: &self.env,
-            subscribers: &self.subscribers,
-            frames: &self.frames,
-        };
+        let room = self.live_room();
         if req.headers().get("upgrade")?.is_some() {
             return room.accept();
         }
@@ -51,5 +46,17 @@ impl DurableObject for LiveHub {
 
     async fn alarm(&self) -> Result<Response> {
         Response::ok("")
+    }
+}
+
+impl LiveHub {
+    /// Its live sockets, served as every hub serves them.
+    fn live_room(&self) -> LiveRoom<'_> {
+        LiveRoom {
+            state: &self.state,
+            env: &self.env,
+            sockets: &self.sockets,
+            frames: &self.frames,
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! One live connection's side of the protocol, independent of the socket it runs on: what a
-//! client frame does to the socket's state and what is sent back, and which frames a committed
-//! change produces for a socket.
+//! client frame does to the socket's state and what is sent back, and how the sessions a socket
+//! uses are kept current.
 
 use super::delivery::protected_query_field;
 use super::matcher::Matcher;
-use super::protocol::{self, ClientMessage, Identity, SocketState, SubscribeRequest};
+use super::protocol::{self, ClientMessage, Identity, SubscribeRequest};
+use super::socket::Socket;
 use crate::auth::secret::same_secret;
 use crate::engine::access::{Access, Principal};
 use crate::engine::clp::{self, Operation};
@@ -41,12 +42,30 @@ impl Reply {
             resume: None,
         }
     }
+
+    /// What the client is told instead when the new state could not be stored: each answer
+    /// becomes an error (with its `requestId`), so the client knows the state it asked for was
+    /// not kept, and may try again.
+    pub fn unstored(&self) -> Vec<Value> {
+        let e = ParseError::internal("the connection's state could not be stored");
+        self.frames
+            .iter()
+            .map(|frame| match frame.get("op").and_then(Value::as_str) {
+                Some("connected" | "subscribed" | "unsubscribed") => {
+                    protocol::error(&e, true, frame.get("requestId").and_then(Value::as_i64))
+                }
+                _ => frame.clone(),
+            })
+            .collect()
+    }
 }
 
-/// Applies a client frame to `state`. Errors become `error` frames; nothing here closes the socket.
+/// Applies a client frame to `socket`. Errors become `error` frames; a refused subscription
+/// changes nothing (but a session found ended on the way is dropped). Nothing here closes the
+/// socket.
 pub async fn on_message<S: Store>(
     ctx: &LiveContext<'_, S>,
-    state: &mut SocketState,
+    socket: &mut Socket,
     text: &str,
 ) -> Reply {
     let message = match protocol::parse_message(text) {
@@ -63,35 +82,33 @@ pub async fn on_message<S: Store>(
                 let e = ParseError::new(Code::Unauthorized, "Key in request is not valid");
                 return Reply::one(protocol::error(&e, false, None));
             }
-            match identify(ctx, session_token.as_deref(), master_key.as_deref()).await {
-                Ok(identity) => {
-                    state.identity = Some(identity);
-                    Reply::one(protocol::connected(&state.client_id))
-                }
+            let connected = identify(ctx, session_token.as_deref(), master_key.as_deref())
+                .await
+                .and_then(|identity| socket.connect(identity));
+            match connected {
+                Ok(()) => Reply::one(protocol::connected(&socket.client_id)),
                 Err(e) => Reply::one(protocol::error(&e, false, None)),
             }
         }
         ClientMessage::Subscribe(request) | ClientMessage::Update(request) => {
             let id = request.request_id;
-            match subscribe(ctx, state, &request).await {
+            match subscribe(ctx, socket, &request).await {
                 Ok(()) => Reply {
-                    frames: vec![protocol::subscribed(&state.client_id, id)],
+                    frames: vec![protocol::subscribed(&socket.client_id, id)],
                     resume: request.last_seq.map(|seq| (id, seq)),
                 },
                 Err(e) => Reply::one(protocol::error(&e, false, Some(id))),
             }
         }
         ClientMessage::Unsubscribe { request_id } => {
-            let before = state.subscriptions.len();
-            state.subscriptions.retain(|s| s.request_id != request_id);
-            if state.subscriptions.len() == before {
+            if !socket.unsubscribe(request_id) {
                 let e = ParseError::new(
                     Code::InvalidJson,
                     format!("Cannot find subscription with requestId {request_id}"),
                 );
                 return Reply::one(protocol::error(&e, false, Some(request_id)));
             }
-            Reply::one(protocol::unsubscribed(&state.client_id, request_id))
+            Reply::one(protocol::unsubscribed(&socket.client_id, request_id))
         }
     }
 }
@@ -116,15 +133,15 @@ async fn identify<S: Store>(
 
 async fn subscribe<S: Store>(
     ctx: &LiveContext<'_, S>,
-    state: &mut SocketState,
+    socket: &mut Socket,
     request: &SubscribeRequest,
 ) -> Result<()> {
     // A session may have ended, or its roles changed, since the socket connected.
-    let refreshed = refresh_sessions(ctx.store, std::slice::from_mut(state), ctx.now_ms).await?;
+    let refreshed = refresh_sessions(ctx.store, std::slice::from_mut(socket), ctx.now_ms).await?;
     if refreshed.iter().any(|(_, frames)| !frames.is_empty()) {
         return Err(sessions::invalid_token());
     }
-    let socket_identity = state.identity.clone().ok_or_else(|| {
+    let socket_identity = socket.identity().cloned().ok_or_else(|| {
         ParseError::new(
             Code::InvalidJson,
             "Can not find this client, make sure you connect to server before subscribing",
@@ -136,20 +153,18 @@ async fn subscribe<S: Store>(
             request.class_name
         ))
     })?;
-    // What the socket's subscriptions hold in all, counted before compiling: every event
-    // re-evaluates them, so one socket's regexes are bounded like one request's.
-    let held: usize = state
-        .subscriptions
-        .iter()
-        .filter(|s| s.request_id != request.request_id)
-        .map(|s| count_regexes(&s.where_))
-        .sum();
+    // The socket's limits, counted before the query is compiled or its session read. Every
+    // event re-evaluates every subscription, so one socket's regexes are bounded like one
+    // request's.
+    socket.check_room_for(request.request_id)?;
+    let held = socket.regexes_held(request.request_id);
     if held + count_regexes(&request.where_) > MAX_REGEXES_PER_REQUEST {
         return Err(ParseError::invalid_query(format!(
             "a connection's subscriptions may hold at most {MAX_REGEXES_PER_REQUEST} $regex constraints in all"
         )));
     }
-    Matcher::compile(&request.where_)?;
+    // Compiled once, here: the socket keeps it for every event.
+    let matcher = Matcher::compile(&request.where_)?;
     let own = match request.session_token.as_deref() {
         Some(token) if !token.is_empty() => Some(identify(ctx, Some(token), None).await?),
         _ => None,
@@ -164,7 +179,7 @@ async fn subscribe<S: Store>(
             schema.name
         )));
     }
-    state.subscribe(request, own)
+    socket.subscribe(request, own, matcher)
 }
 
 /// Re-reads every session the sockets use, in one batch per 50 sessions: a logged-out or
@@ -173,20 +188,20 @@ async fn subscribe<S: Store>(
 /// whether each state changed, and the frames to send it.
 pub async fn refresh_sessions<S: Store>(
     store: &S,
-    states: &mut [SocketState],
+    sockets: &mut [Socket],
     now_ms: i64,
 ) -> Result<Vec<(bool, Vec<Value>)>> {
-    let used = sessions_used(states.iter());
+    let used = sessions_used(sockets.iter());
     if used.is_empty() {
-        return Ok(states.iter().map(|_| (false, vec![])).collect());
+        return Ok(sockets.iter().map(|_| (false, vec![])).collect());
     }
     let live = sessions::refresh(store, &used, now_ms).await?;
     let used: BTreeSet<String> = used.into_iter().map(|(sid, _)| sid).collect();
-    Ok(states
+    Ok(sockets
         .iter_mut()
-        .map(|state| match renewed(state, &used, &live) {
+        .map(|socket| match renewed(socket, &used, &live) {
             Some((next, frames)) => {
-                *state = next;
+                *socket = next;
                 (true, frames)
             }
             None => (false, vec![]),
@@ -194,13 +209,11 @@ pub async fn refresh_sessions<S: Store>(
         .collect())
 }
 
-/// The sessions the states use, as (session id, user id), each once.
-pub fn sessions_used<'a>(
-    states: impl IntoIterator<Item = &'a SocketState>,
-) -> Vec<(String, String)> {
+/// The sessions the sockets use, as (session id, user id), each once.
+pub fn sessions_used<'a>(sockets: impl IntoIterator<Item = &'a Socket>) -> Vec<(String, String)> {
     let mut used: BTreeSet<(String, String)> = BTreeSet::new();
-    for state in states {
-        for identity in state.identities() {
+    for socket in sockets {
+        for identity in socket.identities() {
             if let Some(pair) = session_of(identity) {
                 used.insert((pair.0.to_string(), pair.1.to_string()));
             }
@@ -220,25 +233,25 @@ fn session_of(identity: &Identity) -> Option<(&str, &str)> {
     }
 }
 
-/// The state once the sessions that were `checked` are applied (`live` holds those still
-/// live), and the frames to send it; `None` when nothing changes, without copying the state.
+/// The socket once the sessions that were `checked` are applied (`live` holds those still
+/// live), and the frames to send it; `None` when nothing changes, without copying the socket.
 /// Sessions not checked (the socket took them on while the check ran) are left as they are.
 pub fn renewed(
-    state: &SocketState,
+    socket: &Socket,
     checked: &BTreeSet<String>,
     live: &BTreeMap<String, Principal>,
-) -> Option<(SocketState, Vec<Value>)> {
+) -> Option<(Socket, Vec<Value>)> {
     let current = |sid: &str| {
         live.get(sid)
             .map(|p| Identity::from_access(&Access::Client(p.clone())))
     };
-    let mut sessions: Vec<&str> = state
+    let mut sessions: Vec<&str> = socket
         .identities()
         .filter_map(session_of)
         .map(|(sid, _)| sid)
         .filter(|sid| checked.contains(*sid))
         .collect();
-    let stale = state.identities().any(|identity| {
+    let stale = socket.identities().any(|identity| {
         session_of(identity).is_some_and(|(sid, _)| {
             checked.contains(sid) && current(sid).as_ref() != Some(identity)
         })
@@ -248,7 +261,7 @@ pub fn renewed(
     }
     sessions.sort_unstable();
     sessions.dedup();
-    let mut next = state.clone();
+    let mut next = socket.clone();
     let mut revoked = false;
     for sid in sessions {
         match current(sid) {

@@ -284,7 +284,7 @@ mod tests {
             where_,
             keys: None,
             watch: watch.map(|w| w.into_iter().map(String::from).collect()),
-            identity: None,
+            session: None,
         }
     }
 

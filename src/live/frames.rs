@@ -138,7 +138,7 @@ mod tests {
             where_: json!({}),
             keys: keys.map(|k| k.into_iter().map(String::from).collect()),
             watch: None,
-            identity: None,
+            session: None,
         }
     }
 

@@ -1,5 +1,5 @@
-//! The Parse LiveQuery protocol: the messages clients send, the state a socket keeps (it survives
-//! hibernation as the socket's attachment), and the messages the server sends.
+//! The Parse LiveQuery protocol: the messages clients send, who a socket or a subscription
+//! speaks for, and the messages the server sends.
 
 use crate::engine::access::{Access, Principal};
 use crate::error::{Code, ParseError, Result};
@@ -107,7 +107,16 @@ pub fn parse_message(text: &str) -> Result<ClientMessage> {
     }
 }
 
-/// Who a socket or subscription speaks for, as stored with the socket.
+/// The `requestId` a client frame carries, if any: what an error about a frame that could not be
+/// handled (storage failed) answers to.
+pub fn request_id_of(text: &str) -> Option<i64> {
+    serde_json::from_str::<Value>(text)
+        .ok()?
+        .get("requestId")?
+        .as_i64()
+}
+
+/// Who a socket or subscription speaks for, as stored with the socket (`socket::Head`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Identity {
@@ -154,102 +163,22 @@ impl Identity {
     }
 }
 
+/// A subscription as stored: the client's query, and the session it carried, if any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
     pub request_id: i64,
     pub class_name: String,
+    #[serde(rename = "where")]
     pub where_: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch: Option<Vec<String>>,
-    /// Set when the subscription carried its own session token.
-    pub identity: Option<Identity>,
-}
-
-/// Everything a socket remembers; stored as its attachment so it survives hibernation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SocketState {
-    pub client_id: String,
-    /// `None` until the client's `connect`.
-    pub identity: Option<Identity>,
-    pub subscriptions: Vec<Subscription>,
-}
-
-impl SocketState {
-    pub fn new(client_id: String) -> Self {
-        SocketState {
-            client_id,
-            identity: None,
-            subscriptions: Vec::new(),
-        }
-    }
-
-    /// Adds or replaces a subscription (subscribe and update are the same to the state).
-    pub fn subscribe(
-        &mut self,
-        request: &SubscribeRequest,
-        identity: Option<Identity>,
-    ) -> Result<()> {
-        self.subscriptions
-            .retain(|s| s.request_id != request.request_id);
-        if self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
-            return Err(ParseError::new(
-                Code::RequestLimitExceeded,
-                format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"),
-            ));
-        }
-        self.subscriptions.push(Subscription {
-            request_id: request.request_id,
-            class_name: request.class_name.clone(),
-            where_: request.where_.clone(),
-            keys: request.keys.clone(),
-            watch: request.watch.clone(),
-            identity,
-        });
-        Ok(())
-    }
-
-    /// Every identity the socket uses: its own and its subscriptions'.
-    pub fn identities(&self) -> impl Iterator<Item = &Identity> {
-        self.identity.iter().chain(
-            self.subscriptions
-                .iter()
-                .filter_map(|s| s.identity.as_ref()),
-        )
-    }
-
-    /// Replaces the identity of a session wherever it is used (its user's roles changed).
-    pub fn renew(&mut self, session_id: &str, current: &Identity) {
-        let slots = std::iter::once(&mut self.identity)
-            .chain(self.subscriptions.iter_mut().map(|s| &mut s.identity));
-        for slot in slots {
-            if slot.as_ref().and_then(Identity::session_id) == Some(session_id) {
-                *slot = Some(current.clone());
-            }
-        }
-    }
-
-    /// Forgets a logged-out session wherever it is used: its events stop at once.
-    pub fn revoke(&mut self, session_id: &str) -> bool {
-        let mut changed = false;
-        let anonymous = Identity::Client {
-            user_id: None,
-            session_id: None,
-            roles: vec![],
-        };
-        if self.identity.as_ref().and_then(Identity::session_id) == Some(session_id) {
-            self.identity = Some(anonymous.clone());
-            changed = true;
-        }
-        for sub in &mut self.subscriptions {
-            if sub.identity.as_ref().and_then(Identity::session_id) == Some(session_id) {
-                sub.identity = Some(anonymous.clone());
-                changed = true;
-            }
-        }
-        changed
-    }
+    /// The session of the token the subscription carried: it reads as that session's identity
+    /// in the socket's `socket::Head::sessions`; `None` reads as the socket's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 pub fn connected(client_id: &str) -> Value {
@@ -313,38 +242,5 @@ mod tests {
         ] {
             assert!(parse_message(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn a_logout_strips_the_session_from_the_socket_and_its_subscriptions() {
-        let user = Identity::Client {
-            user_id: Some("u1".into()),
-            session_id: Some("s1".into()),
-            roles: vec![],
-        };
-        let mut state = SocketState::new("c1".into());
-        state.identity = Some(user.clone());
-        let request = SubscribeRequest {
-            request_id: 1,
-            class_name: "Order".into(),
-            where_: json!({}),
-            keys: None,
-            watch: None,
-            session_token: None,
-            last_seq: None,
-        };
-        state.subscribe(&request, Some(user)).unwrap();
-        assert!(state.revoke("s1"));
-        assert_eq!(state.identity.as_ref().unwrap().access().user_id(), None);
-        assert_eq!(
-            state.subscriptions[0]
-                .identity
-                .as_ref()
-                .unwrap()
-                .access()
-                .user_id(),
-            None
-        );
-        assert!(!state.revoke("s1"));
     }
 }

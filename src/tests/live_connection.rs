@@ -6,8 +6,8 @@ use crate::engine::schema::Registry;
 use crate::live::connection::{on_message, refresh_sessions, LiveContext};
 use crate::live::delivery::Event;
 use crate::live::frames::EventFrames;
-use crate::live::protocol::SocketState;
-use crate::live::subscriber::Subscriber;
+use crate::live::protocol::Subscription;
+use crate::live::socket::Socket;
 use crate::service::sessions as session;
 use crate::service::Config;
 use crate::store::{Row, Statement, Store};
@@ -16,14 +16,14 @@ use futures::executor::block_on;
 use serde_json::{json, Value};
 
 /// The frames a change produces for one socket, each with the hub's sequence number.
-fn fan_out(state: &SocketState, registry: &Registry, change: &Change, seq: u64) -> Vec<String> {
+fn fan_out(socket: &Socket, registry: &Registry, change: &Change, seq: u64) -> Vec<String> {
     let Some(schema) = registry.get(&change.class) else {
         return vec![];
     };
     let Some(event) = Event::decode(change, schema, "/parse/files/artisan-market/") else {
         return vec![];
     };
-    Subscriber::new(state.clone()).frames(&mut EventFrames::new(schema, &event, seq), None)
+    socket.frames(&mut EventFrames::new(schema, &event, seq), None)
 }
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
@@ -51,14 +51,14 @@ impl Hub {
         }
     }
 
-    fn send(&self, state: &mut SocketState, frame: Value) -> Vec<Value> {
+    fn send(&self, socket: &mut Socket, frame: Value) -> Vec<Value> {
         let ctx = LiveContext {
             store: &self.store,
             config: &self.config,
             registry: &self.registry,
             now_ms: NOW,
         };
-        block_on(on_message(&ctx, state, &frame.to_string())).frames
+        block_on(on_message(&ctx, socket, &frame.to_string())).frames
     }
 
     /// A user with a live session; returns its token and session id.
@@ -83,8 +83,8 @@ impl Hub {
 }
 
 /// The frames of a change for one socket, parsed back from their text.
-fn events(state: &SocketState, registry: &Registry, change: &Change, seq: u64) -> Vec<Value> {
-    fan_out(state, registry, change, seq)
+fn events(socket: &Socket, registry: &Registry, change: &Change, seq: u64) -> Vec<Value> {
+    fan_out(socket, registry, change, seq)
         .iter()
         .map(|text| serde_json::from_str(text).unwrap())
         .collect()
@@ -102,7 +102,7 @@ fn order_row(readers: &[&str], status: &str) -> Row {
 fn the_sdk_handshake_subscribes_and_events_reach_only_readers() {
     let hub = Hub::new();
     let (token, _) = hub.sign_in("b1");
-    let mut buyer = SocketState::new("c1".into());
+    let mut buyer = Socket::new("c1".into());
     let connected = hub.send(
         &mut buyer,
         json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
@@ -147,7 +147,7 @@ fn the_sdk_handshake_subscribes_and_events_reach_only_readers() {
 #[test]
 fn anonymous_clients_cannot_subscribe_to_classes_that_need_a_session() {
     let hub = Hub::new();
-    let mut anonymous = SocketState::new("c2".into());
+    let mut anonymous = Socket::new("c2".into());
     hub.send(
         &mut anonymous,
         json!({"op": "connect", "applicationId": "artisan-market"}),
@@ -169,7 +169,7 @@ fn anonymous_clients_cannot_subscribe_to_classes_that_need_a_session() {
 #[test]
 fn bad_frames_and_bad_credentials_answer_error_frames() {
     let hub = Hub::new();
-    let mut socket = SocketState::new("c3".into());
+    let mut socket = Socket::new("c3".into());
     assert_eq!(
         hub.send(
             &mut socket,
@@ -191,7 +191,7 @@ fn bad_frames_and_bad_credentials_answer_error_frames() {
         )[0]["code"],
         209
     );
-    assert!(socket.identity.is_none());
+    assert!(socket.identity().is_none());
     hub.send(
         &mut socket,
         json!({"op": "connect", "applicationId": "artisan-market", "masterKey": "mk"}),
@@ -208,12 +208,12 @@ fn bad_frames_and_bad_credentials_answer_error_frames() {
 fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
     let hub = Hub::new();
     let (token, session_id) = hub.sign_in("b1");
-    let mut socket = SocketState::new("c4".into());
+    let mut socket = Socket::new("c4".into());
     hub.send(
         &mut socket,
         json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
     );
-    let roles = |s: &SocketState| s.identity.as_ref().unwrap().access().acl_keys();
+    let roles = |s: &Socket| s.identity().unwrap().access().acl_keys();
     assert_eq!(roles(&socket), vec!["*", "b1", "role:buyer"]);
 
     block_on(hub.store.query(&Statement::new(
@@ -235,7 +235,7 @@ fn a_logged_out_session_is_dropped_and_a_demoted_user_loses_its_role() {
     assert_eq!(outcome[0].1[0]["code"], 209);
     assert_eq!(roles(&states[0]), vec!["*"]);
     // Subscribing on a socket whose session ended is refused too.
-    let mut stale = SocketState::new("c5".into());
+    let mut stale = Socket::new("c5".into());
     let (token, session_id) = hub.sign_in("b2");
     hub.send(
         &mut stale,
@@ -265,7 +265,7 @@ fn user_row(email: &str) -> Row {
 fn a_subscription_cannot_query_or_watch_a_protected_field_nor_hear_of_it_later() {
     let hub = Hub::new();
     let (token, _) = hub.sign_in("spy");
-    let mut spy = SocketState::new("c9".into());
+    let mut spy = Socket::new("c9".into());
     hub.send(
         &mut spy,
         json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token}),
@@ -296,18 +296,18 @@ fn a_subscription_cannot_query_or_watch_a_protected_field_nor_hear_of_it_later()
         json!({"op": "subscribe", "requestId": 4, "query": {"className": "_User", "where": {"username": "victim"}}}),
     );
     assert_eq!(allowed[0]["op"], "subscribed");
-    // A subscription kept from before (or replayed with lastSeq) is checked at every event.
-    let mut kept = spy.clone();
-    let request = crate::live::protocol::SubscribeRequest {
+    // A subscription kept from before (restored from storage, or replayed with lastSeq) is
+    // checked at every event.
+    let mut stored: Vec<Subscription> = spy.subscriptions().cloned().collect();
+    stored.push(Subscription {
         request_id: 5,
         class_name: "_User".into(),
         where_: json!({"email": {"$regex": "^vic"}}),
         keys: None,
         watch: None,
-        session_token: None,
-        last_seq: Some(0),
-    };
-    kept.subscribe(&request, None).unwrap();
+        session: None,
+    });
+    let kept = Socket::restore("c9".into(), spy.head().clone(), stored);
     let changed = Change::new(
         "_User",
         ChangeKind::Updated,
@@ -330,7 +330,7 @@ fn an_anonymous_socket_holds_a_bounded_number_of_regexes_over_all_its_subscripti
     use crate::engine::objects::MAX_REGEXES_PER_REQUEST;
     use crate::engine::query::MAX_REGEXES_PER_QUERY;
     let hub = Hub::new();
-    let mut socket = SocketState::new("c1".into());
+    let mut socket = Socket::new("c1".into());
     hub.send(
         &mut socket,
         json!({"op": "connect", "applicationId": "artisan-market"}),
@@ -338,7 +338,7 @@ fn an_anonymous_socket_holds_a_bounded_number_of_regexes_over_all_its_subscripti
     let full: Vec<Value> = (0..MAX_REGEXES_PER_QUERY)
         .map(|i| json!({"title": {"$regex": format!("^t{i}")}}))
         .collect();
-    let subscribe = |socket: &mut SocketState, id: usize| {
+    let subscribe = |socket: &mut Socket, id: usize| {
         hub.send(
             socket,
             json!({"op": "subscribe", "requestId": id, "query": {"className": "Product", "where": {"$or": full}}}),
@@ -353,5 +353,79 @@ fn an_anonymous_socket_holds_a_bounded_number_of_regexes_over_all_its_subscripti
     let refused = subscribe(&mut socket, per_socket);
     assert_eq!(refused[0]["op"], "error", "{refused:?}");
     assert_eq!(refused[0]["code"], 102);
-    assert_eq!(socket.subscriptions.len(), per_socket);
+    assert_eq!(socket.len(), per_socket);
+}
+
+#[test]
+fn one_socket_keeps_a_hundred_sdk_subscriptions_with_one_identity_and_refuses_the_next() {
+    use crate::live::protocol::MAX_SUBSCRIPTIONS;
+    use crate::live::socket::MAX_SOCKET_BYTES;
+    let hub = Hub::new();
+    let (token, session_id) = hub.sign_in("b1");
+    let mut socket = Socket::new("c1".into());
+    hub.send(
+        &mut socket,
+        json!({"op": "connect", "applicationId": "artisan-market", "sessionToken": token, "installationId": "i1"}),
+    );
+    // The review's subscriptions, each with its sessionToken as the JS SDK sends them.
+    let subscribe = |socket: &mut Socket, id: usize| {
+        let owner = json!({"__type": "Pointer", "className": "Artisan", "objectId": "a123456789"});
+        hub.send(
+            socket,
+            json!({"op": "subscribe", "requestId": id, "sessionToken": token,
+                   "query": {"className": "Product", "where": {"owner": owner, "price": {"$lte": id}}}}),
+        )
+    };
+    for id in 1..=MAX_SUBSCRIPTIONS {
+        let answer = subscribe(&mut socket, id);
+        assert_eq!(answer[0]["op"], "subscribed", "{id}: {answer:?}");
+    }
+    assert_eq!(socket.len(), MAX_SUBSCRIPTIONS);
+    assert_eq!(
+        socket.head().sessions.keys().collect::<Vec<_>>(),
+        [&session_id],
+        "one identity for the session, not one per subscription"
+    );
+    // About 16 KiB in storage, a key per subscription (the attachment, capped at 16 KiB, holds
+    // only the client id now): a tenth of what a socket may store.
+    assert!(
+        socket.stored_bytes() < MAX_SOCKET_BYTES / 10,
+        "{}",
+        socket.stored_bytes()
+    );
+    let refused = subscribe(&mut socket, MAX_SUBSCRIPTIONS + 1);
+    assert_eq!(refused[0]["op"], "error");
+    assert_eq!(refused[0]["code"], 155);
+    assert_eq!(refused[0]["requestId"], MAX_SUBSCRIPTIONS + 1);
+    assert_eq!(socket.len(), MAX_SUBSCRIPTIONS);
+
+    // Every subscription whose price bound the product is under hears of it.
+    let mut row = order_row(&["*"], "x");
+    row.insert("owner".into(), json!("a123456789"));
+    row.insert("price".into(), json!(50));
+    let created = Change::new("Product", ChangeKind::Created, &row, None);
+    let frames = events(&socket, &hub.registry, &created, 1);
+    assert_eq!(frames.len(), MAX_SUBSCRIPTIONS - 49);
+    assert!(frames.iter().all(|f| f["requestId"].as_i64() >= Some(50)));
+}
+
+#[test]
+fn an_answer_whose_state_was_not_stored_becomes_an_error_with_its_request_id() {
+    use crate::live::connection::Reply;
+    let reply = Reply {
+        frames: vec![
+            json!({"op": "subscribed", "clientId": "c1", "requestId": 4}),
+            json!({"op": "error", "code": 102, "error": "bad", "reconnect": false, "requestId": 5}),
+            json!({"op": "connected", "clientId": "c1"}),
+        ],
+        resume: None,
+    };
+    let told = reply.unstored();
+    assert_eq!(told[0]["op"], "error");
+    assert_eq!(told[0]["requestId"], 4);
+    assert_eq!(told[0]["code"], 1);
+    assert_eq!(told[0]["error"], "Internal server error.");
+    assert_eq!(told[1], reply.frames[1], "an error stays as it was");
+    assert_eq!(told[2]["op"], "error");
+    assert!(told[2].get("requestId").is_none());
 }

@@ -11,6 +11,8 @@
 // a window (`quiet`). A failing wait shows the socket's whole frame log.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import {
   PARSE_URL, APP_ID, MASTER_KEY, MOUNT, rand, post, put, get, show, pointer, withSession, signUp, expectStatus,
@@ -72,10 +74,10 @@ export class Live {
     });
   }
 
-  /** Opens a socket on `path` (default: the global hub at the mount). */
-  static open(path = GLOBAL_PATH, { timeout = EVENT_TIMEOUT_MS } = {}) {
+  /** Opens a socket on `path` (default: the global hub at the mount) of `origin`'s server. */
+  static open(path = GLOBAL_PATH, { timeout = EVENT_TIMEOUT_MS, origin = WS_ORIGIN } = {}) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(WS_ORIGIN + path);
+      const ws = new WebSocket(origin + path);
       const live = new Live(ws, path);
       const timer = setTimeout(() => {
         ws.terminate();
@@ -104,11 +106,12 @@ export class Live {
     });
   }
 
-  /** Opens a socket and completes the handshake (asserts `connected`). */
-  static async connected(path = GLOBAL_PATH, connect = {}) {
-    const live = await Live.open(path);
+  /** Opens a socket and completes the handshake (asserts `connected`); sets `clientId`. */
+  static async connected(path = GLOBAL_PATH, connect = {}, opts = {}) {
+    const live = await Live.open(path, opts);
     const reply = await live.connect(connect);
     assert.equal(reply.op, 'connected', `connect on ${path}: ${brief(reply)}`);
+    live.clientId = reply.clientId;
     return live;
   }
 
@@ -223,6 +226,9 @@ export function isEvent(op, requestId, objectId) {
 /** Any event about `objectId`, whatever the subscription. */
 export const about = (objectId) => (f) => EVENT_OPS.includes(f.op) && f.object?.objectId === objectId;
 
+/** The ws:// origin of a server whose Parse URL is `parseUrl` (a private worker's). */
+export const wsOrigin = (parseUrl) => new URL(parseUrl).origin.replace(/^http/, 'ws');
+
 /** Terminates every socket still open (use in `after`). */
 export function closeAll() {
   for (const live of [...openSockets]) live.close();
@@ -279,3 +285,60 @@ export async function readMaster(className, id) {
 }
 
 export { MASTER_KEY };
+
+// ---------------------------------------------------------------------------------------------
+// What a hub stores
+
+const STORED_KEYS_PY = `
+import glob, json, os, sqlite3, sys, time
+state, hub, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+files = [f for f in glob.glob(os.path.join(state, 'v3', 'do', '*-' + hub, '*.sqlite')) if not f.endswith('metadata.sqlite')]
+found, kv_tables = {}, 0
+for f in files:
+    for attempt in range(20):
+        try:
+            db = sqlite3.connect('file:' + f + '?mode=ro', uri=True, timeout=5)
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = '_cf_KV'").fetchone():
+                break
+            kv_tables += 1
+            for key, size in db.execute('SELECT key, length(value) FROM _cf_KV WHERE substr(key, 1, ?) = ?', (len(prefix), prefix)):
+                found[key] = size
+            break
+        except sqlite3.OperationalError:
+            time.sleep(0.1)
+print(json.dumps({'files': len(files), 'kvTables': kv_tables, 'keys': found}))
+`;
+
+/**
+ * The keys a live hub (`hub`: `LiveHub` or `ArtisanHub`) stores for the socket `clientId`
+ * (`sock:<clientId>:…`, see src/live/stored.rs), each with the size of its stored value in
+ * bytes. Read, with Python's
+ * sqlite3 and read-only, from the Durable Objects' SQLite files that `wrangler dev --persist-to
+ * STATE` keeps under STATE/v3/do/<worker>-<class>/<object>.sqlite, whose key-value storage is the
+ * table `_cf_KV`. Throws when no such table exists: a test must never pass on a layout it cannot
+ * read. Asynchronous on purpose: a synchronous child blocks the event loop, and a fetch right
+ * after it can pick a keep-alive connection the server closed meanwhile ("fetch failed").
+ */
+export async function storedSocketKeys(clientId, { hub = 'LiveHub', stateDir = process.env.PARSE_STATE_DIR } = {}) {
+  assert.ok(stateDir, 'PARSE_STATE_DIR (make test sets it) names the server\'s state directory');
+  let stdout;
+  try {
+    ({ stdout } = await promisify(execFile)('python3', ['-c', STORED_KEYS_PY, stateDir, hub, `sock:${clientId}:`], { encoding: 'utf8' }));
+  } catch (e) {
+    throw new Error(`reading the hubs' storage failed: ${e.stderr ?? e.message}`);
+  }
+  const { files, kvTables, keys } = JSON.parse(stdout);
+  if (kvTables === 0) throw new Error(`no ${hub} key-value table among ${files} files under ${stateDir}/v3/do`);
+  return keys;
+}
+
+/** Polls `check` (sync or async) every 100 ms until it returns a truthy value; bounded. */
+export async function waitFor(check, what, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
