@@ -87,6 +87,19 @@ for (const n of [100, 1000]) {
     ratioText: ratio(w5?.p99, b?.p99),
   });
 }
+const fileConns = process.env.FILE_CONNS ?? "8";
+const mib = (r) => (r ? ` (${num(r.rps, 1)} MiB/s)` : "");
+const w6 = { upload: load("w6-upload"), download: load("w6-download"), put: load("bare-put"), get: load("bare-get") };
+row(`W6 upload 1 MiB, ${fileConns} conn`, w6.upload, {
+  trips: rt.w6 ?? "1 + limiter",
+  floor: w6.put ? `R2 put ${num(w6.put.rps, 1)}/s` : "–",
+  ratioText: ratio(w6.upload?.rps, w6.put?.rps),
+});
+row(`W6 download 1 MiB, ${fileConns} conn`, w6.download, {
+  trips: 0,
+  floor: w6.get ? `R2 get ${num(w6.get.rps, 1)}/s` : "–",
+  ratioText: ratio(w6.download?.rps, w6.get?.rps),
+});
 rows.push(null); // separator: the floor, measured in the same run
 row(`bare hello, ${conns} conn`, bare.hello);
 row(`bare D1 key read, ${conns} conn`, bare.d1);
@@ -96,6 +109,8 @@ for (const n of [100, 1000]) {
   const b = load(`bare-broadcast-${n}`);
   row(`bare broadcast, N=${num(n)}`, b, { rps: false, errors: b ? `${b.errors} (${b.received}/${b.expected})` : "not run" });
 }
+row(`bare R2 put 1 MiB, ${fileConns} conn`, w6.put);
+row(`bare R2 get 1 MiB, ${fileConns} conn`, w6.get);
 
 const header = ["workload", "req/s", "p50", "p99", "errors", "round trips", "floor", "ratio"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.filter(Boolean).map((r) => r[i].length)));
@@ -116,7 +131,11 @@ notes.push(
   "errors: non-2xx answers plus socket errors/timeouts (W4 contention: answers other than 201 or 142 Sold out; " +
     "W5: messages that did not arrive).",
   "round trips: X-D1-Round-Trips of one request of each kind (checkout: the worker's own; the hub's transaction is extra).",
-  "ratio: W1, W2, W4 req/s ÷ the floor's req/s; W5 p99 ÷ the bare broadcast's p99.",
+  "ratio: W1, W2, W4, W6 req/s ÷ the floor's req/s; W5 p99 ÷ the bare broadcast's p99.",
+  `W6: a 1 MiB PNG per request, so req/s is MiB/s: upload${mib(w6.upload)} beside a bare R2 put of the same body${mib(w6.put)}, ` +
+    `download${mib(w6.download)} beside a bare R2 get${mib(w6.get)}. The upload checks the session, counts it against ` +
+    "the user's upload limit, sniffs the bytes and registers the file in D1 beside the put; the download streams R2's body " +
+    "through (the product's edge cache off, so both read R2 every time).",
   "request log: the product runs with REQUEST_LOG=errors (under wrangler dev each log line goes through wrangler's node " +
     "process); 'W1 browse, every request logged' is the default REQUEST_LOG=all, on a copy of the same data, taking turns with W1.",
 );

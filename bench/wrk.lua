@@ -5,7 +5,9 @@
 --   login       W3: POST /parse/login, usernames rotated from WRK_USERS, password WRK_PASSWORD
 --   bare-range  floor of W1: GET /range?min=a&max=b (the same windows as browse)
 --   bare-d1     floor of W2: GET /d1/<id> (the same ids as get)
---   plain       the URL as given (bare /hello, /do)
+--   upload      W6: POST /parse/files/bench.png, the 1 MiB of WRK_BODY, as the buyer of WRK_TOKEN
+--   bare-put    floor of W6 upload: POST /r2/put (the same bytes)
+--   plain       the URL as given (bare /hello, /do; W6's download and its floor, /r2/get/:key)
 --
 -- done() writes the run to WRK_OUT as JSON: requests, seconds, errors (non-2xx answers, i.e.
 -- wrk's status errors (>= 400), plus socket errors and timeouts) and the latency distribution as
@@ -79,6 +81,19 @@ elseif mode == "bare-range" then
   function request()
     local a, b = window()
     return wrk.format("GET", string.format("/range?min=%.2f&max=%.2f", a, b))
+  end
+elseif mode == "upload" or mode == "bare-put" then
+  local f = assert(io.open(os.getenv("WRK_BODY"), "rb"))
+  local body = f:read("*a")
+  f:close()
+  local headers = { ["Content-Type"] = "image/png", ["X-Parse-Application-Id"] = wrk.headers["X-Parse-Application-Id"] }
+  local path = "/r2/put"
+  if mode == "upload" then
+    headers["X-Parse-Session-Token"] = os.getenv("WRK_TOKEN")
+    path = mount .. "/files/bench.png"
+  end
+  function request()
+    return wrk.format("POST", path, headers, body)
   end
 elseif mode == "bare-d1" then
   function request()

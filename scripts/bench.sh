@@ -8,8 +8,8 @@
 # Knobs (environment): BENCH_SECONDS (20, each workload), BENCH_WARMUP (3, a discarded run
 # before each), BENCH_SLICES (10: a workload and its floor alternate in 10 slices of 2 s; with 5,
 # the ratios of W1 and W2 spread over several per cent from run to run), BENCH_CONNS (32),
-# LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (10), BENCH_LOG_LEVEL (warn),
-# HEALTH_TIMEOUT (120).
+# LOGIN_CONNS (8), LOGIN_SECONDS (10), FANOUT_ROUNDS (10), FILE_CONNS (8), FILE_SECONDS (10),
+# BENCH_LOG_LEVEL (warn), HEALTH_TIMEOUT (120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -21,6 +21,10 @@ conns=${BENCH_CONNS:-32}
 slices=${BENCH_SLICES:-10}
 login_conns=${LOGIN_CONNS:-8}
 login_seconds=${LOGIN_SECONDS:-10}
+# W6 moves 1 MiB per request: fewer connections and seconds keep what the uploads leave in the
+# two local buckets to a few hundred MiB.
+file_conns=${FILE_CONNS:-8}
+file_seconds=${FILE_SECONDS:-10}
 export ROUNDS=${FANOUT_ROUNDS:-10}
 # wrangler's own line per request costs the dev server about half its hello throughput: it is
 # tooling, not the worker, so both servers log warnings and errors only.
@@ -119,7 +123,8 @@ say "starting the product on 127.0.0.1:$product_port"
 start_worker product "$product_port" "$tmp/product-state" \
   --var BENCH_MODE:true --var "MASTER_KEY:$master_key" --var "SESSION_SECRET:$(random_hex 64)" \
   --var SIGNUP_IP_LIMIT:1000000 --var TAKEN_NAME_IP_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 --var CHECKOUT_LIMIT:1000000 \
-  --var REQUEST_LOG:errors --var UNPAID_ITEMS_LIMIT:0
+  --var REQUEST_LOG:errors --var UNPAID_ITEMS_LIMIT:0 --var FILE_UPLOAD_LIMIT:1000000 \
+  --var FILE_EDGE_CACHE:false
 product_pid=$worker_pid
 product_url="http://127.0.0.1:$product_port$mount"
 wait_health "$product_url/health" "$app_id" "$product_pid" "${HEALTH_TIMEOUT:-120}"
@@ -220,8 +225,22 @@ for n in 100 1000; do
   step timeout 300 node bench/fanout.mjs "$n"
 done
 
+# W6: files. The product's edge cache is off (FILE_EDGE_CACHE=false above): the bare get reads R2
+# every time, so the product's download does too.
+say "w6: 1 MiB uploads and downloads, beside bare R2 puts and gets"
+if step node bench/files.mjs; then
+  export WRK_BODY=$tmp/upload.bin
+  WRK_TOKEN=$(node -p 'require(process.argv[1]).token' "$tmp/files.json")
+  file_path=$(node -p 'require(process.argv[1]).path' "$tmp/files.json")
+  export WRK_TOKEN
+  step load 5 "$file_conns" "$file_seconds" \
+    w6-upload upload "$product_url/files/bench.png" bare-put bare-put "$bare_url/r2/put"
+  step load 5 "$file_conns" "$file_seconds" \
+    w6-download plain "http://127.0.0.1:$product_port$file_path" bare-get plain "$bare_url/r2/get/bench-get"
+fi
+
 # 7. The table.
-export CONNS=$conns LOGIN_CONNS=$login_conns
+export CONNS=$conns LOGIN_CONNS=$login_conns FILE_CONNS=$file_conns
 BENCH_META="artisan-market bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit; $(nproc) cores, \
 load average $(cut -d' ' -f1-3 /proc/loadavg); wrangler $("$wrangler" --version 2>/dev/null | tail -n 1); \
 ${seconds} s per workload (in $slices slices alternating with its floor) after a ${warmup} s warm-up; \

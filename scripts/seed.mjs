@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Loads the demo marketplace (3 artisans, 3 buyers, 50 products) through the Parse REST API with
 // the master key. Runs only when there is no Artisan yet, so `make dev` may call it at every start.
-// Deterministic: the same data every time.
+// Deterministic: the same data every time. Every product and artisan gets a photo: a PNG drawn
+// here (scripts/png.mjs) and uploaded through the files API (POST /files/:name).
 //
 //   PARSE_URL   default http://127.0.0.1:8787/parse
 //   APP_ID      default: [vars] APP_ID in wrangler.toml
@@ -12,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { portrait, productPhoto } from "./png.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -118,6 +120,21 @@ const CATEGORY_LINE = {
   jewellery: "Made at the bench; comes in a recycled-card box.",
 };
 
+// What a product's photo shows, by category, and in which colours.
+const SHAPES = {
+  ceramics: (title) => (/vase|jar|pitcher|flask/i.test(title) ? "vase" : "bowl"),
+  woodwork: () => "board",
+  textiles: () => "cloth",
+  jewellery: () => "ring",
+};
+const PALETTE = {
+  ceramics: ["#3b7a8c", "#8b4513", "#c9b79c", "#2f4f4f", "#6b8e23"],
+  woodwork: ["#8b5a2b", "#a0522d", "#5c4033", "#deb887"],
+  textiles: ["#b03a2e", "#1f618d", "#7d6608", "#6c3483"],
+  jewellery: ["#c0c0c0", "#d4af37", "#b87333"],
+};
+const PORTRAITS = ["#a0522d", "#2e5e4e", "#6c3483"];
+
 /** The products of every artisan, in a fixed order, with SKUs numbered per prefix. */
 export function demoProducts() {
   const counters = {};
@@ -127,18 +144,21 @@ export function demoProducts() {
       counters[prefix] = (counters[prefix] ?? 0) + 1;
       const sku = `${prefix}-${String(counters[prefix]).padStart(4, "0")}`;
       const slug = sku.toLowerCase();
+      const n = counters[prefix];
       return {
         artisanIndex,
+        photo: {
+          name: `${slug}.png`,
+          shape: SHAPES[category](title),
+          colour: PALETTE[category][n % PALETTE[category].length],
+          seed: n,
+        },
         body: {
           title,
           description: `${detail} ${CATEGORY_LINE[category]}`,
           sku,
           price,
           stock,
-          images: [
-            `https://images.example.com/artisan-market/${slug}-1.jpg`,
-            `https://images.example.com/artisan-market/${slug}-2.jpg`,
-          ],
           tags: [category, "handmade", ...tags],
         },
       };
@@ -231,6 +251,30 @@ async function main() {
     return out;
   }
 
+  // A photo drawn here, uploaded as the SDKs upload a file; answers its File value.
+  async function upload(name, bytes) {
+    const res = await fetch(`${baseUrl}/files/${encodeURIComponent(name)}`, {
+      method: "POST",
+      headers: { "X-Parse-Application-Id": appId, "X-Parse-Master-Key": masterKey, "Content-Type": "image/png" },
+      body: bytes,
+    });
+    const text = await res.text();
+    if (res.status !== 201) fail(`POST /files/${name} answered ${res.status}: ${text}`);
+    return { __type: "File", name: JSON.parse(text).name };
+  }
+  async function uploadAll(items, make) {
+    const out = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await make(items[i], i);
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return out;
+  }
+
   const pointer = (className, objectId) => ({ __type: "Pointer", className, objectId });
   const ownAcl = (userId) => ({ "*": { read: true }, [userId]: { read: true, write: true } });
 
@@ -257,6 +301,7 @@ async function main() {
   for (const a of ARTISANS) artisanUserIds.push(await user({ username: a.username, email: a.email }, "artisan"));
   for (const b of BUYERS) await user(b, "buyer");
 
+  const portraits = await uploadAll(ARTISANS, (a, i) => upload(`${a.username}.png`, portrait(PORTRAITS[i % PORTRAITS.length])));
   const artisanIds = (
     await batch(
       ARTISANS.map((a, i) => ({
@@ -265,6 +310,7 @@ async function main() {
         body: {
           name: a.name,
           description: a.description,
+          photo: portraits[i],
           user: pointer("_User", artisanUserIds[i]),
           ACL: ownAcl(artisanUserIds[i]),
         },
@@ -273,16 +319,25 @@ async function main() {
   ).map((s) => s.objectId);
 
   const products = demoProducts();
+  const photos = await uploadAll(products, ({ photo }) =>
+    upload(photo.name, productPhoto(photo.shape, photo.colour, photo.seed)),
+  );
   await batch(
-    products.map(({ artisanIndex, body }) => ({
+    products.map(({ artisanIndex, body }, i) => ({
       method: "POST",
       path: `${mountPath}/classes/Product`,
-      body: { ...body, owner: pointer("Artisan", artisanIds[artisanIndex]), ACL: ownAcl(artisanUserIds[artisanIndex]) },
+      body: {
+        ...body,
+        images: [photos[i]],
+        owner: pointer("Artisan", artisanIds[artisanIndex]),
+        ACL: ownAcl(artisanUserIds[artisanIndex]),
+      },
     })),
   );
 
   console.log(
-    `[seed] created ${ARTISANS.length + BUYERS.length} users, ${artisanIds.length} artisans, ${products.length} products`,
+    `[seed] created ${ARTISANS.length + BUYERS.length} users, ${artisanIds.length} artisans, ${products.length} products, ` +
+      `${portraits.length + photos.length} photos`,
   );
   printLogins();
 }

@@ -25,6 +25,11 @@ pub enum Code {
     OperationForbidden = 119,
     ObjectTooLarge = 116,
     InvalidNestedKey = 121,
+    InvalidFileName = 122,
+    FileTooLarge = 129,
+    FileSaveError = 130,
+    UnsavedFile = 151,
+    FileDeleteError = 153,
     ChangedImmutableField = 136,
     DuplicateValue = 137,
     InvalidRoleName = 139,
@@ -51,7 +56,7 @@ pub enum Code {
 impl Code {
     /// The code for a number, as it comes back from another isolate; unknown numbers are internal.
     pub fn from_i32(n: i32) -> Code {
-        const ALL: [Code; 37] = [
+        const ALL: [Code; 42] = [
             Code::Internal,
             Code::ConnectionFailed,
             Code::ObjectNotFound,
@@ -67,6 +72,11 @@ impl Code {
             Code::OperationForbidden,
             Code::ObjectTooLarge,
             Code::InvalidNestedKey,
+            Code::InvalidFileName,
+            Code::FileTooLarge,
+            Code::FileSaveError,
+            Code::UnsavedFile,
+            Code::FileDeleteError,
             Code::InvalidEmailAddress,
             Code::ChangedImmutableField,
             Code::DuplicateValue,
@@ -165,7 +175,7 @@ impl ParseError {
             Code::ObjectNotFound => 404,
             Code::Internal => 500,
             Code::RequestLimitExceeded => 429,
-            Code::ObjectTooLarge => 413,
+            Code::ObjectTooLarge | Code::FileTooLarge => 413,
             Code::Unauthorized => 403,
             _ => 400,
         }

@@ -331,3 +331,19 @@ fn the_checker_sees_a_forbidden_import_and_a_cycle() {
         "{found:?}"
     );
 }
+
+#[test]
+fn the_file_registry_is_written_in_one_place() {
+    // `_File` and `_FileRef` stay true only if every statement on them is one of
+    // `engine::files`' (ARCHITECTURE: "A file is unreferenced when no `_FileRef` row names it").
+    let offenders: Vec<String> = modules()
+        .iter()
+        .filter(|m| m.file != "engine/files.rs")
+        .filter(|m| m.code.contains("\\\"_File\\\"") || m.code.contains("\\\"_FileRef\\\""))
+        .map(|m| m.file.clone())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "the file registry's tables named outside engine/files.rs: {offenders:?}"
+    );
+}

@@ -9,6 +9,8 @@
 //   GET  /do                one Durable Object round trip
 //   GET  /ws (upgrade)      joins the broadcast room (a hibernatable WebSocket)
 //   POST /broadcast         the room sends one message to every socket it holds
+//   POST /r2/put[/:key]     one R2 put of the body, streamed (a new key when none is given)
+//   GET  /r2/get/:key       one R2 get, its body streamed back
 
 const json = (value, status = 200) =>
   new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
@@ -34,6 +36,20 @@ export default {
         .bind(min, max)
         .all();
       return json({ results });
+    }
+    if (path === "/r2/put" || path.startsWith("/r2/put/")) {
+      const key = path.slice("/r2/put/".length) || `put/${crypto.randomUUID()}`;
+      await env.FILES.put(key, request.body, {
+        httpMetadata: { contentType: request.headers.get("content-type") ?? "application/octet-stream" },
+      });
+      return json({ key }, 201);
+    }
+    if (path.startsWith("/r2/get/")) {
+      const object = await env.FILES.get(path.slice("/r2/get/".length));
+      if (!object) return json({ error: "not found" }, 404);
+      return new Response(object.body, {
+        headers: { "content-type": object.httpMetadata?.contentType ?? "application/octet-stream", etag: object.httpEtag },
+      });
     }
     if (path === "/do") return env.ROOM.get(env.ROOM.idFromName("ping")).fetch("https://room/ping");
     if (path === "/ws" || path === "/broadcast") {

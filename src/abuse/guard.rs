@@ -3,7 +3,7 @@
 //!
 //! Keys, one `RateLimiter` Durable Object each (see src/edge/rate_limiter.rs for why):
 //! `login-ip:<client>`, `login-account:<account>`, `signup-ip:<client>`, `password-ip:<client>`,
-//! `checkout-buyer:<user id>`.
+//! `checkout-buyer:<user id>`, `upload-user:<user id>`, `upload-ip:<client>`.
 //!
 //! When the limiter cannot answer, the account lockout **fails closed** and every other limit
 //! **fails open**. A lock that gives way when its limiter is slow would give way exactly when an
@@ -186,6 +186,23 @@ impl<'a> Guard<'a> {
         let key = format!("password-ip:{}", self.client);
         match self.limiter.call(&key, LimitCall::Hit { limit }).await {
             Ok(v) if !v.allowed => Err(refused(&v, "Too many logins from your network")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Before a file upload: counts it against the user's uploads (the client's, for an upload
+    /// without a session).
+    pub async fn file_upload(&self, user: Option<&str>) -> Result<()> {
+        let limit = self.limits.upload_per_user;
+        if self.exempt || !limit.is_enabled() {
+            return Ok(());
+        }
+        let key = match user {
+            Some(user) => format!("upload-user:{user}"),
+            None => format!("upload-ip:{}", self.client),
+        };
+        match self.limiter.call(&key, LimitCall::Hit { limit }).await {
+            Ok(v) if !v.allowed => Err(refused(&v, "Too many file uploads")),
             _ => Ok(()),
         }
     }

@@ -19,6 +19,8 @@
 //! | `ACCOUNT_MAIL_WINDOW_MINUTES` | 60 | the window of both |
 //! | `CHECKOUT_LIMIT` | 20 | checkouts (either route) of one buyer per window |
 //! | `CHECKOUT_WINDOW_MINUTES` | 10 | the window of `CHECKOUT_LIMIT` |
+//! | `FILE_UPLOAD_LIMIT` | 60 | file uploads of one user (or, when the public may upload, one address) per window |
+//! | `FILE_UPLOAD_WINDOW_MINUTES` | 10 | the window of `FILE_UPLOAD_LIMIT` |
 //!
 //! The defaults: five failures then fifteen minutes is OWASP's and Parse's usual advice and
 //! costs a typing user nothing; 50 failures per address leaves room for a campus or a carrier
@@ -30,7 +32,9 @@
 //! 10 account mails an hour from one address and 3 to one mailbox let a person retry a reset
 //! that went to spam, while nobody floods a mailbox or uses the server to send mail in bulk;
 //! 100 password checks in fifteen minutes is a login every nine seconds from one address, and
-//! bounds the hashing (about half a second of CPU each) one address can ask for.
+//! bounds the hashing (about half a second of CPU each) one address can ask for. 60 uploads in
+//! ten minutes is a product's photos many times over, and bounds what one account can make the
+//! bucket hold before the uploads it never attaches expire.
 
 use super::lockout::Lockout;
 use super::rate_limit::RateLimit;
@@ -56,6 +60,8 @@ pub struct Limits {
     pub account_mail_per_account: RateLimit,
     /// Checkouts per buyer, counted over both checkout routes.
     pub checkout_per_buyer: RateLimit,
+    /// File uploads per user (per address for public uploads).
+    pub upload_per_user: RateLimit,
 }
 
 impl Default for Limits {
@@ -94,6 +100,10 @@ impl Default for Limits {
                 max: 20,
                 window_ms: minutes(10.0),
             },
+            upload_per_user: RateLimit {
+                max: 60,
+                window_ms: minutes(10.0),
+            },
         }
     }
 }
@@ -110,6 +120,7 @@ impl Limits {
         account_mail_per_client: RateLimit::DISABLED,
         account_mail_per_account: RateLimit::DISABLED,
         checkout_per_buyer: RateLimit::DISABLED,
+        upload_per_user: RateLimit::DISABLED,
     };
 
     /// Limits from a variable lookup; unset or unparsable vars keep their defaults.
@@ -170,6 +181,11 @@ impl Limits {
                 "CHECKOUT_LIMIT",
                 "CHECKOUT_WINDOW_MINUTES",
                 d.checkout_per_buyer,
+            ),
+            upload_per_user: rate(
+                "FILE_UPLOAD_LIMIT",
+                "FILE_UPLOAD_WINDOW_MINUTES",
+                d.upload_per_user,
             ),
         }
     }
@@ -247,6 +263,8 @@ mod tests {
             "PASSWORD_IP_WINDOW_MINUTES",
             "CHECKOUT_LIMIT",
             "CHECKOUT_WINDOW_MINUTES",
+            "FILE_UPLOAD_LIMIT",
+            "FILE_UPLOAD_WINDOW_MINUTES",
         ] {
             assert!(
                 vars.contains_key(name),

@@ -230,5 +230,6 @@ fn html(status: u16, app_name: &str, title: &str, body: &str) -> HttpResponse {
             ),
         ],
         body: page.into_bytes(),
+        stream: None,
     }
 }

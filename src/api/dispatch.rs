@@ -9,7 +9,8 @@ use super::routes::{self, Endpoint, Matched};
 use crate::engine::find::FindOptions;
 use crate::error::{Code, ParseError, Result};
 use crate::service::{
-    accounts, dev_mailbox, email_verification, objects, orders, password_reset, schemas, Context,
+    accounts, dev_mailbox, email_verification, files, objects, orders, password_reset, schemas,
+    Context,
 };
 use crate::store::Store;
 use serde_json::{json, Value};
@@ -117,8 +118,28 @@ pub async fn dispatch<S: Store>(
             ctx.require_master()?;
             HttpResponse::ok(&json!({"jobs": [], "in_use": []}))
         }
+        Endpoint::UploadFile => {
+            let sent = match &request.file {
+                Some(sent) if !sent.name.is_empty() => sent.clone(),
+                // Parse Server's answer to `POST /files` (and to a batch naming it).
+                _ => return Err(ParseError::new(Code::InvalidFileName, "Filename not provided.")),
+            };
+            let saved = files::upload(ctx, ctx.bucket, sent, &base).await?;
+            created(
+                json!({"name": saved.name, "url": saved.url}).as_object().cloned().unwrap_or_default(),
+                &saved.url,
+            )
+        }
+        Endpoint::DeleteFile => {
+            files::delete(ctx, ctx.bucket, matched.param("filename")).await?;
+            HttpResponse::ok(&json!({}))
+        }
         // The router serves these before any context exists; only a batch can name them here.
-        Endpoint::Health | Endpoint::OpenApi | Endpoint::PaymentWebhook | Endpoint::DevOutbox => {
+        Endpoint::Health
+        | Endpoint::OpenApi
+        | Endpoint::PaymentWebhook
+        | Endpoint::DevOutbox
+        | Endpoint::GetFile => {
             return Err(ParseError::new(
                 Code::InvalidJson,
                 format!(

@@ -2,6 +2,7 @@
 //! crate's types, so routing and handlers run (and are tested) natively.
 
 use crate::error::ParseError;
+use crate::service::files::{Body, FileAnswer};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Default)]
@@ -43,6 +44,9 @@ pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A file's bytes as the bucket handed them over, sent instead of `body` (the edge streams
+    /// them to the client without copying them through wasm).
+    pub stream: Option<Body>,
 }
 
 impl HttpResponse {
@@ -59,6 +63,17 @@ impl HttpResponse {
             ],
             // `to_vec` writes straight into the buffer; `to_string` goes through `fmt`.
             body: serde_json::to_vec(value).unwrap_or_default(),
+            stream: None,
+        }
+    }
+
+    /// A served file: its headers, and its bytes as a stream.
+    pub fn file(answer: FileAnswer) -> Self {
+        HttpResponse {
+            status: answer.status,
+            headers: answer.headers,
+            body: vec![],
+            stream: answer.body,
         }
     }
 
@@ -119,17 +134,19 @@ pub fn add_cors(response: &mut HttpResponse) {
         "X-Parse-Master-Key, X-Parse-REST-API-Key, X-Parse-Javascript-Key, \
         X-Parse-Application-Id, X-Parse-Client-Version, X-Parse-Session-Token, X-Requested-With, \
         X-Parse-Revocable-Session, X-Parse-Request-Id, X-Parse-Installation-Id, Idempotency-Key, \
-        Content-Type, Pragma, Cache-Control";
+        Content-Type, Pragma, Cache-Control, X-Parse-Upload-Mode, X-Parse-File-Directory, \
+        X-Parse-File-Metadata, X-Parse-File-Tags, X-Parse-File-Max-Upload-Size, Range, If-None-Match";
     for (name, value) in [
         ("access-control-allow-origin", "*"),
         (
             "access-control-allow-methods",
-            "GET, PUT, POST, DELETE, OPTIONS",
+            "GET, HEAD, PUT, POST, DELETE, OPTIONS",
         ),
         ("access-control-allow-headers", ALLOW_HEADERS),
         (
             "access-control-expose-headers",
-            "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id, X-Request-Id, Retry-After",
+            "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id, X-Request-Id, Retry-After, Location, \
+            ETag, Content-Range, Accept-Ranges, Content-Length",
         ),
         ("access-control-max-age", "86400"),
     ] {

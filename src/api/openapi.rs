@@ -101,6 +101,7 @@ fn tags(doc: &DocContext) -> Value {
         json!({"name": "Orders", "description": "Checkout, the order lifecycle and the payment webhook."}),
         json!({"name": "Batch"}),
         json!({"name": "Schemas", "description": "The schema registry (master key)."}),
+        json!({"name": "Files", "description": "Parse files: uploads, served bytes, the master key's delete."}),
         json!({"name": "Server", "description": "Health, configuration and this document."}),
     ];
     for class in doc.registry.classes.values() {
@@ -170,5 +171,7 @@ fn parameters() -> Value {
         "objectId": path("objectId", json!({"type": "string", "pattern": "^[A-Za-z0-9]{1,32}$"})),
         "className": path("className", json!({"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"})),
         "functionName": path("functionName", json!({"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"})),
+        "filename": path("filename", json!({"type": "string", "minLength": 1, "maxLength": 1024})),
+        "appId": path("appId", json!({"type": "string"})),
     })
 }

@@ -45,6 +45,9 @@ pub fn shared_schemas() -> Map<String, Value> {
             "code": {"type": "integer"}, "error": {"type": "string"}}},
         "Parse.Unauthorized": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
         "Parse.Empty": {"type": "object"},
+        "Parse.FileSaved": {"type": "object", "required": ["name", "url"], "properties": {
+            "name": {"type": "string", "description": "The stored name: 32 hex characters, `_`, and the sanitised name sent."},
+            "url": {"type": "string"}}},
         "Parse.Created": {"type": "object", "required": ["objectId", "createdAt"], "properties": {
             "objectId": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}},
         "Parse.Updated": {"type": "object", "required": ["updatedAt"], "properties": {

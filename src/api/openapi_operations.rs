@@ -97,7 +97,7 @@ pub fn operation(
         "security": match route.endpoint {
             // Answered without any key; the master key widens the document.
             Endpoint::OpenApi => json!([{}, {"masterKey": []}]),
-            Endpoint::Health | Endpoint::PaymentWebhook => json!([]),
+            Endpoint::Health | Endpoint::PaymentWebhook | Endpoint::GetFile => json!([]),
             _ => spec.caller.security(doc),
         },
     });
@@ -255,9 +255,51 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             .answers("200", answer("No jobs.", json!({"type": "object", "properties": {"jobs": {"type": "array"}, "in_use": {"type": "array"}}}))),
         (Endpoint::ScriptLog, _) => Spec::new("Cloud Code's log: no Cloud Code runs here, so it is empty", "Server", Caller::MasterOnly)
             .answers("200", answer("An empty list.", json!({"type": "array", "maxItems": 0}))),
+        (Endpoint::UploadFile, _) => {
+            let files = &doc.config.files;
+            let caller = match (files.enable_for_public, files.enable_for_authenticated_user) {
+                (true, _) => Caller::Anyone,
+                (false, true) => Caller::SignedIn,
+                (false, false) => Caller::MasterOnly,
+            };
+            let types: Vec<&str> = files.allowed.iter().map(|k| k.mime()).collect();
+            let binary = json!({"schema": {"type": "string", "format": "binary"}});
+            let mut spec = Spec::new(
+                format!("Uploads a file (its type decided by its bytes: {}; at most {} bytes); stores it under a new unique name", types.join(", "), files.max_bytes),
+                "Files",
+                caller,
+            )
+            .answers("201", created_file());
+            let mut content = serde_json::Map::new();
+            for t in &types {
+                content.insert(t.to_string(), binary.clone());
+            }
+            content.insert("application/octet-stream".into(), binary);
+            spec.body = Some(json!({"required": true, "description": "The file's bytes. The JS SDK's form, a JSON body `{base64, _ContentType, _ApplicationId, _SessionToken}` sent without the X-Parse-Application-Id header, is accepted too.", "content": content}));
+            spec
+        }
+        (Endpoint::GetFile, method) => Spec::new(
+            if method == "HEAD" { "A file's headers" } else { "A file's bytes: cached for a year, revalidated with its ETag (304), byte ranges (206)" },
+            "Files",
+            Caller::Anyone,
+        )
+        .answers("200", json!({"description": "The file.", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}))
+        .answers("206", json!({"description": "The bytes a `Range` asked for.", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}))
+        .answers("304", json!({"description": "Not modified since the `If-None-Match` ETag."}))
+        .answers("416", answer("The range starts past the file's end.", schema_ref("Parse.Error"))),
+        (Endpoint::DeleteFile, _) => Spec::new("Deletes a file", "Files", Caller::MasterOnly)
+            .answers("200", answer("Deleted.", schema_ref("Parse.Empty"))),
         (Endpoint::ServerInfo, _) => Spec::new("What this server supports", "Server", Caller::Anyone)
             .answers("200", answer("Version and features.", json!({"type": "object", "properties": {"parseServerVersion": {"type": "string"}, "features": {"type": "object"}}}))),
     }
+}
+
+/// A file upload's 201: its name and URL, which `Location` repeats.
+fn created_file() -> Value {
+    let mut response = answer("Stored.", schema_ref("Parse.FileSaved"));
+    response["headers"] =
+        json!({"Location": {"description": "The file's URL.", "schema": {"type": "string"}}});
+    response
 }
 
 /// A 201 answer, with the `Location` of the new object.

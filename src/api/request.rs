@@ -8,6 +8,8 @@
 
 use super::http::HttpRequest;
 use crate::error::{Code, ParseError, Result};
+use crate::service::files::Sent;
+use base64::Engine;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
@@ -35,6 +37,36 @@ pub struct ParseRequest {
     pub origin: String,
     /// The client's address as Cloudflare saw it (`CF-Connecting-IP`), for the abuse limits.
     pub client_ip: Option<String>,
+    /// A file upload's bytes (`POST /files/:name`), raw or from the JS SDK's base64 form.
+    pub file: Option<Sent>,
+}
+
+/// The largest bodies read: a JSON request's, and a file upload's (raw or base64 in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    pub json: usize,
+    /// A file upload's body (the base64 JSON form is a third larger than the file).
+    pub file: usize,
+    /// The largest file, which a refusal names.
+    pub file_max: usize,
+}
+
+/// Whether this is a file's download: `GET <mount>/files/:appId/:name`.
+pub fn is_file_download(method: &str, path: &str, mount: &str) -> bool {
+    method.eq_ignore_ascii_case("GET")
+        && path
+            .strip_prefix(mount.trim_end_matches('/'))
+            .and_then(|rest| rest.strip_prefix("/files/"))
+            .is_some_and(|rest| rest.split('/').filter(|s| !s.is_empty()).count() == 2)
+}
+
+/// Whether `path` (under `mount`) is a file upload: `POST <mount>/files/:name`. Its body may be
+/// larger than other requests', and is read as bytes.
+pub fn is_file_upload(method: &str, path: &str, mount: &str) -> bool {
+    method.eq_ignore_ascii_case("POST")
+        && path
+            .strip_prefix(mount.trim_end_matches('/'))
+            .is_some_and(|rest| rest.starts_with("/files/") || rest == "/files")
 }
 
 /// Envelope fields the SDK puts in the body; never object fields.
@@ -52,10 +84,28 @@ const ENVELOPE: [&str; 10] = [
 ];
 
 /// Decodes `http` if its path is under `mount`; `None` when it is not ours.
+#[cfg(test)]
 pub fn decode(
     http: &HttpRequest,
     mount: &str,
     max_body_bytes: usize,
+) -> Option<Result<ParseRequest>> {
+    decode_with(
+        http,
+        mount,
+        BodyLimits {
+            json: max_body_bytes,
+            file: max_body_bytes,
+            file_max: max_body_bytes,
+        },
+    )
+}
+
+/// `decode`, with a file upload's own body limit.
+pub fn decode_with(
+    http: &HttpRequest,
+    mount: &str,
+    limits: BodyLimits,
 ) -> Option<Result<ParseRequest>> {
     let rest = http.path.strip_prefix(mount.trim_end_matches('/'))?;
     if !(rest.is_empty() || rest.starts_with('/')) {
@@ -66,21 +116,35 @@ pub fn decode(
         .filter(|s| !s.is_empty())
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
-    Some(decode_under_mount(http, route, max_body_bytes))
+    let upload = is_file_upload(&http.method, &http.path, mount);
+    Some(decode_under_mount(http, route, limits, upload))
 }
 
 fn decode_under_mount(
     http: &HttpRequest,
     route: Vec<String>,
-    max_body_bytes: usize,
+    limits: BodyLimits,
+    upload: bool,
 ) -> Result<ParseRequest> {
+    let max_body_bytes = if upload { limits.file } else { limits.json };
     if http.body.len() > max_body_bytes {
+        if upload {
+            return Err(crate::service::files::too_large(limits.file_max));
+        }
         return Err(ParseError::new(
             Code::ObjectTooLarge,
             format!("Request body is larger than the limit of {max_body_bytes} bytes"),
         ));
     }
-    let mut body = parse_body(&http.body)?;
+    // Parse Server's rule: an upload with the application id in a header has the file as its
+    // body; without one, the body is the JS SDK's JSON (`base64`, `_ContentType`, and the
+    // envelope: `_ApplicationId`, `_SessionToken`…).
+    let raw_file = upload && http.header("x-parse-application-id").is_some();
+    let mut body = if raw_file {
+        Map::new()
+    } else {
+        parse_body(&http.body)?
+    };
     let envelope = |body: &mut Map<String, Value>, key: &str| match body.remove(key) {
         Some(Value::String(s)) => Some(s),
         _ => None,
@@ -104,7 +168,20 @@ fn decode_under_mount(
         body: Map::new(),
         origin: http.origin.clone(),
         client_ip: header("cf-connecting-ip"),
+        file: None,
     };
+    if upload {
+        let name = request.route.get(1).cloned().unwrap_or_default();
+        request.file = Some(if raw_file {
+            Sent {
+                name,
+                bytes: http.body.clone(),
+                declared_type: header("content-type"),
+            }
+        } else {
+            sent_as_json(name, &mut body)?
+        });
+    }
     for key in ENVELOPE {
         body.remove(key);
     }
@@ -119,6 +196,39 @@ fn decode_under_mount(
         request.body = body;
     }
     Ok(request)
+}
+
+/// A file in the JS SDK's JSON form: `{"base64": "…", "_ContentType": "image/png", "fileData":
+/// {metadata, tags}}` (metadata and tags are not kept). The base64 may be a data URL's.
+fn sent_as_json(name: String, body: &mut Map<String, Value>) -> Result<Sent> {
+    let declared_type = match body.remove("_ContentType") {
+        Some(Value::String(t)) => Some(t),
+        _ => None,
+    };
+    body.remove("fileData");
+    let text = match body.remove("base64") {
+        Some(Value::String(text)) => text,
+        _ => {
+            return Err(ParseError::new(
+                Code::FileSaveError,
+                "Invalid file upload: the body has no base64 data.",
+            ))
+        }
+    };
+    let data = text.rsplit(',').next().unwrap_or_default().trim();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|_| {
+            ParseError::new(
+                Code::FileSaveError,
+                "Invalid file upload: the base64 data does not decode.",
+            )
+        })?;
+    Ok(Sent {
+        name,
+        bytes,
+        declared_type,
+    })
 }
 
 /// The body as a JSON object; empty bodies are `{}`. Anything else is "Invalid JSON" (107), and

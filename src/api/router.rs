@@ -7,13 +7,14 @@ use super::dispatch::dispatch;
 use super::http::{add_cors, carries_session_token, mark_no_store, HttpRequest, HttpResponse};
 use super::openapi::{self, Audience};
 use super::payment_webhook;
-use super::request::{decode, ParseRequest};
+use super::request::{decode_with, BodyLimits, ParseRequest};
 use super::request_log::RequestFacts;
 use super::routes::{self, Credentials, Endpoint, Matched};
 use crate::auth::secret::same_secret;
 use crate::engine::access::Access;
 use crate::error::{Code, ParseError};
 use crate::platform::now_ms;
+use crate::service::files;
 use crate::service::health;
 use crate::service::{Client, Services};
 use crate::store::Store;
@@ -31,12 +32,18 @@ pub async fn handle_logged<S: Store>(
             status: 200,
             headers: vec![],
             body: vec![],
+            stream: None,
         }
     } else if let Some(page) = account_pages::serve(services, http).await {
         facts.route = Some(account_pages::log_template(&http.path).into());
         page
     } else {
-        match decode(http, &config.mount_path, config.max_body_bytes) {
+        let limits = BodyLimits {
+            json: config.max_body_bytes,
+            file: config.files.max_body_bytes(),
+            file_max: config.files.max_bytes,
+        };
+        match decode_with(http, &config.mount_path, limits) {
             None => HttpResponse::error(&ParseError::new(
                 Code::InvalidJson,
                 "Cannot route outside the mount path",
@@ -57,6 +64,10 @@ pub async fn handle_logged<S: Store>(
             }
         }
     };
+    if http.method.eq_ignore_ascii_case("HEAD") {
+        response.body.clear();
+        response.stream = None;
+    }
     add_cors(&mut response);
     response
         .headers
@@ -102,7 +113,7 @@ async fn serve<S: Store>(
     let is_master = same_secret(request.master_key.as_deref(), config.master_key.as_deref());
     match matched.as_ref().map(|m| m.route.endpoint.credentials()) {
         Some(Credentials::None) => {
-            return public(services, request, is_master, matched.as_ref()).await
+            return public(services, http, request, is_master, matched.as_ref()).await
         }
         Some(Credentials::Signature) => {
             let answer = async {
@@ -157,6 +168,7 @@ async fn serve<S: Store>(
         request_id: request.request_id.clone(),
         session_token: request.session_token.clone(),
         origin: request.origin.clone(),
+        base_url: Some(config.public_base(&request.origin)),
     };
     let mut ctx = match services.context(access, client, now).await {
         Ok(ctx) => ctx,
@@ -180,17 +192,22 @@ fn failed(e: &ParseError, facts: &mut RequestFacts) -> HttpResponse {
     HttpResponse::error(e)
 }
 
-/// The endpoints that answer without credentials: the health check and the API's description
-/// (which the master key widens).
+/// The endpoints that answer without credentials: the health check, the API's description
+/// (which the master key widens), and files (whose URL carries the app id).
 async fn public<S: Store>(
     services: &Services<'_, S>,
+    http: &HttpRequest,
     request: &ParseRequest,
     is_master: bool,
     matched: Option<&Matched<'_>>,
 ) -> HttpResponse {
-    if matched.map(|m| m.route.endpoint) == Some(Endpoint::Health) {
-        let health = health::check(services.store, services.durable_objects).await;
-        return HttpResponse::json(if health.healthy { 200 } else { 503 }, &health.report);
+    match matched.map(|m| (m.route.endpoint, m)) {
+        Some((Endpoint::Health, _)) => {
+            let health = health::check(services.store, services.durable_objects).await;
+            return HttpResponse::json(if health.healthy { 200 } else { 503 }, &health.report);
+        }
+        Some((Endpoint::GetFile, matched)) => return serve_file(services, http, matched).await,
+        _ => {}
     }
     let audience = if is_master {
         Audience::Master
@@ -207,6 +224,41 @@ async fn public<S: Store>(
                 audience,
             ))
         }
+        Err(e) => HttpResponse::error(&e),
+    }
+}
+
+/// `GET`/`HEAD /files/:appId/:name`.
+async fn serve_file<S: Store>(
+    services: &Services<'_, S>,
+    http: &HttpRequest,
+    matched: &Matched<'_>,
+) -> HttpResponse {
+    let conditions = files::Conditions {
+        if_none_match: http.header("if-none-match").map(String::from),
+        range: http.header("range").map(String::from),
+        head: http.method.eq_ignore_ascii_case("HEAD"),
+    };
+    let answer = files::serve(
+        services.bucket,
+        &services.config.app_id,
+        matched.param("appId"),
+        matched.param("filename"),
+        &conditions,
+    )
+    .await;
+    match answer {
+        Ok(answer) if answer.status == 416 => {
+            let e = ParseError::invalid_query(
+                "Range Not Satisfiable: the range starts past the file's end.",
+            );
+            let mut response = HttpResponse::error(&e).with_status(416);
+            response.headers.extend(answer.headers);
+            response
+        }
+        Ok(answer) => HttpResponse::file(answer),
+        // Parse Server answers a wrong application id in a file URL with 403.
+        Err(e) if e.code == Code::OperationForbidden => HttpResponse::error(&e).with_status(403),
         Err(e) => HttpResponse::error(&e),
     }
 }

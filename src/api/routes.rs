@@ -61,6 +61,13 @@ pub enum Endpoint {
     Jobs,
     /// The jobs that could be scheduled, and those in use: none.
     JobData,
+    /// `POST /files/:name`: stores a file under a new unique name.
+    UploadFile,
+    /// `GET`/`HEAD /files/:appId/:name`: the file's bytes. Answered without credentials (the URL
+    /// is what a browser's `<img>` loads), as Parse Server serves files.
+    GetFile,
+    /// `DELETE /files/:name`, master key only.
+    DeleteFile,
     /// Cloud Code's log: no Cloud Code runs, so it is empty.
     ScriptLog,
 }
@@ -79,7 +86,7 @@ pub enum Credentials {
 impl Endpoint {
     pub fn credentials(self) -> Credentials {
         match self {
-            Endpoint::Health | Endpoint::OpenApi => Credentials::None,
+            Endpoint::Health | Endpoint::OpenApi | Endpoint::GetFile => Credentials::None,
             Endpoint::PaymentWebhook => Credentials::Signature,
             _ => Credentials::AppId,
         }
@@ -196,6 +203,11 @@ pub static ROUTES: &[Route] = &[
     route("GET", "/cloud_code/jobs", Jobs),
     route("GET", "/cloud_code/jobs/data", JobData),
     route("GET", "/scriptlog", ScriptLog),
+    route("POST", "/files", UploadFile),
+    route("POST", "/files/{filename}", UploadFile),
+    route("GET", "/files/{appId}/{filename}", GetFile),
+    route("HEAD", "/files/{appId}/{filename}", GetFile),
+    route("DELETE", "/files/{filename}", DeleteFile),
 ];
 
 /// A request matched to its route, with the segments it was matched on.
@@ -356,7 +368,7 @@ mod tests {
         for route in ROUTES {
             assert!(route.path.starts_with('/'), "{route:?}");
             assert!(
-                ["GET", "POST", "PUT", "DELETE"].contains(&route.method),
+                ["GET", "HEAD", "POST", "PUT", "DELETE"].contains(&route.method),
                 "{route:?}"
             );
             let unreachable = ROUTES

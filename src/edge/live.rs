@@ -121,6 +121,17 @@ impl LiveRoom<'_> {
         super::config(self.env)
     }
 
+    /// Where the files of events are served: `PUBLIC_URL`'s, or else the mount path's (a URL
+    /// relative to the API's host), since no request says which host the subscribers use.
+    fn file_urls(&self) -> String {
+        let config = self.config();
+        let base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| config.mount_path.trim_end_matches('/').to_string());
+        crate::service::files::url_prefix(&base, &config.app_id)
+    }
+
     fn store(&self) -> Result<D1Store> {
         Ok(D1Store {
             db: self.env.d1("DB")?,
@@ -217,7 +228,7 @@ impl LiveRoom<'_> {
             let Some(schema) = registry.get(&change.class) else {
                 continue;
             };
-            let Some(event) = Event::decode(&change, schema) else {
+            let Some(event) = Event::decode(&change, schema, &self.file_urls()) else {
                 continue;
             };
             let mut frames = EventFrames::new(schema, &event, seq);
@@ -266,12 +277,17 @@ impl LiveRoom<'_> {
             Err(_) => return Ok(()),
         };
         // Each change decoded once for every socket.
+        let file_urls = self.file_urls();
         let events: Vec<_> = changes
             .iter()
             .enumerate()
             .filter_map(|(i, change)| {
                 let schema = registry.get(&change.class)?;
-                Some((schema, Event::decode(change, schema)?, first + i as u64))
+                Some((
+                    schema,
+                    Event::decode(change, schema, &file_urls)?,
+                    first + i as u64,
+                ))
             })
             .collect();
         let mut subscribers = self.read_states(&sockets);

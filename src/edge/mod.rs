@@ -8,6 +8,7 @@ mod hub;
 mod live;
 mod live_hub;
 mod mail_api;
+mod r2;
 mod rate_limiter;
 
 use crate::abuse::limiter::{Limiter, LocalLimiter};
@@ -26,6 +27,7 @@ use crate::store::Counted;
 use d1::D1Store;
 use hub::DurableHubs;
 use mail_api::MailApi;
+use r2::R2Files;
 use rate_limiter::DurableLimiter;
 use worker::{event, web_sys, Context, Env, Method, Request, RequestInit, Response, Result};
 
@@ -82,7 +84,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
     // The raw request, not `worker::Request`: converting to it reads the `cf` object and the
     // URL for every request, which showed up in browse profiles; routing needs neither.
     let config = config(&env);
-    let http = to_http(&req, config.max_body_bytes).await?;
+    let http = to_http(&req, config).await?;
     if http
         .header("upgrade")
         .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
@@ -92,7 +94,26 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
             .map(Into::into);
     }
     let started = crate::platform::now_ms();
+    // Files are immutable: deployed, the colo's cache answers them (ranges and revalidations
+    // included) without reaching the worker's storage at all.
+    let cacheable = config.files.edge_cache
+        && crate::api::request::is_file_download(&http.method, &http.path, &config.mount_path)
+        && http.header("authorization").is_none();
+    if cacheable {
+        if let Ok(Some(hit)) = worker::Cache::default()
+            .get(&Request::from(Clone::clone(&req)), false)
+            .await
+        {
+            return Ok(hit.into());
+        }
+    }
     let store = Counted::new(D1Store { db: env.d1("DB")? });
+    let files = R2Files {
+        bucket: env.bucket("FILES").ok(),
+        evict_prefix: config.files.edge_cache.then(|| {
+            crate::service::files::url_prefix(&config.public_base(&http.origin), &config.app_id)
+        }),
+    };
     let durable = env
         .durable_object("ARTISAN_HUB")
         .ok()
@@ -135,10 +156,14 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         limiter,
         durable_objects: &health::DurablePinger { env: &env },
         mailer,
+        bucket: &files,
     };
     let (response, facts) = router::handle_logged(&services, &http).await;
     if let Some(api) = &mail_api {
         ctx.wait_until(api.deliver_queued());
+    }
+    if outbox.take_file_sweep() && file_sweep_due() {
+        ctx.wait_until(sweep_files(env.clone()));
     }
     let (changes, from_hubs) = outbox.take_split();
     if !changes.is_empty() {
@@ -155,7 +180,58 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         // D1 round trips of this request (hub calls make their own, not counted here).
         response = response.with_header("x-d1-round-trips", &store.round_trips.get().to_string());
     }
-    to_web(response)
+    let cache_copy = cacheable && response.status == 200;
+    let response = to_web(response)?;
+    if cache_copy {
+        if let Ok(copy) = response.clone() {
+            let url = req.url();
+            ctx.wait_until(async move {
+                let _ = worker::Cache::default().put(url, copy.into()).await;
+            });
+        }
+    }
+    Ok(response)
+}
+
+thread_local! {
+    /// When this isolate last swept expired uploads (see `service::files::sweep`).
+    static LAST_FILE_SWEEP: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// Uploads sweep at most once a minute per isolate: under a stream of uploads one sweep in a
+/// minute deletes up to `SWEEP_LIMIT` expired files, more than one user may upload.
+fn file_sweep_due() -> bool {
+    let now = crate::platform::now_ms();
+    LAST_FILE_SWEEP.with(|last| {
+        let due = now - last.get() >= 60_000;
+        if due {
+            last.set(now);
+        }
+        due
+    })
+}
+
+/// Deletes expired uploads and retries failed deletes (after an upload, and on the cron).
+async fn sweep_files(env: Env) {
+    let config = config(&env);
+    let Ok(db) = env.d1("DB") else {
+        return;
+    };
+    let files = R2Files {
+        bucket: env.bucket("FILES").ok(),
+        evict_prefix: None,
+    };
+    let now = crate::platform::now_ms();
+    match crate::service::files::cleanup::sweep(&D1Store { db }, &files, &config.files, now).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("files: swept {n} files nothing references"),
+        Err(e) => worker::console_error!("files: the sweep failed: {}", e.message),
+    }
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    sweep_files(env).await;
 }
 
 /// Live connections: `<mount>/live/artisans/:id` joins that artisan's hub (its dashboard);
@@ -242,14 +318,19 @@ async fn publish(env: Env, changes: Vec<Change>, from_hubs: Vec<bool>) {
 
 /// The request as plain values, in a handful of JS calls: the headers cross as one JSON text
 /// rather than one call per header.
-async fn to_http(req: &web_sys::Request, max_body_bytes: usize) -> Result<HttpRequest> {
+async fn to_http(req: &web_sys::Request, config: &Config) -> Result<HttpRequest> {
     let url = req.url();
     let (origin, path, query) = HttpRequest::split_url(&url);
+    let method = req.method();
+    let max_body_bytes = if crate::api::request::is_file_upload(&method, path, &config.mount_path) {
+        config.files.max_body_bytes()
+    } else {
+        config.max_body_bytes
+    };
     let headers = js_sys::Object::from_entries(&req.headers())?;
     let headers: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&String::from(js_sys::JSON::stringify(&headers)?))
             .map_err(|e| worker::Error::RustError(format!("unreadable headers: {e}")))?;
-    let method = req.method();
     let body = match method.as_str() {
         "GET" | "HEAD" | "OPTIONS" => Vec::new(),
         _ => read_body(req, headers.get("content-length"), max_body_bytes).await,
@@ -311,7 +392,23 @@ fn to_web(response: HttpResponse) -> Result<web_sys::Response> {
     let headers = serde_json::to_string(&response.headers)
         .map_err(|e| worker::Error::RustError(e.to_string()))?;
     init.set_headers(&js_sys::JSON::parse(&headers)?);
+    if let Some(stream) = response
+        .stream
+        .as_ref()
+        .and_then(|s| s.0.downcast_ref::<web_sys::ReadableStream>())
+    {
+        return Ok(web_sys::Response::new_with_opt_readable_stream_and_init(
+            Some(stream),
+            &init,
+        )?);
+    }
     let mut body = response.body;
+    // A 304 (or a HEAD's answer) has no body: the runtime refuses one, even empty.
+    if body.is_empty() {
+        return Ok(web_sys::Response::new_with_opt_u8_array_and_init(
+            None, &init,
+        )?);
+    }
     Ok(web_sys::Response::new_with_opt_u8_array_and_init(
         Some(&mut body),
         &init,

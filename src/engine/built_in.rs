@@ -13,7 +13,7 @@ const BUILT_IN: &[(&str, &[&str])] = &[
         &["user", "expiresAt", "createdWith", "installationId"],
     ),
     ("_Role", &["name", "users", "roles"]),
-    ("Artisan", &["name", "description", "user"]),
+    ("Artisan", &["name", "description", "user", "photo"]),
     (
         "Product",
         &[

@@ -3,6 +3,7 @@
 //! Writes are checked against the field's type (code 111 on a mismatch) and canonicalised (dates to
 //! one ISO form, pointers to their objectId) so that stored values compare correctly in SQL.
 
+use super::files;
 use super::schema::FieldType;
 use crate::error::{ParseError, Result};
 use crate::platform::canonical_iso;
@@ -69,9 +70,12 @@ pub fn encode(field: &str, ty: &FieldType, value: &Value) -> Result<SqlValue> {
         FieldType::Pointer(target) => {
             SqlValue::Text(pointer_id(value, target).ok_or_else(mismatch)?)
         }
-        FieldType::Object if value.is_object() && value.get("__type").is_none() => json_text(value),
-        FieldType::Array if value.is_array() => json_text(value),
-        FieldType::GeoPoint | FieldType::File | FieldType::Bytes | FieldType::Polygon
+        FieldType::Object if value.is_object() && value.get("__type").is_none() => {
+            with_stored_files(value)?
+        }
+        FieldType::Array if value.is_array() => with_stored_files(value)?,
+        FieldType::File if files::is_file(value) => json_text(&files::canonical(value)?),
+        FieldType::GeoPoint | FieldType::Bytes | FieldType::Polygon
             if value.get("__type").and_then(Value::as_str) == Some(ty.name()) =>
         {
             json_text(value)
@@ -140,6 +144,16 @@ pub fn pointer_id(value: &Value, target: &str) -> Option<String> {
     let id = o.get("objectId")?.as_str()?;
     (is_pointer && o.get("className")?.as_str()? == target && !id.is_empty())
         .then(|| id.to_string())
+}
+
+/// An Array or Object as stored: the File values inside it by their names alone.
+fn with_stored_files(value: &Value) -> Result<SqlValue> {
+    if !files::contains_file(value) {
+        return Ok(json_text(value));
+    }
+    let mut stored = value.clone();
+    files::canonicalize(&mut stored)?;
+    Ok(json_text(&stored))
 }
 
 fn json_text(value: &Value) -> SqlValue {

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod credentials;
 pub mod ddl;
 pub mod field_ops;
+pub mod files;
 pub mod find;
 mod find_options;
 pub mod hooks;

@@ -23,6 +23,9 @@ pub struct Objects<'a, S: Store> {
     /// What the whole request may still spend on reads (every protocol request has one; `None`
     /// only for the engine's own tests and tools).
     pub budget: Option<&'a RequestBudget>,
+    /// Where files are served (`<base>/files/<app id>/`): read File values get their URL from
+    /// it. `None` leaves them as stored (the engine's own tests).
+    pub file_urls: Option<&'a str>,
 }
 
 /// Most `$regex` constraints one request compiles, over all its queries (a `/batch` included).
@@ -157,13 +160,16 @@ impl<S: Store> Objects<'_, S> {
         }
         // One statement needs no transaction: a plain query is the cheaper D1 call.
         let statements = plan.statements();
-        let answer = match statements.as_slice() {
+        let mut answer = match statements.as_slice() {
             [rows] if plan.rows_only() => {
                 plan.respond_values(self.store.query_values(rows).await?, None)
             }
             [only] => plan.respond(vec![self.store.query(only).await?]),
             all => plan.respond(self.store.batch(all).await?),
         };
+        if let Some(prefix) = self.file_urls {
+            super::files::add_urls(&mut answer, prefix);
+        }
         if let Some(budget) = self.budget {
             budget.spend_answer(&answer)?;
         }
@@ -253,6 +259,8 @@ pub struct Committed {
     pub outcome: Outcome,
     /// What live subscribers are told; `None` when the plan changed no row.
     pub change: Option<Change>,
+    /// Files the write left unreferenced, marked deleted: their bucket objects go next.
+    pub dropped_files: Vec<String>,
 }
 
 /// Runs write plans as one transaction, in order: the one path every write takes, whatever
@@ -268,6 +276,10 @@ pub async fn commit<S: Store>(store: &S, plans: &[&WritePlan]) -> Result<Vec<Com
             .iter()
             .find_map(|p| p.locked_error().cloned())
             .unwrap_or_else(|| ParseError::forbidden("A locked field cannot be changed.")),
+        StoreError::Check(what) if what == "file_not_found" => ParseError::new(
+            Code::UnsavedFile,
+            "A File value names a file this server does not hold: upload it first (POST /files/:name) and use the name the upload answered.",
+        ),
         _ => account_conflict(plans.iter().any(|p| p.class == "_User"), e),
     })?;
     let mut committed = Vec::with_capacity(plans.len());
@@ -280,6 +292,7 @@ pub async fn commit<S: Store>(store: &S, plans: &[&WritePlan]) -> Result<Vec<Com
         committed.push(Committed {
             outcome: plan.outcome(own)?,
             change: plan.change(own),
+            dropped_files: plan.dropped_files(own),
         });
     }
     Ok(committed)

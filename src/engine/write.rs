@@ -15,6 +15,7 @@ use super::field_ops::{
     array_op_objects, array_op_sql, check_array_length, initial_value, is_relation_op, relation_op,
     MAX_ARRAY_LENGTH,
 };
+use super::files;
 pub use super::hooks::{Extras, Guard, Rules, WriteContext};
 use super::schema::{
     validate_class_name, validate_field_name, ClassSchema, FieldType, DEFAULT_FIELDS,
@@ -60,6 +61,9 @@ pub struct WritePlan {
     /// and, for an update, before it: what live subscribers are told.
     after: Option<usize>,
     before: Option<usize>,
+    /// Statements whose `RETURNING` rows name the files this write left unreferenced (see
+    /// `files::after_write`): their bucket objects are deleted once the batch commits.
+    dropped_files: Vec<usize>,
 }
 
 impl WritePlan {
@@ -100,6 +104,27 @@ impl WritePlan {
             row(self.after)?,
             row(self.before),
         ))
+    }
+
+    /// The files the committed write left unreferenced, already marked deleted.
+    pub fn dropped_files(&self, results: &[Vec<Row>]) -> Vec<String> {
+        self.dropped_files
+            .iter()
+            .filter_map(|i| results.get(*i))
+            .flat_map(|rows| files::names(rows))
+            .collect()
+    }
+
+    /// Appends the statements that keep the file registry true after a write of `fields`.
+    fn track_files(&mut self, fields: &[String], object_id: &str, now_ms: i64, created: bool) {
+        for field in fields {
+            let (statements, dropped) =
+                files::after_write(&self.class, field, object_id, now_ms, created);
+            if let Some(i) = dropped {
+                self.dropped_files.push(self.statements.len() + i);
+            }
+            self.statements.extend(statements);
+        }
     }
 
     /// The error to answer when the batch failed on `field_locked`: this plan's, if it has one.
@@ -203,6 +228,7 @@ pub fn plan_create_with(
         SqlValue::from(now.as_str()),
         SqlValue::from(now.as_str()),
     ];
+    let mut file_fields = Vec::new();
 
     for (key, value) in body {
         match key.as_str() {
@@ -232,6 +258,9 @@ pub fn plan_create_with(
             return Err(ParseError::incorrect_type(format!(
                 "{key} is a relation: change it with AddRelation or RemoveRelation"
             )));
+        }
+        if files::may_hold_files(&ty) && files::contains_file(&value) {
+            file_fields.push(key.clone());
         }
         columns.push(key.clone());
         params.push(codec::encode(key, &ty, &value)?);
@@ -294,7 +323,7 @@ pub fn plan_create_with(
         statements.push(existence_guard());
         statements.extend(relation_statements);
     }
-    Ok(WritePlan {
+    let mut plan = WritePlan {
         class: class.to_string(),
         statements,
         returning,
@@ -303,14 +332,17 @@ pub fn plan_create_with(
         miss,
         locked: None,
         outcome: Outcome::Created {
-            object_id,
+            object_id: object_id.clone(),
             created_at: now,
             server_fields: Map::new(),
         },
         op_fields: vec![],
         after,
         before: None,
-    })
+        dropped_files: vec![],
+    };
+    plan.track_files(&file_fields, &object_id, ctx.now_ms, true);
+    Ok(plan)
 }
 
 /// `PUT /classes/:class/:objectId`; `internal` sets columns only the server writes (a new
@@ -352,6 +384,7 @@ pub fn plan_update(
     let mut op_fields = Vec::new();
     let mut grown: Vec<String> = Vec::new();
     let mut relation_statements = Vec::new();
+    let mut file_fields = Vec::new();
 
     for (key, value) in &body {
         match key.as_str() {
@@ -376,7 +409,12 @@ pub fn plan_update(
                     ),
                     vec![SqlValue::from(object_id)],
                 )),
-                Some(_) => sets.push(format!("{column} = NULL")),
+                Some(ty) => {
+                    if files::may_hold_files(&ty) {
+                        file_fields.push(key.clone());
+                    }
+                    sets.push(format!("{column} = NULL"))
+                }
                 None => {}
             }
             continue;
@@ -389,6 +427,9 @@ pub fn plan_update(
         match op {
             None => {
                 check_array_length(key, value)?;
+                if files::may_hold_files(&ty) {
+                    file_fields.push(key.clone());
+                }
                 sets.push(format!("{column} = ?"));
                 params.push(codec::encode(key, &ty, value)?);
             }
@@ -413,8 +454,11 @@ pub fn plan_update(
                         ty.name()
                     )));
                 }
-                let objects = serde_json::to_string(&array_op_objects(array_op, value)?)
-                    .map_err(|_| ParseError::invalid_json())?;
+                let objects = stored_op_objects(array_op, value)?;
+                if array_op == "Remove" || files::contains_file(&objects) {
+                    file_fields.push(key.clone());
+                }
+                let objects = objects.to_string();
                 let (sql, binds) = array_op_sql(array_op, &column, objects);
                 sets.push(format!("{column} = {sql}"));
                 params.extend(binds);
@@ -481,7 +525,7 @@ pub fn plan_update(
     }
     let mut answer = Map::new();
     answer.insert("updatedAt".into(), Value::from(now));
-    Ok(WritePlan {
+    let mut plan = WritePlan {
         class: class.to_string(),
         returning,
         statements,
@@ -493,7 +537,10 @@ pub fn plan_update(
         op_fields,
         after: returning,
         before,
-    })
+        dropped_files: vec![],
+    };
+    plan.track_files(&file_fields, object_id, ctx.now_ms, false);
+    Ok(plan)
 }
 
 /// A statement that aborts the batch (`field_locked`) when one of `locked` differs from the
@@ -537,6 +584,25 @@ fn locked_guard(
     Ok((guard, refusal))
 }
 
+/// The `objects` of an array operation as JSON to bind, with File values in their stored form
+/// (so `AddUnique` and `Remove` compare a File by its name, whatever URL the client sent).
+fn stored_op_objects(op: &str, value: &Value) -> Result<Value> {
+    let objects = array_op_objects(op, value)?;
+    if !objects.iter().any(|o| files::contains_file(o)) {
+        return Ok(Value::Array(objects.into_iter().cloned().collect()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut stored = Vec::with_capacity(objects.len());
+    for object in objects {
+        let mut object = object.clone();
+        files::canonicalize(&mut object)?;
+        if op != "AddUnique" || seen.insert(object.to_string()) {
+            stored.push(object);
+        }
+    }
+    Ok(Value::Array(stored))
+}
+
 /// Refuses a value that does not match its field's type in the schema with Parse's 111,
 /// `schema mismatch for Class.field; expected T but got U`, before the rules run: a wrong type is
 /// a type error whatever the application's rules would say of the value (a price of `"x"` is not
@@ -573,15 +639,24 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
     let permission = clp::check(schema, ctx.access, Operation::Delete)?;
     let mut params = vec![SqlValue::from(object_id)];
     let write_acl = row_restriction(ctx, schema, &permission, &mut params);
+    let mut statements = vec![Statement::new(
+        format!(
+            "DELETE FROM {} WHERE \"objectId\" = ? AND {write_acl} RETURNING *",
+            ident(class)
+        ),
+        params,
+    )];
+    let mut dropped_files = vec![];
+    if schema
+        .column_fields()
+        .any(|(_, ty)| files::may_hold_files(ty))
+    {
+        dropped_files.push(statements.len());
+        statements.extend(files::after_delete(class, object_id, ctx.now_ms));
+    }
     Ok(WritePlan {
         class: class.to_string(),
-        statements: vec![Statement::new(
-            format!(
-                "DELETE FROM {} WHERE \"objectId\" = ? AND {write_acl} RETURNING *",
-                ident(class)
-            ),
-            params,
-        )],
+        statements,
         returning: Some(0),
         schema_changed: false,
         claims_account_name: false,
@@ -591,6 +666,7 @@ pub fn plan_delete(ctx: &WriteContext, class: &str, object_id: &str) -> Result<W
         op_fields: vec![],
         after: Some(0),
         before: None,
+        dropped_files,
     })
 }
 

@@ -23,8 +23,13 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn decode(change: &Change, schema: &ClassSchema) -> Option<Event> {
-        let (object, original) = change.decode(schema)?;
+    /// The change as Parse JSON, its File values with their URLs (`file_urls` and the name).
+    pub fn decode(change: &Change, schema: &ClassSchema, file_urls: &str) -> Option<Event> {
+        let (mut object, mut original) = change.decode(schema)?;
+        crate::engine::files::add_urls_to_fields(&mut object, file_urls);
+        if let Some(original) = &mut original {
+            crate::engine::files::add_urls_to_fields(original, file_urls);
+        }
         Some(Event {
             class: change.class.clone(),
             kind: change.kind,
@@ -241,6 +246,35 @@ mod tests {
         s.clp
             .insert("protectedFields".into(), json!({"*": ["secret"]}));
         s
+    }
+
+    #[test]
+    fn events_carry_file_values_with_their_urls_in_the_object_and_its_original() {
+        let mut product = ClassSchema::new("Product");
+        product.fields.insert("images".into(), FieldType::Array);
+        product.fields.insert("photo".into(), FieldType::File);
+        let row = |images: &str| -> crate::store::Row {
+            json!({"objectId": "p1", "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z",
+                   "images": images, "photo": r#"{"__type":"File","name":"b c.png"}"#})
+            .as_object()
+            .unwrap()
+            .clone()
+        };
+        let change = Change::new(
+            "Product",
+            ChangeKind::Updated,
+            &row(r#"[{"__type":"File","name":"a.png"}]"#),
+            Some(&row("[]")),
+        );
+        let event = Event::decode(&change, &product, "https://api.test/parse/files/app/").unwrap();
+        assert_eq!(
+            event.object["images"],
+            json!([{"__type": "File", "name": "a.png", "url": "https://api.test/parse/files/app/a.png"}])
+        );
+        assert_eq!(
+            event.original.as_ref().unwrap()["photo"]["url"],
+            "https://api.test/parse/files/app/b%20c.png"
+        );
     }
 
     fn sub(where_: Value, watch: Option<Vec<&str>>) -> Subscription {

@@ -3,7 +3,7 @@
 //! the constants the checks themselves use, so the document and the checks agree.
 
 use super::order_status::Status;
-use super::validation::{MAX_PRICE_CENTS, MAX_SKU_LENGTH, MAX_STOCK};
+use super::validation::{MAX_IMAGES, MAX_PRICE_CENTS, MAX_SKU_LENGTH, MAX_STOCK};
 use serde_json::{json, Value};
 
 /// Extra keywords for `class.field`, or `None` when the type says it all.
@@ -19,6 +19,11 @@ pub fn field_constraints(class: &str, field: &str) -> Option<Value> {
             "description": "At most two decimals.",
         }),
         ("Product", "stock") => json!({"type": "integer", "minimum": 0, "maximum": MAX_STOCK}),
+        ("Product", "images") => json!({
+            "maxItems": MAX_IMAGES,
+            "items": file(),
+            "description": "Photos: File values of uploads (POST /files/:name).",
+        }),
         ("_User", "role") => json!({
             "enum": ["buyer", "artisan", "admin"],
             "description": "A sign-up may choose buyer or artisan; only the master key makes admins.",
@@ -27,6 +32,14 @@ pub fn field_constraints(class: &str, field: &str) -> Option<Value> {
         ("Order", "status") => json!({"enum": Status::ALL.map(Status::as_str)}),
         _ => return None,
     })
+}
+
+/// A File value, as the template's file fields take it.
+fn file() -> Value {
+    json!({"type": "object", "required": ["__type", "name"], "properties": {
+        "__type": {"type": "string", "enum": ["File"]},
+        "name": {"type": "string"},
+        "url": {"type": "string", "readOnly": true}}})
 }
 
 /// Fields a create must carry (beyond what Parse itself requires, such as a user's password).

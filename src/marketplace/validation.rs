@@ -11,6 +11,8 @@ pub const MAX_SKU_LENGTH: usize = 64;
 pub const MAX_STOCK: f64 = 1e9;
 /// Largest price, in cents: beyond it cents would lose precision as JS numbers.
 pub const MAX_PRICE_CENTS: f64 = 1e13;
+/// Most photos a product is given at once (a set, or one Add).
+pub const MAX_IMAGES: usize = 12;
 
 fn invalid(message: impl Into<String>) -> ParseError {
     ParseError::new(Code::ValidationError, message)
@@ -94,12 +96,45 @@ pub fn validate_product(body: &Map<String, Value>, creating: bool) -> Result<()>
             return Err(invalid("stock must be a whole number of at least 0"));
         }
     }
+    if let Some(images) = body.get("images") {
+        validate_images(images)?;
+    }
     match body.get("sku") {
         Some(Value::String(sku)) if !sku.trim().is_empty() && sku.len() <= MAX_SKU_LENGTH => Ok(()),
         None if !creating => Ok(()),
         _ => Err(invalid(
             "sku is required: a non-empty text of at most 64 characters",
         )),
+    }
+}
+
+/// A product's photos are File values: a set of at most `MAX_IMAGES` of them, or an Add,
+/// AddUnique or Remove of Files. (Which files exist is the write's own check.)
+fn validate_images(images: &Value) -> Result<()> {
+    let files_only = |items: &[Value]| {
+        items
+            .iter()
+            .all(|i| i.get("__type").and_then(Value::as_str) == Some("File"))
+    };
+    let wrong = || {
+        invalid(format!(
+            "images must be a list of at most {MAX_IMAGES} files (File values of uploads)"
+        ))
+    };
+    match images {
+        Value::Null => Ok(()),
+        Value::Array(items) if items.len() <= MAX_IMAGES && files_only(items) => Ok(()),
+        Value::Object(op) => match op.get("__op").and_then(Value::as_str) {
+            Some("Delete") => Ok(()),
+            Some("Add" | "AddUnique" | "Remove") => {
+                match op.get("objects").and_then(Value::as_array) {
+                    Some(items) if items.len() <= MAX_IMAGES && files_only(items) => Ok(()),
+                    _ => Err(wrong()),
+                }
+            }
+            _ => Err(wrong()),
+        },
+        _ => Err(wrong()),
     }
 }
 

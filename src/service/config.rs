@@ -1,6 +1,7 @@
 //! The server's settings: `wrangler.toml` `[vars]` and secrets, read once per isolate.
 
 use super::account_policy::AccountPolicy;
+use super::files::policy::FilePolicy;
 use crate::abuse::limits::Limits;
 use crate::marketplace::pending_orders::HoldPolicy;
 
@@ -37,6 +38,8 @@ pub struct Config {
     pub currency: String,
     /// Mail, email verification, password reset and the password policy.
     pub accounts: AccountPolicy,
+    /// Who may upload files, how large, which types; how long unattached uploads are kept.
+    pub files: FilePolicy,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             public_url: None,
             currency: "USD".into(),
             accounts: AccountPolicy::default(),
+            files: FilePolicy::default(),
         }
     }
 }
@@ -115,6 +119,11 @@ impl Config {
                 .map(|v| v.trim().to_ascii_uppercase())
                 .unwrap_or(d.currency),
             accounts: AccountPolicy::from_vars(non_empty),
+            files: FilePolicy::from_vars(|name| match name {
+                // An empty allow-list is a choice (no uploads but the master key's).
+                "FILE_UPLOAD_ALLOWED_TYPES" => var(name),
+                _ => non_empty(name),
+            }),
         }
     }
 

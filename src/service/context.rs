@@ -3,6 +3,9 @@
 //! (`Context`). Every write of every protocol goes through `Context::execute`.
 
 use super::config::Config;
+use super::files::bucket::Bucket;
+use super::files::cleanup::drop_objects;
+use super::files::name::url_prefix;
 use super::health::DurableObjectPinger;
 use super::mail::Mailer;
 use super::outbox::Outbox;
@@ -35,6 +38,8 @@ pub struct Services<'a, S: Store> {
     pub durable_objects: &'a dyn DurableObjectPinger,
     /// Sends the account flows' mail (the configured adapter).
     pub mailer: &'a dyn Mailer,
+    /// Where file bytes live (an R2 bucket at the edge).
+    pub bucket: &'a dyn Bucket,
 }
 
 /// What a protocol knows of its client beyond its credentials.
@@ -50,6 +55,10 @@ pub struct Client {
     /// `scheme://host[:port]` the client called: mailed links start with it when no
     /// `PUBLIC_URL` is configured.
     pub origin: String,
+    /// The public URL of the mount path as this client reaches it (`PUBLIC_URL`, or the
+    /// request's origin and the mount path): file URLs start with it. `None`: the mount path
+    /// alone, a URL relative to the API's host.
+    pub base_url: Option<String>,
 }
 
 impl<'a, S: Store> Services<'a, S> {
@@ -66,7 +75,13 @@ impl<'a, S: Store> Services<'a, S> {
         now_ms: i64,
     ) -> Result<Context<'a, S>> {
         let registry = self.schema_cache.get(self.store, now_ms).await?;
+        let base = client
+            .base_url
+            .clone()
+            .unwrap_or_else(|| self.config.mount_path.trim_end_matches('/').to_string());
         Ok(Context {
+            file_urls: url_prefix(&base, &self.config.app_id),
+            bucket: self.bucket,
             store: self.store,
             config: self.config,
             schema_cache: self.schema_cache,
@@ -105,6 +120,10 @@ pub struct Context<'a, S: Store> {
     password_hashes: u32,
     /// What this request's reads may still spend (regexes, probes, answer bytes).
     read_budget: RequestBudget,
+    /// Where file bytes live.
+    pub bucket: &'a dyn Bucket,
+    /// `<base URL>/files/<app id>/`: a File value's URL is this and its name.
+    pub file_urls: String,
 }
 
 impl<S: Store> Context<'_, S> {
@@ -134,6 +153,7 @@ impl<S: Store> Context<'_, S> {
     /// and re-reads the registry when one of them changed the schema.
     /// A write that sets a username or email first passes the taken-name limit, and a clash
     /// counts against it (see `Guard::name_claim`), whichever route it came by.
+    /// Files the writes left unreferenced are deleted from the bucket once the batch committed.
     pub async fn execute_all(&mut self, plans: &[&WritePlan]) -> Result<Vec<Outcome>> {
         let claims_name = plans.iter().any(|p| p.claims_account_name);
         if claims_name {
@@ -149,13 +169,39 @@ impl<S: Store> Context<'_, S> {
         if plans.iter().any(|p| p.schema_changed) {
             self.reload_registry().await?;
         }
-        Ok(committed
+        let mut dropped = Vec::new();
+        let outcomes = committed
             .into_iter()
-            .map(|Committed { outcome, change }| {
-                self.outbox.push(change);
-                outcome
-            })
-            .collect())
+            .map(
+                |Committed {
+                     mut outcome,
+                     change,
+                     dropped_files,
+                 }| {
+                    self.outbox.push(change);
+                    dropped.extend(dropped_files);
+                    self.add_file_urls(&mut outcome);
+                    outcome
+                },
+            )
+            .collect();
+        if !dropped.is_empty() {
+            // The write has committed: a failure here leaves files marked deleted, which the
+            // sweep deletes later, and must not turn the write's answer into an error.
+            let _ = drop_objects(self.store, self.bucket, &dropped).await;
+        }
+        Ok(outcomes)
+    }
+
+    /// The URLs of the File values an answer carries (the results of an Add or Remove on an
+    /// array of files; fields the rules set).
+    fn add_file_urls(&self, outcome: &mut Outcome) {
+        let fields = match outcome {
+            Outcome::Created { server_fields, .. } => server_fields,
+            Outcome::Updated(fields) => fields,
+            Outcome::Deleted => return,
+        };
+        crate::engine::files::add_urls_to_fields(fields, &self.file_urls);
     }
 
     /// The abuse limits as this client meets them; the master key is exempt.
@@ -178,6 +224,7 @@ impl<S: Store> Context<'_, S> {
             now_ms: self.now_ms,
             rules: &crate::marketplace::MarketplaceRules,
             budget: Some(&self.read_budget),
+            file_urls: Some(&self.file_urls),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod config;
 mod context;
 pub mod dev_mailbox;
 pub mod email_verification;
+pub mod files;
 pub mod health;
 pub mod mail;
 pub mod objects;

@@ -1,13 +1,15 @@
 //! The changes a request committed, kept for the live hubs until the response is on its way.
 
 use crate::engine::change::Change;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// Changes a request committed, in commit order.
 #[derive(Default)]
 pub struct Outbox {
     /// Each change, and whether an artisan's hub made it (and so delivered it already).
     changes: RefCell<Vec<(Change, bool)>>,
+    /// An upload asked for expired uploads to be swept once the answer is on its way.
+    file_sweep: Cell<bool>,
 }
 
 impl Outbox {
@@ -27,6 +29,15 @@ impl Outbox {
         if let Some(change) = change.filter(|c| c.class != "_Session") {
             self.changes.borrow_mut().push((change, from_hub));
         }
+    }
+
+    pub fn request_file_sweep(&self) {
+        self.file_sweep.set(true);
+    }
+
+    /// Whether the request asked for a sweep of expired uploads (asked once, answered once).
+    pub fn take_file_sweep(&self) -> bool {
+        self.file_sweep.replace(false)
     }
 
     /// The changes in commit order, and for each whether a hub made it.

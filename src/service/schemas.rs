@@ -32,8 +32,23 @@ pub fn get<S: Store>(ctx: &Context<'_, S>, class: &str) -> Result<Value> {
 pub async fn purge<S: Store>(ctx: &mut Context<'_, S>, class: &str) -> Result<Value> {
     ctx.require_master()?;
     existing(ctx, class)?;
-    ctx.store.batch(&[ddl::purge(class)]).await?;
+    // The files only this class's objects referenced go with them.
+    let mut statements = crate::engine::files::forget_references(class, None, ctx.now_ms);
+    statements.push(ddl::purge(class));
+    let results = ctx.store.batch(&statements).await?;
+    drop_files(ctx, results.first()).await;
     Ok(json!({}))
+}
+
+/// Deletes the bytes of the files a statement's `RETURNING "name"` rows name (marked deleted
+/// by it); what fails is left to the files sweep.
+async fn drop_files<S: Store>(ctx: &Context<'_, S>, rows: Option<&Vec<crate::store::Row>>) {
+    let names = rows
+        .map(|r| crate::engine::files::names(r))
+        .unwrap_or_default();
+    if !names.is_empty() {
+        let _ = super::files::drop_objects(ctx.store, ctx.bucket, &names).await;
+    }
 }
 
 fn existing<'a, S: Store>(ctx: &'a Context<'_, S>, class: &str) -> Result<&'a ClassSchema> {
@@ -112,6 +127,7 @@ pub async fn update<S: Store>(
     ctx.require_master()?;
     let schema = existing(ctx, class)?.clone();
     let mut statements: Vec<Statement> = Vec::new();
+    let mut dropped_files: Vec<usize> = Vec::new();
     if let Some(fields) = body.get("fields") {
         let fields = fields
             .as_object()
@@ -127,6 +143,14 @@ pub async fn update<S: Store>(
                     ));
                 }
                 built_in::check_field_delete(class, name)?;
+                if crate::engine::files::may_hold_files(&schema.fields[name]) {
+                    dropped_files.push(statements.len());
+                    statements.extend(crate::engine::files::forget_references(
+                        class,
+                        Some(name),
+                        ctx.now_ms,
+                    ));
+                }
                 statements.extend(ddl::drop_field(class, name, &schema.fields[name]));
             } else {
                 if exists || is_reserved_field(class, name) {
@@ -146,7 +170,7 @@ pub async fn update<S: Store>(
         ));
     }
     if !statements.is_empty() {
-        ctx.store.batch(&statements).await.map_err(|e| match e {
+        let results = ctx.store.batch(&statements).await.map_err(|e| match e {
             // SQLite refuses to drop a column that an index or constraint uses.
             crate::store::StoreError::Other(m)
                 if m.contains("DROP COLUMN") || m.contains("cannot drop") =>
@@ -158,6 +182,9 @@ pub async fn update<S: Store>(
             }
             other => other.into(),
         })?;
+        for i in dropped_files {
+            drop_files(ctx, results.get(i)).await;
+        }
         ctx.reload_registry().await?;
     }
     Ok(existing(ctx, class)?.to_api_json())

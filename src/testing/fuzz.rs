@@ -219,6 +219,7 @@ impl World {
             now_ms: 1_700_000_000_000,
             rules: &MarketplaceRules,
             budget: None,
+            file_urls: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! caches, and the services built from them exactly as the edge builds them per request, with
 //! hubs running in place and no Durable Objects to ping.
 
-use super::SqliteStore;
+use super::{MemoryBucket, SqliteStore};
 use crate::abuse::limiter::LocalLimiter;
 use crate::api::http::{HttpRequest, HttpResponse};
 use crate::api::request_log::RequestFacts;
@@ -24,6 +24,8 @@ pub struct World<S: Store = SqliteStore> {
     /// Kept across requests, as an isolate's (or the Durable Object's) counts are.
     pub limiter: LocalLimiter,
     pub durable_objects: Box<dyn DurableObjectPinger>,
+    /// The file bucket, kept across requests as R2 keeps it.
+    pub bucket: MemoryBucket,
 }
 
 impl World {
@@ -53,6 +55,7 @@ impl<S: Store> World<S> {
             schema_cache: SchemaCache::default(),
             limiter: LocalLimiter::default(),
             durable_objects: Box::new(NoDurableObjects),
+            bucket: MemoryBucket::default(),
         }
     }
 
@@ -88,6 +91,7 @@ impl<S: Store> World<S> {
             limiter: &self.limiter,
             durable_objects: self.durable_objects.as_ref(),
             mailer: &mailer,
+            bucket: &self.bucket,
         })
     }
 

@@ -42,6 +42,10 @@ fn tight() -> Limits {
             max: 2,
             window_ms: 10 * MINUTE,
         },
+        upload_per_user: RateLimit {
+            max: 2,
+            window_ms: 10 * MINUTE,
+        },
         ..Limits::DISABLED
     }
 }
@@ -281,6 +285,7 @@ fn disabled_limits_cost_no_call() {
         assert_eq!(block_on(guard.sign_up()), Ok(()));
         assert_eq!(block_on(guard.password_check()), Ok(()));
         assert_eq!(block_on(guard.checkout("b1")), Ok(()));
+        assert_eq!(block_on(guard.file_upload(Some("u1"))), Ok(()));
         block_on(guard.name_taken());
         assert_eq!(block_on(guard.name_claim()), Ok(()));
     }

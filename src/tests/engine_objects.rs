@@ -47,6 +47,7 @@ impl Lifecycle for World {
             now_ms: 1_700_000_000_000,
             rules: &crate::engine::hooks::NoRules,
             budget: None,
+            file_urls: None,
         };
         f(&objects)
     }

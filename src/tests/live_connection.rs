@@ -20,7 +20,7 @@ fn fan_out(state: &SocketState, registry: &Registry, change: &Change, seq: u64) 
     let Some(schema) = registry.get(&change.class) else {
         return vec![];
     };
-    let Some(event) = Event::decode(change, schema) else {
+    let Some(event) = Event::decode(change, schema, "/parse/files/artisan-market/") else {
         return vec![];
     };
     Subscriber::new(state.clone()).frames(&mut EventFrames::new(schema, &event, seq), None)

@@ -16,3 +16,4 @@ mod live_connection;
 mod marketplace_checkout;
 mod marketplace_locked_fields;
 mod marketplace_rules;
+mod service_files;

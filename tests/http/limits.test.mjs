@@ -12,12 +12,14 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rand, show, expectError, pointer, sleep } from './support.mjs';
 import { startWorker } from '../support/worker.mjs';
+import { encodePng } from '../../scripts/png.mjs';
 
 const LOCKOUT_THRESHOLD = 3;
 const LOCKOUT_MINUTES = 0.1; // 6 s: long enough to fail three times, short enough to wait out
 const LOGIN_IP_LIMIT = 4;
 const SIGNUP_IP_LIMIT = 3;
 const CHECKOUT_LIMIT = 2;
+const FILE_UPLOAD_LIMIT = 2;
 const TAKEN_NAME_IP_LIMIT = 3;
 
 let worker;
@@ -33,6 +35,8 @@ before(async () => {
       SIGNUP_IP_WINDOW_MINUTES: '10',
       CHECKOUT_LIMIT: String(CHECKOUT_LIMIT),
       CHECKOUT_WINDOW_MINUTES: '10',
+      FILE_UPLOAD_LIMIT: String(FILE_UPLOAD_LIMIT),
+      FILE_UPLOAD_WINDOW_MINUTES: '10',
       TAKEN_NAME_IP_LIMIT: String(TAKEN_NAME_IP_LIMIT),
       TAKEN_NAME_IP_WINDOW_MINUTES: '10',
       ACCOUNT_MAIL_IP_LIMIT: '4',
@@ -189,6 +193,30 @@ test('checkouts are limited per buyer across both routes, a refused one takes no
   }
   const otherOrder = await call('POST', '/classes/Order', items, { token: other.token });
   assert.equal(otherOrder.status, 201, `another buyer has its own count: ${show(otherOrder)}`);
+});
+
+test('file uploads are limited per user, whatever address it uploads from; the master key is exempt', async () => {
+  const user = await newUser('limfiles');
+  const png = encodePng(4, 4, () => [200, 100, 50]);
+  const upload = (headers) => fetch(`${worker.url}/files/a.png`, {
+    method: 'POST',
+    headers: { 'X-Parse-Application-Id': worker.appId, 'Content-Type': 'image/png', ...headers },
+    body: png,
+  }).then(async (res) => ({ status: res.status, headers: res.headers, text: await res.text() }));
+  const as = (ip) => ({ 'X-Parse-Session-Token': user.token, 'CF-Connecting-IP': ip });
+  for (let i = 0; i < FILE_UPLOAD_LIMIT; i++) {
+    const res = await upload(as(newAddress()));
+    assert.equal(res.status, 201, res.text);
+  }
+  const refused = await upload(as(newAddress()));
+  assert.equal(refused.status, 429, refused.text);
+  const body = JSON.parse(refused.text);
+  assert.equal(body.code, 155);
+  assert.match(body.error, /^Too many file uploads\. Please try again after 10 minute\(s\)$/);
+  assert.ok(Number(refused.headers.get('retry-after')) > 0);
+  const other = await newUser('limfiles');
+  assert.equal((await upload({ 'X-Parse-Session-Token': other.token })).status, 201, 'another user has its own count');
+  assert.equal((await upload({ 'X-Parse-Master-Key': worker.masterKey })).status, 201, 'the master key is exempt');
 });
 
 test('wrangler dev gives a request without CF-Connecting-IP the address 127.0.0.1', async () => {

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  PARSE_URL, MASTER_KEY, uniqueClass, createClass, dropClass, get, post, put, del, show, signUp, withSession, missingId,
+  PARSE_URL, MASTER_KEY, uniqueClass, createClass, dropClass, get, post, put, del, show, signUp, withSession, missingId, request,
 } from './support.mjs';
+import { encodePng } from '../../scripts/png.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VALIDATOR = process.env.OPENAPI_VALIDATOR ?? path.join(ROOT, '.cache/python/bin/openapi-spec-validator');
@@ -255,10 +256,15 @@ test("the server's answers fit the documented response schemas", async () => {
   const doc = await openapi();
   const user = await signUp('openapi');
   const pointerTo = (className, objectId) => ({ __type: 'Pointer', className, objectId });
+  // A File value must name an upload of this server.
+  const uploaded = await request('POST', '/files/a.png', undefined, {
+    raw: encodePng(2, 2, () => [1, 2, 3]), contentType: 'image/png', headers: { 'X-Parse-Session-Token': user.token },
+  });
+  assert.equal(uploaded.status, 201, show(uploaded));
   const full = {
     text: 'a', amount: 1.5, flag: true, when: { __type: 'Date', iso: '2024-05-01T10:00:00.000Z' }, meta: { a: [1] },
     list: [1, 'two'], owner: pointerTo('_User', user.id),
-    place: { __type: 'GeoPoint', latitude: 48.2, longitude: 16.4 }, picture: { __type: 'File', name: 'a.png', url: 'https://x/a.png' },
+    place: { __type: 'GeoPoint', latitude: 48.2, longitude: 16.4 }, picture: { __type: 'File', name: uploaded.json.name, url: 'https://x/a.png' },
     blob: { __type: 'Bytes', base64: 'AAEC' }, area: { __type: 'Polygon', coordinates: [[0, 0], [0, 1], [1, 1]] },
     ACL: { '*': { read: true, write: true } },
   };
