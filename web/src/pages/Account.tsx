@@ -80,6 +80,8 @@ export function SignUp() {
       const user = new Parse.User();
       user.set({ username, email, password, role });
       await user.signUp();
+      // The sign-up answer leaves out emailVerified; the stored user has it.
+      await user.fetch().catch(() => undefined);
       setUser(user);
       announce(`Welcome, ${username}. Check your email to verify your address.`);
       navigate(role === 'artisan' ? '/studio' : '/');
