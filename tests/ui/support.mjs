@@ -168,3 +168,22 @@ export async function logIn(page, who) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByText(`Signed in as ${who.username}`).waitFor();
 }
+
+/** The orders `who` can see, newest first, through the REST API with its session. */
+export async function ordersOf(who) {
+  const where = encodeURIComponent(JSON.stringify({ buyer: pointer('_User', who.id) }));
+  return (await api('GET', `/classes/Order?where=${where}&order=-createdAt`, undefined, { session: who.session })).results;
+}
+
+/** Confirms order `id` paid through the signed payment webhook, as the provider would. */
+export async function payThroughWebhook(id) {
+  const { createHmac } = await import('node:crypto');
+  const order = await api('GET', `/classes/Order/${id}`, undefined, { master: true });
+  const raw = JSON.stringify({ orderId: id, status: 'paid', amount: order.totalAmount, currency: 'USD' });
+  const res = await fetch(`${PARSE_URL}/webhooks/payment`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Payment-Signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}` },
+    body: raw,
+  });
+  assert.equal(res.status, 200, await res.text());
+}

@@ -24,9 +24,11 @@ export function CartPage() {
         product: pointer('Product', l.productId).toPointer(),
         quantity: l.quantity,
       }));
-      const result = (await Parse.Cloud.run('checkout', { items })) as { orders: { totalAmount?: number }[] };
-      const orders = result.orders ?? [];
-      setDone({ orders: orders.length, total: orders.reduce((s, o) => s + (o.totalAmount ?? 0), 0) });
+      const result = (await Parse.Cloud.run('checkout', { items })) as { orders: { objectId: string }[] };
+      // The server priced the orders: show its totals, not the cart's.
+      const ids = (result.orders ?? []).map((o) => o.objectId);
+      const orders = await new Parse.Query('Order').containedIn('objectId', ids).find();
+      setDone({ orders: orders.length, total: orders.reduce((s, o) => s + ((o.get('totalAmount') as number) ?? 0), 0) });
       cart.clear();
       announce('Your order is placed.');
     } catch (e) {
