@@ -103,3 +103,20 @@ test('a cart across two artisans checks out as one order per artisan; My orders 
   assert.equal(await itemOne.getByRole('button', { name: /Cancel/ }).count(), 0);
   await s.done();
 });
+
+test('on a server with test payments, the buyer pays a pending order from My orders', async () => {
+  const buyer = await signUp('orpay');
+  const s = await open('/');
+  const { page } = s;
+  await logIn(page, buyer);
+  await page.goto(`${BASE}/products/${product(shopA, 'Mug').id}`);
+  await page.getByRole('button', { name: 'Buy now' }).click();
+  await page.getByRole('heading', { name: 'Thank you! Your order is placed.' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My orders' }).click();
+  const [order] = await ordersOf(buyer);
+  const row = page.getByRole('list', { name: 'Orders' }).getByRole('listitem', { name: `Order ${order.objectId}` });
+  await row.getByRole('button', { name: `Pay order ${order.objectId} (test payment)` }).click();
+  await row.getByText('Paid', { exact: true }).waitFor();
+  assert.equal((await ordersOf(buyer))[0].status, 'paid');
+  await s.done();
+});
