@@ -34,13 +34,13 @@ export default function Studio() {
   return (
     <section>
       <h1>Studio</h1>
-      <Profile artisan={artisan} onSaved={setArtisan} />
       {artisan && (
         <>
           <IncomingOrders artisan={artisan} />
           <Products artisan={artisan} />
         </>
       )}
+      <Profile artisan={artisan} onSaved={setArtisan} />
     </section>
   );
 }
