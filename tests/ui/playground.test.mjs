@@ -36,3 +36,15 @@ test('the GraphQL page posts to /graphql with the app id and shows the answer', 
   await page.getByLabel('Answer').filter({ hasText: /^HTTP \d{3}/ }).waitFor();
   await s.done();
 });
+
+test('Swagger UI shows the OpenAPI document offline, in its own chunk', async () => {
+  const s = await open('/playground/rest');
+  const { page } = s;
+  const scripts = [];
+  page.on('request', (r) => r.resourceType() === 'script' && scripts.push(r.url()));
+  await page.getByRole('link', { name: 'REST (Swagger UI)' }).click();
+  await page.getByRole('heading', { name: 'REST API in Swagger UI' }).waitFor();
+  await page.getByText('/functions/checkout', { exact: true }).first().waitFor();
+  assert.ok(scripts.some((u) => /SwaggerView-.*\.js$/.test(u)), 'Swagger UI loads only on its page');
+  await s.done();
+});

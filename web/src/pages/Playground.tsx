@@ -1,24 +1,29 @@
 // The API playground: the REST API's OpenAPI document (/parse/openapi.json) browsed, and a GraphQL
 // console for /graphql. Both run offline (no CDN): this page is part of the app's own bundle,
 // loaded only when opened. The master key field is never stored.
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { APP_ID, SERVER_URL } from '../parse';
 import { Link } from '../router';
 import { ErrorText } from './common';
+
+const SwaggerView = lazy(() => import('./SwaggerView'));
 
 export default function Playground({ page }: { page?: string }) {
   return (
     <section>
       <h1>API playground</h1>
       <nav aria-label="Playground" className="actions">
-        <Link to="/playground/rest" aria-current={page !== 'graphql' ? 'page' : undefined}>
+        <Link to="/playground/rest" aria-current={page !== 'graphql' && page !== 'swagger' ? 'page' : undefined}>
           REST (OpenAPI)
+        </Link>
+        <Link to="/playground/swagger" aria-current={page === 'swagger' ? 'page' : undefined}>
+          REST (Swagger UI)
         </Link>
         <Link to="/playground/graphql" aria-current={page === 'graphql' ? 'page' : undefined}>
           GraphQL
         </Link>
       </nav>
-      {page === 'graphql' ? <GraphQL /> : <OpenApi />}
+      {page === 'graphql' ? <GraphQL /> : page === 'swagger' ? <Swagger /> : <OpenApi />}
     </section>
   );
 }
@@ -183,6 +188,31 @@ function GraphQL() {
       <pre className="mail" aria-live="polite" aria-label="Answer">
         {answer}
       </pre>
+    </section>
+  );
+}
+
+function Swagger() {
+  const [key, setKey] = useState('');
+  return (
+    <section aria-labelledby="swagger-heading">
+      <h2 id="swagger-heading">REST API in Swagger UI</h2>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setKey(String(new FormData(e.currentTarget).get('key')));
+        }}
+      >
+        <label>
+          Master key (optional: sent with every call; never stored)
+          <input name="key" type="password" autoComplete="off" />
+        </label>
+        <button type="submit">Use this key</button>
+      </form>
+      <Suspense fallback={<p role="status">Loading Swagger UI…</p>}>
+        <SwaggerView masterKey={key} />
+      </Suspense>
     </section>
   );
 }
