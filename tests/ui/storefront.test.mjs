@@ -123,3 +123,17 @@ test('on a phone-sized screen the storefront fits the width and the product page
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
   await s.done();
 });
+
+test('a long list shows 24 products, then more on request', async () => {
+  const many = unique('Mn');
+  await artisanWithProducts('sfm', Array.from({ length: 26 }, (_, i) => ({ title: `${many} Spoon ${i + 1}`, price: 10 + i })));
+  const s = await open(`/?q=${many}`);
+  const { page } = s;
+  await page.getByRole('status').filter({ hasText: '24+ products' }).waitFor();
+  assert.equal(await cards(page).count(), 24);
+  await page.getByRole('button', { name: 'Show more products' }).click();
+  await page.getByRole('status').filter({ hasText: /^26 products$/ }).waitFor();
+  assert.equal(await cards(page).count(), 26);
+  assert.equal(await page.getByRole('button', { name: 'Show more products' }).count(), 0);
+  await s.done();
+});

@@ -35,19 +35,38 @@ export function Storefront() {
   const params = url.searchParams;
   const [products, setProducts] = useState<Parse.Object[] | undefined>();
   const [error, setError] = useState('');
+  const [more, setMore] = useState<'idle' | 'loading' | 'done'>('idle');
   const key = params.toString();
 
   useEffect(() => {
     let live = true;
     setError('');
+    setMore('idle');
     productQuery(new URLSearchParams(key))
       .find()
-      .then((r) => live && setProducts(r))
+      .then((r) => {
+        if (!live) return;
+        setProducts(r);
+        if (r.length < PAGE) setMore('done');
+      })
       .catch((e) => live && setError(readable(e)));
     return () => {
       live = false;
     };
   }, [key]);
+
+  async function showMore() {
+    if (!products) return;
+    setMore('loading');
+    try {
+      const next = await productQuery(new URLSearchParams(key)).skip(products.length).find();
+      setProducts([...products, ...next]);
+      setMore(next.length < PAGE ? 'done' : 'idle');
+    } catch (e) {
+      setError(readable(e));
+      setMore('idle');
+    }
+  }
 
   function submit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -95,13 +114,18 @@ export function Storefront() {
       {products && (
         <>
           <p role="status" className="count">
-            {products.length === 0 ? 'No products match.' : `${products.length}${products.length === PAGE ? '+' : ''} ${products.length === 1 ? 'product' : 'products'}`}
+            {products.length === 0 ? 'No products match.' : `${products.length}${more === 'done' ? '' : '+'} ${products.length === 1 ? 'product' : 'products'}`}
           </p>
           <ul className="grid" aria-label="Products">
             {products.map((p) => (
               <ProductCard key={p.id} product={p} />
             ))}
           </ul>
+          {more !== 'done' && (
+            <button type="button" onClick={() => void showMore()} disabled={more === 'loading'}>
+              {more === 'loading' ? 'Loading more…' : 'Show more products'}
+            </button>
+          )}
         </>
       )}
     </section>
