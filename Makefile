@@ -2,7 +2,7 @@
 # Each target is a script in scripts/, so it also runs without make. `FORCE_BUILD=1 make build`
 # rebuilds even when build/ looks fresh.
 
-.PHONY: dev test bench bench-pbkdf2 fuzz build fmt clean
+.PHONY: dev test bench bench-pbkdf2 fuzz build fmt clean web-budgets web-screenshots
 
 dev:
 	bash scripts/dev.sh
@@ -18,6 +18,12 @@ bench-pbkdf2:
 
 fuzz:
 	bash scripts/fuzz.sh
+
+web-budgets:
+	node scripts/web_budgets.mjs
+
+web-screenshots:
+	node scripts/web_screenshots.mjs
 
 build:
 	bash scripts/toolchain.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The [build] command of wrangler.toml: worker-build with tools from the registries instead of
+# The [build] command of wrangler.toml: the web app (scripts/build_web.sh), then worker-build with tools from the registries instead of
 # the downloads it would otherwise attempt (DESIGN §7).
 #
 # wrangler dev runs this at every start (and the tests start wrangler), so it does nothing when
@@ -8,6 +8,10 @@
 # FORCE_BUILD=1 rebuilds regardless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The web app first: the worker serves it as static assets, and wrangler checks that their
+# directory exists before it runs anything.
+bash scripts/build_web.sh
 
 shim=build/worker/shim.mjs
 inputs=(src vendor Cargo.toml Cargo.lock .cargo)

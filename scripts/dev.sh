@@ -26,7 +26,7 @@ if ! [ -f .dev.vars ]; then
   (umask 077 && printf '# Local secrets for wrangler dev, made by scripts/dev.sh. Never commit.\n' > .dev.vars)
   echo "[dev] created .dev.vars with a random MASTER_KEY and SESSION_SECRET"
 fi
-for key in MASTER_KEY SESSION_SECRET; do
+for key in MASTER_KEY SESSION_SECRET PAYMENT_WEBHOOK_SECRET; do
   if ! grep -q "^$key=" .dev.vars; then
     printf '%s=%s\n' "$key" "$(random_hex 64)" >> .dev.vars
   fi
@@ -51,7 +51,7 @@ fi
 # In its own process group (setsid), so stopping the group stops workerd and esbuild with it.
 # Mail goes to the dev mailbox (GET $base/dev/outbox with the master key), and its links to this server.
 setsid "$wrangler" dev -c "$config" --ip 127.0.0.1 --port "$port" \
-  --var MAIL_ADAPTER:dev-outbox --var "PUBLIC_URL:$base" < /dev/null &
+  --var MAIL_ADAPTER:dev-outbox --var "PUBLIC_URL:$base" --var DEV_TEST_PAYMENTS:true < /dev/null &
 pid=$!
 # shellcheck disable=SC2317  # called by the trap below
 on_signal() {
@@ -75,7 +75,10 @@ fi
 
 cat <<EOF
 
-  Artisan market is running at $base
+  Artisan market is running at http://127.0.0.1:$port/   (the web app)
+  API:         $base
+  dev mailbox: http://127.0.0.1:$port/dev/mailbox   (with the master key)
+  test payments: on (DEV_TEST_PAYMENTS; "Pay … (test payment)" in My orders)
   app id:      $app_id   (header X-Parse-Application-Id)
   master key:  MASTER_KEY in .dev.vars   (header X-Parse-Master-Key)
   local data:  .wrangler/state   (delete it to start over)

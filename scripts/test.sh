@@ -49,7 +49,8 @@ throwaway_state test
 # tests/http/pending_orders.test.mjs the unpaid-items limit and the lapse of pending orders.
 start_throwaway_worker test "$state" \
   --var LOGIN_IP_LIMIT:1000000 --var SIGNUP_IP_LIMIT:1000000 --var TAKEN_NAME_IP_LIMIT:1000000 --var ACCOUNT_MAIL_IP_LIMIT:1000000 --var ACCOUNT_MAIL_LIMIT:1000000 --var PASSWORD_IP_LIMIT:1000000 \
-  --var CHECKOUT_LIMIT:1000000 --var UNPAID_ITEMS_LIMIT:1000000 --var FILE_UPLOAD_LIMIT:1000000
+  --var CHECKOUT_LIMIT:1000000 --var UNPAID_ITEMS_LIMIT:1000000 --var FILE_UPLOAD_LIMIT:1000000 \
+  --var DEV_TEST_PAYMENTS:true
 base=$worker_base
 log=$worker_log
 echo "[test] worker is up at $base"

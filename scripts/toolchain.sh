@@ -38,9 +38,24 @@ fi
 
 if ! [ -x node_modules/.bin/wrangler ] || ! [ -x node_modules/.bin/wasm-opt ] \
    || ! [ node_modules/.package-lock.json -nt package-lock.json ]; then
-  log "installing npm packages (wrangler, binaryen, parse, ws, graphql-request)"
+  log "installing npm packages (wrangler, binaryen, parse, ws, graphql-request, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The web app's own packages (web/package.json and its lock: React, Vite, the parse SDK).
+if ! [ -x web/node_modules/.bin/vite ] || ! [ web/node_modules/.package-lock.json -nt web/package-lock.json ]; then
+  log "installing the web app's npm packages (web/)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The browser the UI tests drive (tests/ui, through playwright-core): Debian's chromium package,
+# never a download of its own.
+if ! [ -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium for the UI tests"
+  if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium > /dev/null
+fi
+
 # wrangler dev's proxy answers 503 to requests it failed to forward under load; it retries them
 # once patched (the script says why; it does nothing when the patch is in).
 node scripts/patch_wrangler.mjs

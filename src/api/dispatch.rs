@@ -76,6 +76,9 @@ pub async fn dispatch<S: Store>(
             let to = request.params.get("to").and_then(Value::as_str);
             HttpResponse::ok(&json!({"results": dev_mailbox::list(ctx.store, to).await?}))
         }
+        Endpoint::DevPay if matched.route.endpoint.exists(ctx.config) => {
+            super::payment_webhook::test_payment(ctx, body).await?
+        }
         Endpoint::PlaceOrder if ctx.access.is_master() => {
             write_answer(&objects::create(ctx, class, body).await?, class, &base)
         }
@@ -147,6 +150,7 @@ pub async fn dispatch<S: Store>(
         | Endpoint::OpenApi
         | Endpoint::PaymentWebhook
         | Endpoint::DevOutbox
+        | Endpoint::DevPay
         | Endpoint::GetFile => {
             return Err(ParseError::new(
                 Code::InvalidJson,

@@ -170,6 +170,9 @@ fn spec(doc: &DocContext, route: &Route, class: Option<&ClassSchema>) -> Spec {
             spec.extra_parameters.push(json!({"name": "to", "in": "query", "required": false, "schema": {"type": "string"}, "description": "Only the messages to this address."}));
             spec
         }
+        (Endpoint::DevPay, _) => Spec::new("Dev only (DEV_TEST_PAYMENTS=true, as make dev runs): the signed-in buyer pays its pending order through the signed payment webhook", "Orders", Caller::SignedIn)
+            .with_body(json!({"type": "object", "required": ["orderId"], "properties": {"orderId": {"type": "string"}}}))
+            .answers("200", answer("Paid.", schema_ref("Parse.Updated"))),
         (Endpoint::PlaceOrder, _) => {
             let mut spec = Spec::new("Places an order with one artisan (a checkout); with the master key, creates a raw Order", "Orders", caller("create"))
                 .with_body(json!({"anyOf": [schema_ref("Parse.Cart"), schema_ref("Parse.CartItem"), class_ref(class, ".create")]}))

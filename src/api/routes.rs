@@ -33,6 +33,8 @@ pub enum Endpoint {
     VerifyPassword,
     /// The dev mailbox: exists only when `MAIL_ADAPTER` is `dev-outbox`.
     DevOutbox,
+    /// Dev only: pays the caller's pending order through the signed payment webhook.
+    DevPay,
     /// Objects of the route's class: `/classes/{className}`, `/users`, `/sessions`, `/roles`.
     Find,
     Get,
@@ -95,8 +97,13 @@ impl Endpoint {
     /// Whether this server serves the endpoint at all: the dev mailbox exists only with its
     /// adapter; elsewhere its path is an unknown route.
     pub fn exists(self, config: &crate::service::Config) -> bool {
-        self != Endpoint::DevOutbox
-            || config.accounts.mail == crate::service::account_policy::MailAdapter::DevOutbox
+        match self {
+            Endpoint::DevOutbox => {
+                config.accounts.mail == crate::service::account_policy::MailAdapter::DevOutbox
+            }
+            Endpoint::DevPay => config.dev_test_payments && config.payment_webhook_secret.is_some(),
+            _ => true,
+        }
     }
 
     /// Sign-up and login open a new session: a stale token the SDK still sends is ignored.
@@ -179,6 +186,7 @@ pub static ROUTES: &[Route] = &[
     of("_User", "GET", "/verifyPassword", VerifyPassword),
     of("_User", "POST", "/verifyPassword", VerifyPassword),
     route("GET", "/dev/outbox", DevOutbox),
+    route("POST", "/dev/pay", DevPay),
     of("Order", "POST", "/classes/Order", PlaceOrder),
     of("Order", "PUT", "/classes/Order/{objectId}", UpdateOrder),
     route("POST", "/functions/checkout", Checkout),

@@ -17,6 +17,17 @@ pub fn hmac_sha256_hex_matches(secret: &str, body: &[u8], signature_hex: &str) -
     expected.as_bytes().ct_eq(signature_hex.as_bytes()).into()
 }
 
+/// `sha256=<hex HMAC-SHA256 of body under secret>`: the header a payment provider sends (the dev
+/// server's test payments sign their webhook call with it).
+pub fn hmac_sha256_header(secret: &str, body: &[u8]) -> Option<String> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(body);
+    Some(format!(
+        "sha256={}",
+        lower_hex(&mac.finalize().into_bytes())
+    ))
+}
+
 fn lower_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);

@@ -1,5 +1,6 @@
 //! The marketplace template: the rules the engine runs on its classes (DESIGN §3), checkout and
 //! the order lifecycle.
+pub mod admins;
 pub mod checkout;
 pub mod contract;
 pub mod dev_mailbox;

@@ -37,14 +37,11 @@ impl Rules for MarketplaceRules {
                 ));
             }
             body.entry("role").or_insert_with(|| json!("buyer"));
-            // Each user reads and updates only itself (the master key may choose another ACL);
-            // the id must be known before the insert to name it in the ACL.
+            // Each user reads and updates only itself, and admins read it (the master key may
+            // choose another ACL); the id must be known before the insert to name it in the ACL.
             if !(ctx.access.is_master() && body.contains_key("ACL")) {
                 let id = crate::platform::new_object_id()?;
-                body.insert(
-                    "ACL".into(),
-                    json!({ id.clone(): {"read": true, "write": true} }),
-                );
+                body.insert("ACL".into(), super::admins::new_user_acl(&id));
                 extras.object_id = Some(id);
             }
             return Ok(());

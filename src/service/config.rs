@@ -17,6 +17,9 @@ pub struct Config {
     pub session_secret: Option<String>,
     /// HMAC key of the payment provider's webhook; unset disables the webhook.
     pub payment_webhook_secret: Option<String>,
+    /// `DEV_TEST_PAYMENTS=true` (make dev only, never in wrangler.toml): `POST /dev/pay` lets a
+    /// buyer pay its own pending order through the signed payment webhook, for local demos.
+    pub dev_test_payments: bool,
     pub allow_client_class_creation: bool,
     pub max_body_bytes: usize,
     pub pbkdf2_iterations: u32,
@@ -54,6 +57,7 @@ impl Default for Config {
             client_key: None,
             session_secret: None,
             payment_webhook_secret: None,
+            dev_test_payments: false,
             allow_client_class_creation: false,
             max_body_bytes: 1024 * 1024,
             pbkdf2_iterations: crate::auth::password::DEFAULT_ITERATIONS,
@@ -98,6 +102,7 @@ impl Config {
             client_key: non_empty("REST_API_KEY"),
             session_secret: non_empty("SESSION_SECRET"),
             payment_webhook_secret: non_empty("PAYMENT_WEBHOOK_SECRET"),
+            dev_test_payments: non_empty("DEV_TEST_PAYMENTS").is_some_and(|v| v.trim() == "true"),
             allow_client_class_creation: non_empty("ALLOW_CLIENT_CLASS_CREATION")
                 .is_some_and(|v| v == "true" || v == "1"),
             max_body_bytes: non_empty("MAX_BODY_BYTES")

@@ -221,6 +221,17 @@ async fn step<S: Store>(
     }
 }
 
+/// An order as the caller may read it (101 when it may not): what a test payment pays.
+pub async fn read_as_caller<S: Store>(ctx: &Context<'_, S>, order_id: &str) -> Result<Value> {
+    ctx.objects()
+        .get(
+            "Order",
+            order_id,
+            &crate::engine::find::FindOptions::default(),
+        )
+        .await
+}
+
 /// The payment provider's confirmation (`{orderId, status: "paid"}`), once the protocol has
 /// checked its signature: the order becomes paid.
 pub async fn confirm_payment<S: Store>(

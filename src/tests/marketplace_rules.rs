@@ -131,3 +131,106 @@ fn an_increment_cannot_make_a_price_or_a_stock_invalid_and_a_refused_one_changes
     assert_eq!(increment("stock", json!(-7)).0, 200);
     assert_eq!((now("price"), now("stock")), (json!(50.5), json!(0)));
 }
+
+/// A user made an admin by the master key; its session token.
+fn admin(world: &World, name: &str) -> String {
+    let (id, _) = sign_up(world, name, json!({}));
+    let master = [("x-parse-master-key", "master")];
+    let made = world.call(
+        "PUT",
+        &format!("/users/{id}"),
+        Some(&json!({"role": "admin"})),
+        &master,
+    );
+    assert_eq!(made.status, 200, "{:?}", made.body_json());
+    let login = world.call(
+        "POST",
+        "/login",
+        Some(&json!({"username": name, "password": "pw-long-enough"})),
+        &[],
+    );
+    assert_eq!(login.status, 200, "{:?}", login.body_json());
+    login.body_json()["sessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn an_admin_reads_every_user_and_a_buyer_only_itself() {
+    let world = World::signing_up();
+    let (ben, ben_token) = sign_up(&world, "ben", json!({}));
+    let (chloe, _) = sign_up(&world, "chloe", json!({}));
+    let admin_token = admin(&world, "boss");
+    let as_admin = [("x-parse-session-token", admin_token.as_str())];
+    let all = world.call("GET", "/users?order=username", None, &as_admin);
+    assert_eq!(all.status, 200, "{:?}", all.body_json());
+    let names: Vec<String> = all.body_json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["ben", "boss", "chloe"]);
+    let one = world.call("GET", &format!("/users/{chloe}"), None, &as_admin);
+    assert_eq!(one.status, 200, "{:?}", one.body_json());
+    assert_eq!(one.body_json()["role"], "buyer");
+
+    let as_ben = [("x-parse-session-token", ben_token.as_str())];
+    let mine = world.call("GET", "/users", None, &as_ben);
+    let ids: Vec<Value> = mine.body_json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["objectId"].clone())
+        .collect();
+    assert_eq!(ids, [json!(ben)]);
+    let other = world.call("GET", &format!("/users/{chloe}"), None, &as_ben);
+    assert_eq!(other.status, 404, "a buyer reads no other user");
+}
+
+#[test]
+fn an_admin_changes_another_users_role_but_nothing_else_of_it_and_not_its_own() {
+    let world = World::signing_up();
+    let (ben, ben_token) = sign_up(&world, "ben", json!({}));
+    let admin_token = admin(&world, "boss");
+    let as_admin = [("x-parse-session-token", admin_token.as_str())];
+    let path = format!("/users/{ben}");
+
+    let changed = world.call("PUT", &path, Some(&json!({"role": "artisan"})), &as_admin);
+    assert_eq!(changed.status, 200, "{:?}", changed.body_json());
+    let read = world.call("GET", &path, None, &as_admin);
+    assert_eq!(read.body_json()["role"], "artisan");
+
+    let password = world.call(
+        "PUT",
+        &path,
+        Some(&json!({"password": "taken-over-now"})),
+        &as_admin,
+    );
+    assert_ne!(
+        password.status, 200,
+        "an admin may not set another's password"
+    );
+    let both = world.call(
+        "PUT",
+        &path,
+        Some(&json!({"role": "buyer", "username": "renamed"})),
+        &as_admin,
+    );
+    assert_eq!(both.body_json()["code"], 119, "{:?}", both.body_json());
+    let me = world.call("GET", "/users/me", None, &as_admin);
+    let my_id = me.body_json()["objectId"].as_str().unwrap().to_string();
+    let own = world.call(
+        "PUT",
+        &format!("/users/{my_id}"),
+        Some(&json!({"role": "buyer"})),
+        &as_admin,
+    );
+    assert_eq!(own.body_json()["code"], 119, "{:?}", own.body_json());
+
+    // A buyer changes nobody's role, its own included.
+    let as_ben = [("x-parse-session-token", ben_token.as_str())];
+    let by_ben = world.call("PUT", &path, Some(&json!({"role": "admin"})), &as_ben);
+    assert_ne!(by_ben.status, 200, "{:?}", by_ben.body_json());
+}

@@ -53,7 +53,8 @@ test('sign-up answers 201 with objectId, createdAt and sessionToken and a Locati
   // the default role and the user's private ACL.
   assert.deepEqual(Object.keys(body).sort(), ['ACL', 'createdAt', 'objectId', 'role', 'sessionToken'], show(res));
   assert.equal(body.role, 'buyer');
-  assert.deepEqual(body.ACL, { [body.objectId]: { read: true, write: true } });
+  // Itself reads and writes; admins read (src/marketplace/admins.rs).
+  assert.deepEqual(body.ACL, { [body.objectId]: { read: true, write: true }, 'role:admin': { read: true } });
   assert.match(body.objectId, OBJECT_ID);
   assert.match(body.createdAt, ISO_DATE);
   assert.ok(body.sessionToken.length > 0);
@@ -148,7 +149,7 @@ test('POST /login answers the user with a sessionToken and without any password 
   assert.equal(body.role, 'buyer');
   assert.match(body.createdAt, ISO_DATE);
   assert.match(body.updatedAt, ISO_DATE);
-  assert.deepEqual(body.ACL, { [user.id]: { read: true, write: true } });
+  assert.deepEqual(body.ACL, { [user.id]: { read: true, write: true }, 'role:admin': { read: true } });
   assert.equal(typeof body.sessionToken, 'string');
   assert.notEqual(body.sessionToken, user.token, 'a login opens a new session');
   assertNoSecrets(res, user.password);
