@@ -13,7 +13,9 @@
 use crate::engine::find::FindOptions;
 use crate::engine::write::Outcome;
 use crate::error::{Code, ParseError, Result};
-use crate::service::{accounts, objects, orders, schemas, Context, Services};
+use crate::service::{
+    accounts, email_verification, objects, orders, password_reset, schemas, Context, Services,
+};
 use crate::store::Store;
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
@@ -57,6 +59,14 @@ pub enum Call {
         credentials: Map<String, Value>,
     },
     LogOut,
+    /// `POST /requestPasswordReset`'s service.
+    RequestPasswordReset {
+        body: Map<String, Value>,
+    },
+    /// `POST /verificationEmailRequest`'s service.
+    RequestVerificationEmail {
+        body: Map<String, Value>,
+    },
     /// The signed-in user with its session token.
     Viewer,
     /// The user a session token (just issued by a sign-up) speaks for, with the token.
@@ -227,6 +237,16 @@ impl<'a, 'r, S: Store> Bridge<'a, 'r, S> {
             Call::LogIn { credentials } => {
                 let mut ctx = self.ctx.try_borrow_mut().map_err(|_| Self::busy())?;
                 accounts::log_in(&mut ctx, &credentials).await
+            }
+            Call::RequestPasswordReset { body } => {
+                let mut ctx = self.ctx.try_borrow_mut().map_err(|_| Self::busy())?;
+                password_reset::request(&mut ctx, &body).await?;
+                Ok(json!({}))
+            }
+            Call::RequestVerificationEmail { body } => {
+                let mut ctx = self.ctx.try_borrow_mut().map_err(|_| Self::busy())?;
+                email_verification::request_again(&mut ctx, &body).await?;
+                Ok(json!({}))
             }
             Call::LogOut => {
                 let ctx = self.ctx.try_borrow().map_err(|_| Self::busy())?;

@@ -1471,12 +1471,21 @@ fn shared_roots(shared: &Arc<Shared>, mut query: Object, mut mutation: Object) -
     ] {
         let payload_type = format!("{}Payload", input_type.trim_end_matches("Input"));
         mutation = mutation.field(
-            Field::new(name, named(&payload_type), |_| {
+            Field::new(name, named(&payload_type), move |ctx| {
                 future(async move {
-                    Err(error(ParseError::new(
-                        Code::CommandUnavailable,
-                        "Emails are not configured on this server: ask an administrator to reset your password.",
-                    )))
+                    let calls = calls(&ctx)?;
+                    let input = args(&ctx).remove("input").unwrap_or(Value::Null);
+                    let mut body = Map::new();
+                    if let Some(email) = input.get("email") {
+                        body.insert("email".into(), email.clone());
+                    }
+                    let call = if name == "resetPassword" {
+                        Call::RequestPasswordReset { body }
+                    } else {
+                        Call::RequestVerificationEmail { body }
+                    };
+                    calls.call(call).await.map_err(error)?;
+                    Ok(Some(ok_payload(&input)))
                 })
             })
             .argument(InputValue::new("input", nn(input_type))),
