@@ -1,8 +1,10 @@
 //! What the marketplace's admins (users whose `role` is `admin`) may do beyond anyone else:
-//! read every user and every order, and change another user's role.
+//! read every user (email included) and every order, and change another user's role.
 //!
 //! Reading is plain ACLs: every order is readable by `role:admin` (checkout writes it so), and
-//! every user is too (sign-up writes it so, migration 0009 for users made before). Changing a
+//! every user is too (sign-up writes it so, migration 0009 for users made before); `_User`'s
+//! protected fields leave the email visible to `role:admin` (migration 0017). Roles are read
+//! with the session on every request, so a change holds at once for open sessions. Changing a
 //! role is not an ACL matter: an admin may not write a user's other fields (password, email,
 //! username), so a role change by an admin is recognised here and run with the server's own
 //! authority, for that one field only.

@@ -25,21 +25,34 @@ test('an admin sees every user with its role, searches, pages and changes a role
   await logIn(page, admin);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   const section = page.getByRole('region', { name: 'Users' });
-  await section.getByLabel('Find users by name').fill(`${prefix}u`);
+  await section.getByLabel('Find users by name or email').fill(`${prefix}u`);
   await section.getByRole('button', { name: 'Find' }).click();
   await section.getByRole('status').filter({ hasText: '21 users · page 1 of 2' }).waitFor();
   assert.equal(await section.getByRole('row').count(), 21, 'a header and 20 users');
   await section.getByRole('button', { name: 'Next page' }).click();
   await section.getByRole('status').filter({ hasText: 'page 2 of 2' }).waitFor();
   const last = users[20].username;
-  await section.getByRole('cell', { name: last }).waitFor();
+  await section.getByRole('cell', { name: last, exact: true }).waitFor();
+  await section.getByRole('cell', { name: users[20].email, exact: true }).waitFor();
 
   await section.getByLabel(`Role of ${last}`).selectOption('artisan');
   await page.getByRole('status').filter({ hasText: `${last} is now artisan.` }).waitFor();
   assert.equal((await api('GET', `/users/${users[20].id}`, undefined, { master: true })).role, 'artisan');
 
+  // Found by email too: admins read emails.
+  await section.getByLabel('Find users by name or email').fill(users[3].email);
+  await section.getByRole('button', { name: 'Find' }).click();
+  await section.getByRole('status').filter({ hasText: '1 user · page 1 of 1' }).waitFor();
+  await section.getByRole('cell', { name: users[3].username, exact: true }).waitFor();
+
+  // Every order, found by its buyer (the rest of the suite adds orders meanwhile).
   const orders = page.getByRole('region', { name: 'All orders' });
-  await orders.getByRole('cell', { name: order.objectId }).waitFor();
+  await orders.getByRole('status').filter({ hasText: /orders? · page 1 of/ }).waitFor();
+  await orders.getByLabel('Find orders by buyer').fill(users[0].username);
+  await orders.getByRole('button', { name: 'Find orders' }).click();
+  await orders.getByRole('status').filter({ hasText: '1 order · page 1 of 1' }).waitFor();
+  const row = orders.getByRole('row').filter({ has: page.getByRole('cell', { name: order.objectId }) });
+  await row.getByRole('cell', { name: users[0].username, exact: true }).waitFor();
   await s.done();
 });
 

@@ -44,8 +44,11 @@ function Users({ me }: { me: string }) {
 
   useEffect(() => {
     let live = true;
-    const q = new Parse.Query(Parse.User);
-    if (search) q.matches('username', escapeRegex(search), 'i');
+    let q = new Parse.Query(Parse.User);
+    if (search) {
+      const pattern = escapeRegex(search);
+      q = Parse.Query.or(new Parse.Query(Parse.User).matches('username', pattern, 'i'), new Parse.Query(Parse.User).matches('email', pattern, 'i'));
+    }
     q.ascending('username').skip(page * PAGE).limit(PAGE).withCount(true);
     q.find()
       .then((r) => {
@@ -87,7 +90,7 @@ function Users({ me }: { me: string }) {
         }}
       >
         <label>
-          Find users by name
+          Find users by name or email
           <input type="search" name="username" />
         </label>
         <button type="submit">Find</button>
@@ -103,6 +106,7 @@ function Users({ me }: { me: string }) {
             <thead>
               <tr>
                 <th scope="col">Username</th>
+                <th scope="col">Email</th>
                 <th scope="col">Joined</th>
                 <th scope="col">Role</th>
               </tr>
@@ -111,6 +115,7 @@ function Users({ me }: { me: string }) {
               {users.map((u) => (
                 <tr key={u.id}>
                   <td>{u.getUsername()}</td>
+                  <td>{u.getEmail() ?? '—'}</td>
                   <td>{u.createdAt?.toLocaleDateString()}</td>
                   <td>
                     <select
@@ -145,45 +150,91 @@ function Users({ me }: { me: string }) {
 }
 
 function AllOrders() {
+  const [buyer, setBuyer] = useState('');
+  const [page, setPage] = useState(0);
   const [orders, setOrders] = useState<Parse.Object[] | undefined>();
+  const [total, setTotal] = useState(0);
   const [error, setError] = useState('');
   useEffect(() => {
-    new Parse.Query('Order')
-      .include('artisan')
+    let live = true;
+    const q = new Parse.Query('Order');
+    if (buyer) q.matchesQuery('buyer', new Parse.Query(Parse.User).matches('username', escapeRegex(buyer), 'i'));
+    q.include(['artisan', 'buyer'])
       .descending('createdAt')
-      .limit(100)
+      .skip(page * PAGE)
+      .limit(PAGE)
+      .withCount(true)
       .find()
-      .then(setOrders)
-      .catch((e) => setError(readable(e)));
-  }, []);
+      .then((r) => {
+        if (!live) return;
+        const { results, count } = r as unknown as { results: Parse.Object[]; count: number };
+        setOrders(results);
+        setTotal(count);
+      })
+      .catch((e) => live && setError(readable(e)));
+    return () => {
+      live = false;
+    };
+  }, [buyer, page]);
+  const pages = Math.max(1, Math.ceil(total / PAGE));
   return (
     <section aria-labelledby="all-orders-heading" className="panel">
       <h2 id="all-orders-heading">All orders</h2>
+      <form
+        role="search"
+        aria-label="Orders"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setPage(0);
+          setBuyer(String(new FormData(e.currentTarget).get('buyer')).trim());
+        }}
+      >
+        <label>
+          Find orders by buyer
+          <input type="search" name="buyer" />
+        </label>
+        <button type="submit">Find orders</button>
+      </form>
       <ErrorText>{error}</ErrorText>
       {orders && (
-        <table className="users">
-          <caption className="sr-only">The newest 100 orders</caption>
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Placed</th>
-              <th scope="col">Artisan</th>
-              <th scope="col">Total</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.map((o) => (
-              <tr key={o.id}>
-                <td>{o.id}</td>
-                <td>{o.createdAt?.toLocaleString()}</td>
-                <td>{(o.get('artisan') as Parse.Object | undefined)?.get('name') ?? '—'}</td>
-                <td>{money(o.get('totalAmount'))}</td>
-                <td>{STATUS_TEXT[o.get('status')] ?? o.get('status')}</td>
+        <>
+          <p role="status">
+            {total} {total === 1 ? 'order' : 'orders'} · page {page + 1} of {pages}
+          </p>
+          <table className="users">
+            <caption className="sr-only">Every order, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Order</th>
+                <th scope="col">Placed</th>
+                <th scope="col">Buyer</th>
+                <th scope="col">Artisan</th>
+                <th scope="col">Total</th>
+                <th scope="col">Status</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {orders.map((o) => (
+                <tr key={o.id}>
+                  <td>{o.id}</td>
+                  <td>{o.createdAt?.toLocaleString()}</td>
+                  <td>{(o.get('buyer') as Parse.User | undefined)?.getUsername() ?? '—'}</td>
+                  <td>{(o.get('artisan') as Parse.Object | undefined)?.get('name') ?? '—'}</td>
+                  <td>{money(o.get('totalAmount'))}</td>
+                  <td>{STATUS_TEXT[o.get('status')] ?? o.get('status')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <nav aria-label="Pages of orders" className="actions">
+            <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
+              Previous page
+            </button>
+            <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+              Next page
+            </button>
+          </nav>
+        </>
       )}
     </section>
   );

@@ -1,5 +1,5 @@
-// The API playground: the REST API's OpenAPI document (/parse/openapi.json) browsed, and a GraphQL
-// console for /graphql. Both run offline (no CDN): this page is part of the app's own bundle,
+// The API playground: the REST API's OpenAPI document (/parse/openapi.json) browsed or in Swagger
+// UI, and GraphiQL for /graphql. All run offline (no CDN): this page is part of the app's own bundle,
 // loaded only when opened. The master key field is never stored.
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { APP_ID, SERVER_URL } from '../parse';
@@ -7,6 +7,7 @@ import { Link } from '../router';
 import { ErrorText } from './common';
 
 const SwaggerView = lazy(() => import('./SwaggerView'));
+const GraphiQLView = lazy(() => import('./GraphiQLView'));
 
 export default function Playground({ page }: { page?: string }) {
   return (
@@ -123,71 +124,31 @@ function OpenApi() {
   );
 }
 
-const EXAMPLE = `query {
-  products(first: 5, order: [price_DESC]) {
-    edges { node { objectId title price stock } }
-  }
-}`;
-
 function GraphQL() {
-  const [answer, setAnswer] = useState('');
-  const [busy, setBusy] = useState(false);
-  async function run(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget);
-    setBusy(true);
-    try {
-      let variables: unknown = undefined;
-      const v = String(data.get('variables')).trim();
-      if (v) variables = JSON.parse(v);
-      const key = String(data.get('key'));
-      const res = await fetch(`${location.origin}/graphql`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Parse-Application-Id': String(data.get('appId')), ...(key ? { 'X-Parse-Master-Key': key } : {}) },
-        body: JSON.stringify({ query: data.get('query'), variables }),
-      });
-      const text = await res.text();
-      try {
-        setAnswer(`HTTP ${res.status}\n${JSON.stringify(JSON.parse(text), null, 2)}`);
-      } catch {
-        setAnswer(`HTTP ${res.status}\n${text.slice(0, 2000)}`);
-      }
-    } catch (err) {
-      setAnswer(err instanceof SyntaxError ? 'The variables are not valid JSON.' : 'The server cannot be reached.');
-    } finally {
-      setBusy(false);
-    }
-  }
+  const [key, setKey] = useState('');
   return (
     <section aria-labelledby="graphql-heading">
       <h2 id="graphql-heading">GraphQL</h2>
       <p>
-        Queries go to <code>/graphql</code> as Parse Server serves it.
+        GraphiQL on <code>/graphql</code>, as Parse Server serves it. The app id is in the request headers below the query; sessions work
+        there too (<code>X-Parse-Session-Token</code>).
       </p>
-      <form onSubmit={run}>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setKey(String(new FormData(e.currentTarget).get('key')));
+        }}
+      >
         <label>
-          App id (X-Parse-Application-Id)
-          <input name="appId" defaultValue={APP_ID} />
-        </label>
-        <label>
-          Master key (optional; never stored)
+          Master key (optional: sent with every query and shows the schema; never stored)
           <input name="key" type="password" autoComplete="off" />
         </label>
-        <label>
-          Query
-          <textarea name="query" rows={8} defaultValue={EXAMPLE} spellCheck={false} />
-        </label>
-        <label>
-          Variables (JSON)
-          <textarea name="variables" rows={3} spellCheck={false} />
-        </label>
-        <button type="submit" disabled={busy}>
-          Run
-        </button>
+        <button type="submit">Use this key</button>
       </form>
-      <pre className="mail" aria-live="polite" aria-label="Answer">
-        {answer}
-      </pre>
+      <Suspense fallback={<p role="status">Loading GraphiQL…</p>}>
+        <GraphiQLView masterKey={key} />
+      </Suspense>
     </section>
   );
 }
